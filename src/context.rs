@@ -1,0 +1,1260 @@
+//! Contexts: members, admins, permissions and revocation, changed only by
+//! signed ops in a hash-chained log.
+//!
+//! # The log
+//!
+//! Op 0 is the genesis, signed by the context's root. Every later op carries
+//! its sequence number, the BLAKE3 hash of the previous op's canonical bytes,
+//! a timestamp (unix seconds, never decreasing) and the signatures of at
+//! least `threshold` distinct admins. [`Context::apply`] checks all of that
+//! against the state at that point of the log and leaves the state untouched
+//! when it refuses. Replaying a log gives the same state and the same
+//! [`Context::state_hash`] on every node, because nothing in `apply` reads a
+//! clock: delegation windows are checked against the op's own timestamp.
+//!
+//! # Authority
+//!
+//! The root is always an admin and cannot be revoked or removed. Admins are
+//! Ed25519 keys added by `AddAdmin`. The first link of a member's delegation
+//! chain must be issued by the root or by a current admin. A member's
+//! permissions start as its delegation's and can be narrowed (or restored, up
+//! to the delegation) by `SetPermissions`; widening beyond the delegation
+//! needs a new delegation and a new key.
+//!
+//! # Revocation
+//!
+//! Revocation is permanent: a revoked key never becomes a member again.
+//! Revoking a key revokes every member whose delegation chain passes through
+//! it; revoking a delegation id revokes every member whose chain contains it.
+//! Revoking an admin also removes it from the admins (refused if that would
+//! leave fewer admins than the threshold).
+//!
+//! # History and deltas
+//!
+//! A [`Delta`] is signed against a membership sequence number.
+//! [`Context::verify_delta`] with [`DeltaPolicy::Historical`] accepts it when
+//! the signer was an authorised member at that sequence, even if revoked
+//! since: work done before a revocation stays valid. The trade-off: the
+//! holder of a revoked key can still sign *new* deltas back-dated to an old
+//! sequence number. [`DeltaPolicy::Strict`] closes that gap for deltas a node
+//! first sees after the revocation: the caller passes the log head at which
+//! it first saw the delta, and a delta first seen at or after the signer's
+//! revocation is refused.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::str::FromStr;
+
+use rand_core::CryptoRng;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::client_key::ClientKey;
+use crate::delegation::{ChainPolicy, Delegation, DelegationId, Issuer, verify_chain_structure};
+use crate::encoding::{
+    CanonicalWriter, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
+};
+use crate::error::{ContextError, DecodeReason, Error, Result};
+use crate::permission::{Permission, Permissions};
+use crate::public_key::{PublicKey, Signature};
+use crate::revocation::{RevocationSet, RevocationView};
+use crate::root::RootKey;
+
+const OP_DOMAIN: &str = "keytree/v1/context-op";
+const DELTA_DOMAIN: &str = "keytree/v1/delta";
+const STATE_DOMAIN: &str = "keytree/v1/context-state";
+/// The only context-log format version this build reads and writes.
+pub const LOG_VERSION: u32 = 1;
+/// The largest delta payload accepted, in bytes.
+pub const MAX_DELTA_PAYLOAD: usize = 1 << 20;
+
+type KeyBytes = [u8; 32];
+
+/// A context's 32-byte id. Text form: base58.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContextId([u8; 32]);
+
+impl ContextId {
+    /// A random id.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut id = [0u8; 32];
+        rng.fill_bytes(&mut id);
+        Self(id)
+    }
+
+    /// Wraps 32 bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for ContextId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base58_encode(&self.0))
+    }
+}
+
+impl fmt::Debug for ContextId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ContextId({self})")
+    }
+}
+
+impl FromStr for ContextId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        base58_decode_array::<32>(s, "context id").map(Self)
+    }
+}
+
+impl Serialize for ContextId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContextId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The BLAKE3 hash of an op's canonical bytes. Text form: base58.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct OpHash([u8; 32]);
+
+impl OpHash {
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for OpHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base58_encode(&self.0))
+    }
+}
+
+impl fmt::Debug for OpHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "OpHash({self})")
+    }
+}
+
+impl Serialize for OpHash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for OpHash {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        base58_decode_array::<32>(&s, "op hash")
+            .map(Self)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A secret key that can sign context ops: a [`RootKey`] or a [`ClientKey`].
+pub trait Signer: sealed::Sealed {
+    /// The public half.
+    fn public_key(&self) -> PublicKey;
+    /// Signs `message` with Ed25519.
+    fn sign(&self, message: &[u8]) -> Signature;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::RootKey {}
+    impl Sealed for crate::ClientKey {}
+}
+
+impl Signer for RootKey {
+    fn public_key(&self) -> PublicKey {
+        RootKey::public_key(self)
+    }
+    fn sign(&self, message: &[u8]) -> Signature {
+        RootKey::sign(self, message)
+    }
+}
+
+impl Signer for ClientKey {
+    fn public_key(&self) -> PublicKey {
+        ClientKey::public_key(self)
+    }
+    fn sign(&self, message: &[u8]) -> Signature {
+        ClientKey::sign(self, message)
+    }
+}
+
+/// What an op does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum OpKind {
+    /// Op 0: creates the context. Signed by the root alone.
+    Genesis {
+        /// The root key (always an admin).
+        root: PublicKey,
+        /// Further admins, sorted, without duplicates, not the root.
+        admins: Vec<PublicKey>,
+        /// Admin signatures needed for every later op (1 ≤ k ≤ admins + 1).
+        threshold: u32,
+        /// The longest member delegation chain accepted.
+        max_chain_depth: u32,
+    },
+    /// Adds the leaf subject of `chain` as a member.
+    AddMember {
+        /// Root (or admin) → … → member.
+        chain: Vec<Delegation>,
+    },
+    /// Replaces a member's permissions (within its delegation).
+    SetPermissions {
+        /// The member.
+        member: PublicKey,
+        /// The new permissions.
+        permissions: Permissions,
+    },
+    /// Revokes a key and everything below it, permanently.
+    RevokeKey {
+        /// The key.
+        key: PublicKey,
+    },
+    /// Revokes a delegation and every member whose chain contains it.
+    RevokeDelegation {
+        /// The delegation id.
+        id: DelegationId,
+    },
+    /// Adds an admin.
+    AddAdmin {
+        /// The key.
+        key: PublicKey,
+    },
+    /// Removes an admin (not the root).
+    RemoveAdmin {
+        /// The key.
+        key: PublicKey,
+    },
+}
+
+impl OpKind {
+    fn encode(&self, w: &mut CanonicalWriter) {
+        match self {
+            Self::Genesis {
+                root,
+                admins,
+                threshold,
+                max_chain_depth,
+            } => {
+                w.u8(0).bytes(root.as_bytes());
+                w.u32(u32::try_from(admins.len()).unwrap_or(u32::MAX));
+                for a in admins {
+                    w.bytes(a.as_bytes());
+                }
+                w.u32(*threshold).u32(*max_chain_depth);
+            }
+            Self::AddMember { chain } => {
+                w.u8(1).u32(u32::try_from(chain.len()).unwrap_or(u32::MAX));
+                for link in chain {
+                    w.bytes(&link.to_bytes());
+                }
+            }
+            Self::SetPermissions {
+                member,
+                permissions,
+            } => {
+                w.u8(2).bytes(member.as_bytes());
+                w.u32(u32::try_from(permissions.len()).unwrap_or(u32::MAX));
+                for p in permissions {
+                    w.bytes(p.as_str().as_bytes());
+                }
+            }
+            Self::RevokeKey { key } => {
+                w.u8(3).bytes(key.as_bytes());
+            }
+            Self::RevokeDelegation { id } => {
+                w.u8(4).bytes(id.as_bytes());
+            }
+            Self::AddAdmin { key } => {
+                w.u8(5).bytes(key.as_bytes());
+            }
+            Self::RemoveAdmin { key } => {
+                w.u8(6).bytes(key.as_bytes());
+            }
+        }
+    }
+}
+
+/// One admin's signature on an op.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpSignature {
+    /// The admin key.
+    pub signer: PublicKey,
+    /// Its signature over the op's canonical bytes.
+    pub signature: Signature,
+}
+
+/// A signed change to a context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextOp {
+    context_id: ContextId,
+    seq: u64,
+    prev: OpHash,
+    timestamp: u64,
+    op: OpKind,
+    signatures: Vec<OpSignature>,
+}
+
+impl ContextOp {
+    /// An unsigned op. Usually made with [`Context::propose`].
+    pub fn new(context_id: ContextId, seq: u64, prev: OpHash, timestamp: u64, op: OpKind) -> Self {
+        Self {
+            context_id,
+            seq,
+            prev,
+            timestamp,
+            op,
+            signatures: Vec::new(),
+        }
+    }
+
+    /// The canonical bytes every signer signs (signatures excluded).
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(OP_DOMAIN);
+        w.bytes(self.context_id.as_bytes())
+            .u64(self.seq)
+            .bytes(self.prev.as_bytes())
+            .u64(self.timestamp);
+        self.op.encode(&mut w);
+        w.finish()
+    }
+
+    /// The op's hash: BLAKE3 of [`ContextOp::signing_bytes`].
+    pub fn hash(&self) -> OpHash {
+        OpHash(*blake3::hash(&self.signing_bytes()).as_bytes())
+    }
+
+    /// Adds `signer`'s signature (replacing an earlier one by the same key).
+    #[must_use]
+    pub fn sign(mut self, signer: &impl Signer) -> Self {
+        let bytes = self.signing_bytes();
+        let key = signer.public_key();
+        self.signatures.retain(|s| s.signer != key);
+        self.signatures.push(OpSignature {
+            signer: key,
+            signature: signer.sign(&bytes),
+        });
+        self.signatures.sort_by_key(|s| s.signer);
+        self
+    }
+
+    /// Adds a signature made elsewhere (for k-of-n signing across machines).
+    pub fn add_signature(&mut self, signature: OpSignature) {
+        self.signatures.retain(|s| s.signer != signature.signer);
+        self.signatures.push(signature);
+        self.signatures.sort_by_key(|s| s.signer);
+    }
+
+    /// The context.
+    pub fn context_id(&self) -> &ContextId {
+        &self.context_id
+    }
+    /// The sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+    /// The previous op's hash.
+    pub fn prev(&self) -> &OpHash {
+        &self.prev
+    }
+    /// The op's timestamp (unix seconds).
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+    /// What the op does.
+    pub fn kind(&self) -> &OpKind {
+        &self.op
+    }
+    /// The signatures.
+    pub fn signatures(&self) -> &[OpSignature] {
+        &self.signatures
+    }
+}
+
+/// A context's exported log: the JSON a node imports to rebuild the context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextLog {
+    /// [`LOG_VERSION`].
+    pub version: u32,
+    /// The ops, genesis first.
+    pub ops: Vec<ContextOp>,
+}
+
+/// A signed change to a context's application state, made by a member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delta {
+    context: ContextId,
+    signer: PublicKey,
+    seq: u64,
+    payload: Vec<u8>,
+    signature: Signature,
+}
+
+impl Delta {
+    pub(crate) fn sign(
+        signing: &ed25519_dalek::SigningKey,
+        signer: PublicKey,
+        context: ContextId,
+        seq: u64,
+        payload: Vec<u8>,
+    ) -> Self {
+        use ed25519_dalek::Signer as _;
+        let bytes = Self::canonical(&context, &signer, seq, &payload);
+        let signature = Signature::from_dalek(&signing.sign(&bytes));
+        Self {
+            context,
+            signer,
+            seq,
+            payload,
+            signature,
+        }
+    }
+
+    fn canonical(context: &ContextId, signer: &PublicKey, seq: u64, payload: &[u8]) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(DELTA_DOMAIN);
+        w.bytes(context.as_bytes())
+            .bytes(signer.as_bytes())
+            .u64(seq)
+            .bytes(payload);
+        w.finish()
+    }
+
+    /// The canonical bytes the signer signed.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        Self::canonical(&self.context, &self.signer, self.seq, &self.payload)
+    }
+
+    /// BLAKE3 of the signing bytes: an id that does not depend on the signature.
+    pub fn id(&self) -> [u8; 32] {
+        *blake3::hash(&self.signing_bytes()).as_bytes()
+    }
+
+    /// The context.
+    pub fn context_id(&self) -> &ContextId {
+        &self.context
+    }
+    /// Who signed.
+    pub fn signer(&self) -> &PublicKey {
+        &self.signer
+    }
+    /// The membership sequence number it was signed against.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+    /// The application payload.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+    /// The signature.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeltaJson {
+    context_id: ContextId,
+    signer: PublicKey,
+    seq: u64,
+    payload: String,
+    signature: Signature,
+}
+
+impl Serialize for Delta {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        DeltaJson {
+            context_id: self.context,
+            signer: self.signer,
+            seq: self.seq,
+            payload: base64url_encode(&self.payload),
+            signature: self.signature,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Delta {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let j = DeltaJson::deserialize(d)?;
+        if j.payload.len() > MAX_DELTA_PAYLOAD / 3 * 4 + 4 {
+            return Err(serde::de::Error::custom("delta payload too long"));
+        }
+        let payload =
+            base64url_decode(&j.payload, "delta payload").map_err(serde::de::Error::custom)?;
+        Ok(Self {
+            context: j.context_id,
+            signer: j.signer,
+            seq: j.seq,
+            payload,
+            signature: j.signature,
+        })
+    }
+}
+
+/// Which deltas of revoked signers [`Context::verify_delta`] accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeltaPolicy {
+    /// Accept a delta whenever its signer was authorised at the delta's
+    /// sequence number, even if revoked since (history stays valid; a revoked
+    /// key can back-date new deltas).
+    Historical,
+    /// Like `Historical`, but refuse a delta that this node first saw at log
+    /// head `first_seen_seq` if the signer had been revoked by then.
+    Strict {
+        /// The log head ([`Context::head_seq`]) when the delta was first seen;
+        /// pass the current head for a delta seen now.
+        first_seen_seq: u64,
+    },
+}
+
+/// A member as the context sees it.
+#[derive(Clone, Debug)]
+struct Member {
+    key: PublicKey,
+    chain: Vec<Delegation>,
+    /// `(seq, permissions)` from that seq on; the first entry is the add.
+    history: Vec<(u64, Permissions)>,
+    revoked_seq: Option<u64>,
+}
+
+impl Member {
+    fn added_seq(&self) -> u64 {
+        self.history.first().map_or(u64::MAX, |(s, _)| *s)
+    }
+
+    fn current(&self) -> Option<&Permissions> {
+        self.history.last().map(|(_, p)| p)
+    }
+
+    fn permissions_at(&self, seq: u64) -> Option<&Permissions> {
+        self.history
+            .iter()
+            .rev()
+            .find(|(s, _)| *s <= seq)
+            .map(|(_, p)| p)
+    }
+
+    fn leaf(&self) -> Option<&Delegation> {
+        self.chain.last()
+    }
+
+    fn is_live(&self) -> bool {
+        self.revoked_seq.is_none()
+    }
+}
+
+/// A read-only view of one member.
+#[derive(Clone, Copy, Debug)]
+pub struct MemberInfo<'a> {
+    member: &'a Member,
+}
+
+impl<'a> MemberInfo<'a> {
+    /// The member's key.
+    pub fn key(&self) -> &'a PublicKey {
+        &self.member.key
+    }
+    /// Its delegation chain, root link first.
+    pub fn chain(&self) -> &'a [Delegation] {
+        &self.member.chain
+    }
+    /// Its current permissions in the context (empty if revoked).
+    pub fn permissions(&self) -> Option<&'a Permissions> {
+        if self.member.is_live() {
+            self.member.current()
+        } else {
+            None
+        }
+    }
+    /// The sequence number of the op that added it.
+    pub fn added_seq(&self) -> u64 {
+        self.member.added_seq()
+    }
+    /// The sequence number of the op that revoked it, if any.
+    pub fn revoked_seq(&self) -> Option<u64> {
+        self.member.revoked_seq
+    }
+    /// The window of its delegation (the leaf's, which lies inside every parent's).
+    pub fn window(&self) -> Option<(u64, u64)> {
+        self.member.leaf().map(|d| (d.not_before(), d.expires_at()))
+    }
+}
+
+/// Sets up a new context. See [`Context::builder`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct ContextBuilder {
+    id: ContextId,
+    admins: BTreeSet<PublicKey>,
+    threshold: u32,
+    max_chain_depth: u32,
+}
+
+impl ContextBuilder {
+    /// Adds an admin besides the root.
+    pub fn admin(mut self, key: PublicKey) -> Self {
+        self.admins.insert(key);
+        self
+    }
+
+    /// Requires `k` admin signatures on every op after genesis (default 1).
+    pub fn threshold(mut self, k: u32) -> Self {
+        self.threshold = k;
+        self
+    }
+
+    /// The longest member delegation chain accepted (default 4).
+    pub fn max_chain_depth(mut self, depth: u32) -> Self {
+        self.max_chain_depth = depth;
+        self
+    }
+
+    /// Signs the genesis op with `root` and returns the new context.
+    ///
+    /// # Errors
+    /// [`ContextError::InvalidThreshold`] when `k` is 0 or exceeds the admins.
+    pub fn create(self, root: &RootKey, timestamp: u64) -> Result<Context> {
+        let root_key = root.public_key();
+        let admins: Vec<PublicKey> = self.admins.into_iter().filter(|a| *a != root_key).collect();
+        let op = ContextOp::new(
+            self.id,
+            0,
+            OpHash::default(),
+            timestamp,
+            OpKind::Genesis {
+                root: root_key,
+                admins,
+                threshold: self.threshold,
+                max_chain_depth: self.max_chain_depth,
+            },
+        )
+        .sign(root);
+        Context::from_genesis(op)
+    }
+}
+
+/// A context: its log and the state the log produces.
+#[derive(Clone, Debug)]
+pub struct Context {
+    id: ContextId,
+    root: PublicKey,
+    threshold: u32,
+    policy: ChainPolicy,
+    admins: BTreeSet<PublicKey>,
+    members: HashMap<KeyBytes, Member>,
+    revoked_keys: RevocationSet,
+    revoked_delegations: RevocationSet,
+    /// Key → members whose chain has a link issued by that key.
+    dependents: HashMap<KeyBytes, Vec<KeyBytes>>,
+    /// Delegation id → members whose chain contains it.
+    delegation_members: HashMap<DelegationId, Vec<KeyBytes>>,
+    log: Vec<ContextOp>,
+    head: OpHash,
+    last_timestamp: u64,
+}
+
+impl Context {
+    /// Starts building a new context with id `id`.
+    pub fn builder(id: ContextId) -> ContextBuilder {
+        ContextBuilder {
+            id,
+            admins: BTreeSet::new(),
+            threshold: 1,
+            max_chain_depth: u32::try_from(crate::delegation::DEFAULT_MAX_CHAIN_DEPTH).unwrap_or(4),
+        }
+    }
+
+    fn from_genesis(op: ContextOp) -> Result<Self> {
+        let OpKind::Genesis {
+            root,
+            admins,
+            threshold,
+            max_chain_depth,
+        } = &op.op
+        else {
+            return Err(ContextError::Genesis.into());
+        };
+        if op.seq != 0 || op.prev != OpHash::default() {
+            return Err(ContextError::Genesis.into());
+        }
+        if !admins.windows(2).all(|w| matches!(w, [a, b] if a < b)) || admins.contains(root) {
+            return Err(Error::malformed(
+                "genesis",
+                "admins must be sorted, unique and exclude the root",
+            ));
+        }
+        let admin_count = admins.len() + 1;
+        if *threshold == 0 || usize::try_from(*threshold).map_or(true, |t| t > admin_count) {
+            return Err(ContextError::InvalidThreshold {
+                threshold: *threshold,
+                admins: admin_count,
+            }
+            .into());
+        }
+        if *max_chain_depth == 0 || *max_chain_depth > 64 {
+            return Err(Error::malformed(
+                "genesis",
+                "max_chain_depth must be 1..=64",
+            ));
+        }
+        let bytes = op.signing_bytes();
+        match op.signatures.as_slice() {
+            [only] if only.signer == *root => root.verify(&bytes, &only.signature)?,
+            _ => return Err(Error::InvalidSignature),
+        }
+        let mut admin_set: BTreeSet<PublicKey> = admins.iter().copied().collect();
+        admin_set.insert(*root);
+        Ok(Self {
+            id: op.context_id,
+            root: *root,
+            threshold: *threshold,
+            policy: ChainPolicy::with_max_depth(*max_chain_depth as usize),
+            admins: admin_set,
+            members: HashMap::new(),
+            revoked_keys: RevocationSet::new(),
+            revoked_delegations: RevocationSet::new(),
+            dependents: HashMap::new(),
+            delegation_members: HashMap::new(),
+            head: op.hash(),
+            last_timestamp: op.timestamp,
+            log: vec![op],
+        })
+    }
+
+    /// The context id.
+    pub fn id(&self) -> &ContextId {
+        &self.id
+    }
+
+    /// The root key.
+    pub fn root(&self) -> &PublicKey {
+        &self.root
+    }
+
+    /// The current admins (the root included).
+    pub fn admins(&self) -> impl Iterator<Item = &PublicKey> {
+        self.admins.iter()
+    }
+
+    /// The admin signatures each op needs.
+    pub fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
+    /// The sequence number of the last applied op (0 right after genesis).
+    pub fn head_seq(&self) -> u64 {
+        // The log always holds the genesis op.
+        (self.log.len() as u64).saturating_sub(1)
+    }
+
+    /// The hash of the last applied op.
+    pub fn head_hash(&self) -> &OpHash {
+        &self.head
+    }
+
+    /// The ops so far, genesis first.
+    pub fn ops(&self) -> &[ContextOp] {
+        &self.log
+    }
+
+    /// An unsigned op that continues this log; sign it with
+    /// [`ContextOp::sign`] and pass it to [`Context::apply`].
+    pub fn propose(&self, op: OpKind, timestamp: u64) -> ContextOp {
+        ContextOp::new(self.id, self.head_seq() + 1, self.head, timestamp, op)
+    }
+
+    /// Applies a signed op. On refusal the state is untouched.
+    ///
+    /// # Errors
+    /// [`Error::Context`] (wrong context, sequence, hash chain, time going
+    /// backwards, non-admin signer, threshold not met, revoked key, …),
+    /// [`Error::Delegation`] for a bad member chain, or
+    /// [`Error::InvalidSignature`].
+    pub fn apply(&mut self, op: ContextOp) -> Result<()> {
+        self.check(&op)?;
+        self.commit(op);
+        Ok(())
+    }
+
+    fn check(&self, op: &ContextOp) -> Result<()> {
+        if op.context_id != self.id {
+            return Err(ContextError::WrongContext.into());
+        }
+        let expected = self.head_seq() + 1;
+        if op.seq != expected {
+            return Err(ContextError::Sequence {
+                expected,
+                got: op.seq,
+            }
+            .into());
+        }
+        if op.prev != self.head {
+            return Err(ContextError::BrokenHashChain.into());
+        }
+        if op.timestamp < self.last_timestamp {
+            return Err(ContextError::TimeWentBackwards.into());
+        }
+        self.check_signatures(op)?;
+        match &op.op {
+            OpKind::Genesis { .. } => Err(ContextError::Genesis.into()),
+            OpKind::AddMember { chain } => self.check_add_member(chain, op.timestamp),
+            OpKind::SetPermissions {
+                member,
+                permissions,
+            } => {
+                let m = self.live_member(member)?;
+                let leaf = m
+                    .leaf()
+                    .ok_or_else(|| ContextError::NotMember(member.to_string()))?;
+                permissions.require_subset_of(leaf.permissions())
+            }
+            OpKind::RevokeKey { key } => {
+                if *key == self.root {
+                    return Err(ContextError::RootImmutable.into());
+                }
+                if self.revoked_keys.contains(key.as_bytes()) {
+                    return Err(ContextError::Revoked(key.to_string()).into());
+                }
+                self.check_admin_removal(key)
+            }
+            OpKind::RevokeDelegation { id } => {
+                if self.revoked_delegations.contains(id.as_bytes()) {
+                    return Err(ContextError::DelegationRevoked(id.to_string()).into());
+                }
+                // Admins whose authority the cascade would remove are only
+                // removed through RevokeKey/RemoveAdmin, so nothing else to check.
+                Ok(())
+            }
+            OpKind::AddAdmin { key } => {
+                if self.revoked_keys.contains(key.as_bytes()) {
+                    return Err(ContextError::Revoked(key.to_string()).into());
+                }
+                if self.admins.contains(key) {
+                    return Err(ContextError::AlreadyAdmin(key.to_string()).into());
+                }
+                Ok(())
+            }
+            OpKind::RemoveAdmin { key } => {
+                if *key == self.root {
+                    return Err(ContextError::RootImmutable.into());
+                }
+                if !self.admins.contains(key) {
+                    return Err(ContextError::NotAdmin(key.to_string()).into());
+                }
+                self.check_admin_removal(key)
+            }
+        }
+    }
+
+    fn check_admin_removal(&self, key: &PublicKey) -> Result<()> {
+        if self.admins.contains(key) {
+            let remaining = self.admins.len() - 1;
+            if usize::try_from(self.threshold).map_or(true, |t| t > remaining) {
+                return Err(ContextError::InvalidThreshold {
+                    threshold: self.threshold,
+                    admins: remaining,
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    fn check_signatures(&self, op: &ContextOp) -> Result<()> {
+        let bytes = op.signing_bytes();
+        let mut seen = BTreeSet::new();
+        for s in &op.signatures {
+            if !self.admins.contains(&s.signer) {
+                return Err(ContextError::NotAdmin(s.signer.to_string()).into());
+            }
+            if !seen.insert(s.signer) {
+                return Err(ContextError::DuplicateSigner(s.signer.to_string()).into());
+            }
+            s.signer.verify(&bytes, &s.signature)?;
+        }
+        let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
+        if seen.len() < required {
+            return Err(ContextError::ThresholdNotMet {
+                got: seen.len(),
+                required,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn check_add_member(&self, chain: &[Delegation], timestamp: u64) -> Result<()> {
+        let leaf = verify_chain_structure(
+            chain,
+            |issuer| matches!(issuer, Issuer::Key(k) if self.admins.contains(k)),
+            &self.policy,
+        )?;
+        for link in chain {
+            if link.context() != &self.id {
+                return Err(ContextError::WrongContext.into());
+            }
+            link.check_time(timestamp)?;
+            if self.revoked_delegations.contains(link.id().as_bytes()) {
+                return Err(ContextError::DelegationRevoked(link.id().to_string()).into());
+            }
+            for key in [link.issuer().as_key(), Some(link.subject())]
+                .into_iter()
+                .flatten()
+            {
+                if self.revoked_keys.contains(key.as_bytes()) {
+                    return Err(ContextError::Revoked(key.to_string()).into());
+                }
+            }
+        }
+        let subject = leaf.subject();
+        if self.members.contains_key(subject.as_bytes()) {
+            return Err(ContextError::AlreadyMember(subject.to_string()).into());
+        }
+        if *subject == self.root {
+            return Err(ContextError::RootImmutable.into());
+        }
+        Ok(())
+    }
+
+    /// Mutates the state for an op that passed [`Self::check`]. Infallible.
+    fn commit(&mut self, op: ContextOp) {
+        let seq = op.seq;
+        match &op.op {
+            OpKind::Genesis { .. } => {}
+            OpKind::AddMember { chain } => {
+                if let Some(leaf) = chain.last() {
+                    let key = *leaf.subject();
+                    let kb = key.to_bytes();
+                    for link in chain {
+                        if let Some(issuer) = link.issuer().as_key()
+                            && *issuer != self.root
+                        {
+                            self.dependents
+                                .entry(issuer.to_bytes())
+                                .or_default()
+                                .push(kb);
+                        }
+                        self.delegation_members
+                            .entry(link.id())
+                            .or_default()
+                            .push(kb);
+                    }
+                    self.members.insert(
+                        kb,
+                        Member {
+                            key,
+                            chain: chain.clone(),
+                            history: vec![(seq, leaf.permissions().clone())],
+                            revoked_seq: None,
+                        },
+                    );
+                }
+            }
+            OpKind::SetPermissions {
+                member,
+                permissions,
+            } => {
+                if let Some(m) = self.members.get_mut(member.as_bytes()) {
+                    m.history.push((seq, permissions.clone()));
+                }
+            }
+            OpKind::RevokeKey { key } => {
+                self.revoke_key_cascade(key.to_bytes(), seq);
+            }
+            OpKind::RevokeDelegation { id } => {
+                self.revoked_delegations.insert(*id.as_bytes());
+                let affected = self.delegation_members.get(id).cloned().unwrap_or_default();
+                for member in affected {
+                    self.revoke_key_cascade(member, seq);
+                }
+            }
+            OpKind::AddAdmin { key } => {
+                self.admins.insert(*key);
+            }
+            OpKind::RemoveAdmin { key } => {
+                self.admins.remove(key);
+            }
+        }
+        self.head = op.hash();
+        self.last_timestamp = op.timestamp;
+        self.log.push(op);
+    }
+
+    fn revoke_key_cascade(&mut self, start: KeyBytes, seq: u64) {
+        let mut work = vec![start];
+        while let Some(kb) = work.pop() {
+            // Newly revoked or not, a key's dependents must end up revoked.
+            self.revoked_keys.insert(kb);
+            if let Some(m) = self.members.get_mut(&kb)
+                && m.revoked_seq.is_none()
+            {
+                m.revoked_seq = Some(seq);
+            }
+            self.admins.retain(|a| a.as_bytes() != &kb);
+            if let Some(deps) = self.dependents.get(&kb) {
+                for d in deps {
+                    let live = self.members.get(d).is_some_and(Member::is_live);
+                    if live || !self.revoked_keys.contains(d) {
+                        work.push(*d);
+                    }
+                }
+            }
+        }
+    }
+
+    fn live_member(&self, key: &PublicKey) -> Result<&Member> {
+        match self.members.get(key.as_bytes()) {
+            Some(m) if m.is_live() => Ok(m),
+            Some(_) => Err(ContextError::Revoked(key.to_string()).into()),
+            None => Err(ContextError::NotMember(key.to_string()).into()),
+        }
+    }
+
+    /// Whether `key` is a live (unrevoked) member.
+    pub fn is_member(&self, key: &PublicKey) -> bool {
+        self.members
+            .get(key.as_bytes())
+            .is_some_and(Member::is_live)
+    }
+
+    /// Whether `key` has been revoked (permanently).
+    pub fn is_revoked(&self, key: &PublicKey) -> bool {
+        self.revoked_keys.contains(key.as_bytes())
+    }
+
+    /// A live member's current permissions.
+    pub fn permissions(&self, key: &PublicKey) -> Option<&Permissions> {
+        self.members
+            .get(key.as_bytes())
+            .filter(|m| m.is_live())
+            .and_then(Member::current)
+    }
+
+    /// A member (live or revoked), for inspection.
+    pub fn member(&self, key: &PublicKey) -> Option<MemberInfo<'_>> {
+        self.members
+            .get(key.as_bytes())
+            .map(|member| MemberInfo { member })
+    }
+
+    /// The number of members ever added (live and revoked).
+    pub fn member_count(&self) -> usize {
+        self.members.len()
+    }
+
+    /// The number of revoked keys (cascades included).
+    pub fn revoked_count(&self) -> usize {
+        self.revoked_keys.len()
+    }
+
+    /// Whether `key` held `permission` in the state after op `at_seq`.
+    ///
+    /// The root holds every permission. A member holds what its permissions
+    /// at that sequence cover, from the op that added it until (excluding)
+    /// the op that revoked it.
+    ///
+    /// # Errors
+    /// [`ContextError::FutureSequence`] beyond the head,
+    /// [`ContextError::NotMember`], [`ContextError::NotAuthorized`].
+    pub fn authorize(&self, key: &PublicKey, permission: &Permission, at_seq: u64) -> Result<()> {
+        let head = self.head_seq();
+        if at_seq > head {
+            return Err(ContextError::FutureSequence { seq: at_seq, head }.into());
+        }
+        if *key == self.root {
+            return Ok(());
+        }
+        let m = self
+            .members
+            .get(key.as_bytes())
+            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
+        let in_window = m.added_seq() <= at_seq && m.revoked_seq.is_none_or(|r| at_seq < r);
+        let covers = m
+            .permissions_at(at_seq)
+            .is_some_and(|p| p.covers(permission));
+        if in_window && covers {
+            Ok(())
+        } else {
+            Err(ContextError::NotAuthorized {
+                key: key.to_string(),
+                permission: permission.to_string(),
+                seq: at_seq,
+            }
+            .into())
+        }
+    }
+
+    /// Verifies a delta: the context, the signature, and that the signer held
+    /// `required` at the delta's sequence number, under `policy`.
+    ///
+    /// # Errors
+    /// [`ContextError::WrongContext`], [`Error::InvalidSignature`], the
+    /// refusals of [`Context::authorize`], or
+    /// [`ContextError::SeenAfterRevocation`] under [`DeltaPolicy::Strict`].
+    pub fn verify_delta(
+        &self,
+        delta: &Delta,
+        required: &Permission,
+        policy: DeltaPolicy,
+    ) -> Result<()> {
+        if delta.context != self.id {
+            return Err(ContextError::WrongContext.into());
+        }
+        if delta.payload.len() > MAX_DELTA_PAYLOAD {
+            return Err(Error::decode(
+                "delta",
+                DecodeReason::TooLong {
+                    max: MAX_DELTA_PAYLOAD,
+                },
+            ));
+        }
+        delta
+            .signer
+            .verify(&delta.signing_bytes(), &delta.signature)?;
+        self.authorize(&delta.signer, required, delta.seq)?;
+        if let DeltaPolicy::Strict { first_seen_seq } = policy {
+            let revoked = self
+                .members
+                .get(delta.signer.as_bytes())
+                .and_then(|m| m.revoked_seq);
+            if revoked.is_some_and(|r| r <= first_seen_seq) {
+                return Err(ContextError::SeenAfterRevocation.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// A hash of the whole state (admins, threshold, members and their
+    /// permission histories, revocations, head). Equal logs give equal hashes.
+    pub fn state_hash(&self) -> [u8; 32] {
+        let mut w = CanonicalWriter::new(STATE_DOMAIN);
+        w.bytes(self.id.as_bytes())
+            .bytes(self.root.as_bytes())
+            .u32(self.threshold)
+            .u64(self.policy.max_depth as u64)
+            .u64(self.head_seq())
+            .bytes(self.head.as_bytes());
+        w.u64(self.admins.len() as u64);
+        for a in &self.admins {
+            w.bytes(a.as_bytes());
+        }
+        let mut members: Vec<&Member> = self.members.values().collect();
+        members.sort_by_key(|m| m.key);
+        w.u64(members.len() as u64);
+        for m in members {
+            w.bytes(m.key.as_bytes());
+            for link in &m.chain {
+                w.bytes(link.id().as_bytes());
+            }
+            for (seq, perms) in &m.history {
+                w.u64(*seq);
+                for p in perms {
+                    w.bytes(p.as_str().as_bytes());
+                }
+            }
+            w.u64(m.revoked_seq.map_or(u64::MAX, |s| s));
+        }
+        for set in [&self.revoked_keys, &self.revoked_delegations] {
+            let mut entries: Vec<&[u8; 32]> = set.iter().collect();
+            entries.sort();
+            w.u64(entries.len() as u64);
+            for e in entries {
+                w.fixed(e);
+            }
+        }
+        *blake3::hash(&w.finish()).as_bytes()
+    }
+
+    /// The log, for export.
+    pub fn export_log(&self) -> ContextLog {
+        ContextLog {
+            version: LOG_VERSION,
+            ops: self.log.clone(),
+        }
+    }
+
+    /// The log as JSON.
+    ///
+    /// # Errors
+    /// Only if serialization fails, which it does not for these types.
+    pub fn export_json(&self) -> Result<String> {
+        serde_json::to_string(&self.export_log()).map_err(|e| Error::malformed("context log", e))
+    }
+
+    /// Rebuilds a context by replaying `log`.
+    ///
+    /// # Errors
+    /// [`ContextError::BadOp`] naming the first op that is refused, and why.
+    pub fn import(log: &ContextLog) -> Result<Self> {
+        if log.version != LOG_VERSION {
+            return Err(Error::decode(
+                "context log",
+                DecodeReason::UnsupportedVersion(log.version),
+            ));
+        }
+        let bad = |seq: u64, e: Error| ContextError::BadOp {
+            seq,
+            reason: Box::new(e),
+        };
+        let (genesis, rest) = log
+            .ops
+            .split_first()
+            .ok_or_else(|| bad(0, ContextError::Genesis.into()))?;
+        let mut ctx = Self::from_genesis(genesis.clone()).map_err(|e| bad(0, e))?;
+        for (i, op) in rest.iter().enumerate() {
+            ctx.apply(op.clone()).map_err(|e| bad(i as u64 + 1, e))?;
+        }
+        Ok(ctx)
+    }
+
+    /// Parses and replays a JSON log.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for malformed JSON; see [`Context::import`].
+    pub fn import_json(json: &str) -> Result<Self> {
+        let log: ContextLog =
+            serde_json::from_str(json).map_err(|e| Error::malformed("context log", e))?;
+        Self::import(&log)
+    }
+}
+
+impl RevocationView for Context {
+    fn context_id(&self) -> &ContextId {
+        &self.id
+    }
+
+    fn is_key_revoked(&self, key: &PublicKey) -> bool {
+        self.revoked_keys.contains(key.as_bytes())
+    }
+
+    fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
+        self.revoked_delegations.contains(id.as_bytes())
+    }
+
+    fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
+        self.permissions(key).is_some_and(|p| p.covers(permission))
+    }
+}

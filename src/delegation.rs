@@ -1,0 +1,902 @@
+//! Delegations: "issuer grants subject these permissions in this context,
+//! from `not_before` until `expires_at`", signed, scoped, expiring, chainable.
+//!
+//! The signed bytes are canonical (see [`crate::encoding`]): the domain tag
+//! `keytree/v1/delegation`, then version, issuer, subject, context id,
+//! permissions, window, serial and parent id, each length-prefixed or
+//! fixed-width. The [`DelegationId`] is BLAKE3 of those bytes, not of the
+//! signature, so ids (and revocations by id) are not malleable.
+
+use std::fmt;
+use std::str::FromStr;
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use rand_core::Rng as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::client_key::ClientKey;
+use crate::context::ContextId;
+use crate::encoding::{
+    CanonicalReader, CanonicalWriter, base58_decode_array, base58_encode, base64url_decode,
+    base64url_encode, hex_decode, hex_encode,
+};
+use crate::error::{DecodeReason, DelegationError, Error, Result};
+use crate::permission::{Permission, Permissions};
+use crate::public_key::{PublicKey, Signature};
+use crate::root::RootKey;
+
+const DOMAIN: &str = "keytree/v1/delegation";
+const WHAT: &str = "delegation";
+/// The only delegation format version this build reads and writes.
+pub const DELEGATION_VERSION: u8 = 1;
+/// The largest encoded delegation [`Delegation::from_bytes`] accepts.
+pub const MAX_DELEGATION_BYTES: usize = 16 * 1024;
+/// The default maximum chain length (root link included).
+pub const DEFAULT_MAX_CHAIN_DEPTH: usize = 4;
+
+/// Issuer kind byte of a native Ed25519 key in the canonical encoding.
+const ISSUER_ED25519: u8 = 1;
+
+/// The BLAKE3 hash of a delegation's canonical bytes. Text form: base58.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DelegationId([u8; 32]);
+
+impl DelegationId {
+    /// Wraps 32 bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for DelegationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base58_encode(&self.0))
+    }
+}
+
+impl fmt::Debug for DelegationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DelegationId({self})")
+    }
+}
+
+impl FromStr for DelegationId {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        base58_decode_array::<32>(s, "delegation id").map(Self)
+    }
+}
+
+impl Serialize for DelegationId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for DelegationId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// Who signed a delegation.
+///
+/// Text form: `ed25519:<base58>` for a native key. Wallet accounts join with
+/// the wallet features, which is why the enum is non-exhaustive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Issuer {
+    /// A native Ed25519 key: a root key, or a client key delegating onwards.
+    Key(PublicKey),
+}
+
+impl Issuer {
+    fn encode(&self, w: &mut CanonicalWriter) {
+        match self {
+            Self::Key(key) => {
+                w.u8(ISSUER_ED25519).bytes(key.as_bytes());
+            }
+        }
+    }
+
+    fn decode(r: &mut CanonicalReader<'_>) -> Result<Self> {
+        match r.u8()? {
+            ISSUER_ED25519 => Ok(Self::Key(PublicKey::from_bytes(&r.sized::<32>()?)?)),
+            other => Err(Error::malformed(
+                WHAT,
+                format!("unknown issuer kind {other}"),
+            )),
+        }
+    }
+
+    /// The issuer's key, when it is a native key.
+    pub fn as_key(&self) -> Option<&PublicKey> {
+        match self {
+            Self::Key(key) => Some(key),
+        }
+    }
+}
+
+impl fmt::Display for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Key(key) => key.fmt(f),
+        }
+    }
+}
+
+impl FromStr for Issuer {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s.starts_with("ed25519:") {
+            return s.parse().map(Self::Key);
+        }
+        Err(Error::decode(
+            "issuer",
+            DecodeReason::Prefix {
+                expected: "ed25519:",
+            },
+        ))
+    }
+}
+
+impl Serialize for Issuer {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Issuer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The fields of a delegation, before it is signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Body {
+    issuer: Issuer,
+    subject: PublicKey,
+    context: ContextId,
+    permissions: Permissions,
+    not_before: u64,
+    expires_at: u64,
+    serial: [u8; 16],
+    parent: Option<DelegationId>,
+}
+
+impl Body {
+    fn canonical_bytes(&self) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(DOMAIN);
+        w.u8(DELEGATION_VERSION);
+        self.issuer.encode(&mut w);
+        w.bytes(self.subject.as_bytes());
+        w.bytes(self.context.as_bytes());
+        w.u32(u32::try_from(self.permissions.len()).unwrap_or(u32::MAX));
+        for p in &self.permissions {
+            w.bytes(p.as_str().as_bytes());
+        }
+        w.u64(self.not_before).u64(self.expires_at);
+        w.bytes(&self.serial);
+        match &self.parent {
+            None => {
+                w.u8(0);
+            }
+            Some(id) => {
+                w.u8(1).bytes(id.as_bytes());
+            }
+        }
+        w.finish()
+    }
+
+    fn decode(r: &mut CanonicalReader<'_>) -> Result<Self> {
+        let version = r.u8()?;
+        if version != DELEGATION_VERSION {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::UnsupportedVersion(u32::from(version)),
+            ));
+        }
+        let issuer = Issuer::decode(r)?;
+        let subject = PublicKey::from_bytes(&r.sized::<32>()?)?;
+        let context = ContextId::from_bytes(r.sized::<32>()?);
+        let count = r.u32()?;
+        if usize::try_from(count).map_or(true, |c| c > Permissions::MAX_COUNT) {
+            return Err(Error::malformed(WHAT, "too many permissions"));
+        }
+        let mut names = Vec::new();
+        for _ in 0..count {
+            let raw = r.bytes()?;
+            let name = std::str::from_utf8(raw)
+                .map_err(|_| Error::malformed(WHAT, "permission is not utf-8"))?;
+            names.push(Permission::new(name)?);
+        }
+        let permissions = Permissions::from_permissions(names)?;
+        let not_before = r.u64()?;
+        let expires_at = r.u64()?;
+        let serial = r.sized::<16>()?;
+        let parent = match r.u8()? {
+            0 => None,
+            1 => Some(DelegationId(r.sized::<32>()?)),
+            _ => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::NonCanonical("parent flag"),
+                ));
+            }
+        };
+        Ok(Self {
+            issuer,
+            subject,
+            context,
+            permissions,
+            not_before,
+            expires_at,
+            serial,
+            parent,
+        })
+    }
+}
+
+/// A signed delegation. Construct with [`Delegation::builder`]; decode with
+/// [`Delegation::from_bytes`] or serde. Decoding checks the encoding, not the
+/// signature: call [`Delegation::verify`] (or verify a chain) before trusting it.
+///
+/// # Example
+/// ```
+/// use keytree::{ContextId, Delegation, Permissions, RootKey};
+/// let root = RootKey::from_bytes(&[1; 32]);
+/// let ctx = ContextId::from_bytes([2; 32]);
+/// let client = root.derive_client_key(&ctx, 0);
+/// let d = Delegation::builder(client.public_key(), ctx, Permissions::parse(["context:execute"])?)
+///     .valid_between(1_000, 2_000)
+///     .sign_as_root(&root)?;
+/// d.verify(1_500)?;
+/// assert!(d.verify(2_000).is_err()); // expired
+/// assert_eq!(Delegation::from_bytes(&d.to_bytes())?, d);
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Delegation {
+    body: Body,
+    signature: Vec<u8>,
+    canonical: Vec<u8>,
+    id: DelegationId,
+}
+
+impl Delegation {
+    /// Starts a delegation of `permissions` in `context` to `subject`.
+    pub fn builder(
+        subject: PublicKey,
+        context: ContextId,
+        permissions: Permissions,
+    ) -> DelegationBuilder {
+        DelegationBuilder {
+            subject,
+            context,
+            permissions,
+            not_before: 0,
+            expires_at: 0,
+            serial: None,
+            parent: None,
+        }
+    }
+
+    fn from_body(body: Body, signature: Vec<u8>) -> Self {
+        let canonical = body.canonical_bytes();
+        let id = DelegationId(*blake3::hash(&canonical).as_bytes());
+        Self {
+            body,
+            signature,
+            canonical,
+            id,
+        }
+    }
+
+    /// The id: BLAKE3 of the canonical signed bytes.
+    pub fn id(&self) -> DelegationId {
+        self.id
+    }
+
+    /// The canonical bytes the issuer signed.
+    pub fn signed_bytes(&self) -> &[u8] {
+        &self.canonical
+    }
+
+    /// Who signed.
+    pub fn issuer(&self) -> &Issuer {
+        &self.body.issuer
+    }
+
+    /// Who receives the permissions.
+    pub fn subject(&self) -> &PublicKey {
+        &self.body.subject
+    }
+
+    /// The context the delegation is for.
+    pub fn context(&self) -> &ContextId {
+        &self.body.context
+    }
+
+    /// The permissions granted.
+    pub fn permissions(&self) -> &Permissions {
+        &self.body.permissions
+    }
+
+    /// Unix seconds from which it is valid (inclusive).
+    pub fn not_before(&self) -> u64 {
+        self.body.not_before
+    }
+
+    /// Unix seconds at which it stops being valid (exclusive).
+    pub fn expires_at(&self) -> u64 {
+        self.body.expires_at
+    }
+
+    /// The random 16-byte serial.
+    pub fn serial(&self) -> &[u8; 16] {
+        &self.body.serial
+    }
+
+    /// The parent delegation's id, for a link below the first in a chain.
+    pub fn parent(&self) -> Option<&DelegationId> {
+        self.body.parent.as_ref()
+    }
+
+    /// The issuer's signature bytes.
+    pub fn signature_bytes(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// Checks the issuer's signature over the canonical bytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`].
+    pub fn verify_signature(&self) -> Result<()> {
+        match &self.body.issuer {
+            Issuer::Key(key) => {
+                let sig =
+                    Signature::from_slice(&self.signature).map_err(|_| Error::InvalidSignature)?;
+                key.verify(&self.canonical, &sig)
+            }
+        }
+    }
+
+    /// Checks that `now` lies in `[not_before, expires_at)`.
+    ///
+    /// # Errors
+    /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`].
+    pub fn check_time(&self, now: u64) -> Result<()> {
+        if now < self.body.not_before {
+            return Err(DelegationError::NotYetValid {
+                not_before: self.body.not_before,
+                now,
+            }
+            .into());
+        }
+        if now >= self.body.expires_at {
+            return Err(DelegationError::Expired {
+                expires_at: self.body.expires_at,
+                now,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Checks the signature, then the validity window at `now`.
+    ///
+    /// # Errors
+    /// See [`Delegation::verify_signature`] and [`Delegation::check_time`].
+    pub fn verify(&self, now: u64) -> Result<()> {
+        self.verify_signature()?;
+        self.check_time(now)
+    }
+
+    /// The binary form: canonical bytes followed by the length-prefixed signature.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = self.canonical.clone();
+        let len = u32::try_from(self.signature.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&self.signature);
+        out
+    }
+
+    /// Decodes the binary form, refusing anything that is not the one
+    /// canonical encoding. Does not verify the signature.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] (truncated, trailing bytes, unknown version or issuer
+    /// kind, unsorted permissions, empty window, bad signature length …),
+    /// [`Error::InvalidKey`] or [`Error::Permission`] for bad fields.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() > MAX_DELEGATION_BYTES {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong {
+                    max: MAX_DELEGATION_BYTES,
+                },
+            ));
+        }
+        let mut r = CanonicalReader::new(bytes, DOMAIN, WHAT)?;
+        let body = Body::decode(&mut r)?;
+        let signed_len = bytes.len() - r.remaining();
+        let signature = r.bytes()?.to_vec();
+        r.finish()?;
+        let d = Self::checked(body, signature)?;
+        if bytes.get(..signed_len) != Some(d.canonical.as_slice()) {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::NonCanonical("field order"),
+            ));
+        }
+        Ok(d)
+    }
+
+    /// Builds from decoded parts, enforcing the invariants every decoder shares.
+    fn checked(body: Body, signature: Vec<u8>) -> Result<Self> {
+        if body.not_before >= body.expires_at {
+            return Err(DelegationError::EmptyWindow.into());
+        }
+        match body.issuer {
+            Issuer::Key(_) if signature.len() != 64 => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::Length {
+                        expected: 64,
+                        got: signature.len(),
+                    },
+                ));
+            }
+            Issuer::Key(_) => {}
+        }
+        Ok(Self::from_body(body, signature))
+    }
+}
+
+impl fmt::Debug for Delegation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Delegation")
+            .field("id", &self.id)
+            .field("issuer", &self.body.issuer)
+            .field("subject", &self.body.subject)
+            .field("context", &self.body.context)
+            .field("permissions", &self.body.permissions)
+            .field("not_before", &self.body.not_before)
+            .field("expires_at", &self.body.expires_at)
+            .field("parent", &self.body.parent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prepares and signs a [`Delegation`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DelegationBuilder {
+    subject: PublicKey,
+    context: ContextId,
+    permissions: Permissions,
+    not_before: u64,
+    expires_at: u64,
+    serial: Option<[u8; 16]>,
+    parent: Option<DelegationId>,
+}
+
+impl DelegationBuilder {
+    /// Valid from `not_before` (inclusive) to `expires_at` (exclusive), unix seconds.
+    pub fn valid_between(mut self, not_before: u64, expires_at: u64) -> Self {
+        self.not_before = not_before;
+        self.expires_at = expires_at;
+        self
+    }
+
+    /// Valid from `now` for `seconds`.
+    pub fn valid_for(self, now: u64, seconds: u64) -> Self {
+        self.valid_between(now, now.saturating_add(seconds))
+    }
+
+    /// Makes this a link below `parent` in a chain.
+    pub fn child_of(mut self, parent: &Delegation) -> Self {
+        self.parent = Some(parent.id());
+        self
+    }
+
+    /// Sets the serial (normally random; fixed serials are for test vectors).
+    pub fn serial(mut self, serial: [u8; 16]) -> Self {
+        self.serial = Some(serial);
+        self
+    }
+
+    /// Signs with a native root key.
+    ///
+    /// # Errors
+    /// [`DelegationError::EmptyWindow`] when the window is empty.
+    pub fn sign_as_root(self, root: &RootKey) -> Result<Delegation> {
+        self.sign_ed25519(root.signing_key(), root.public_key())
+    }
+
+    /// Signs with a client key, delegating onward (set [`Self::child_of`]).
+    ///
+    /// # Errors
+    /// [`DelegationError::EmptyWindow`] when the window is empty.
+    pub fn sign_as_client(self, key: &ClientKey) -> Result<Delegation> {
+        self.sign_ed25519(key.signing_key(), key.public_key())
+    }
+
+    fn sign_ed25519(self, signing: &SigningKey, issuer: PublicKey) -> Result<Delegation> {
+        if self.not_before >= self.expires_at {
+            return Err(DelegationError::EmptyWindow.into());
+        }
+        let serial = self.serial.unwrap_or_else(|| {
+            let mut s = [0u8; 16];
+            rand::rng().fill_bytes(&mut s);
+            s
+        });
+        let body = Body {
+            issuer: Issuer::Key(issuer),
+            subject: self.subject,
+            context: self.context,
+            permissions: self.permissions,
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+            serial,
+            parent: self.parent,
+        };
+        let canonical = body.canonical_bytes();
+        let sig = signing.sign(&canonical);
+        Ok(Delegation::from_body(body, sig.to_bytes().to_vec()))
+    }
+}
+
+/// How chains are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChainPolicy {
+    /// The longest chain accepted, root link included (default 4).
+    pub max_depth: usize,
+}
+
+impl ChainPolicy {
+    /// A policy with the given maximum depth.
+    pub fn with_max_depth(max_depth: usize) -> Self {
+        Self { max_depth }
+    }
+}
+
+impl Default for ChainPolicy {
+    fn default() -> Self {
+        Self {
+            max_depth: DEFAULT_MAX_CHAIN_DEPTH,
+        }
+    }
+}
+
+/// Verifies a chain `root → k1 → k2 …` at time `now` and returns its leaf.
+///
+/// The first link must be issued by `root` with no parent; every later link
+/// must be issued by the previous link's subject, name the previous link's
+/// id as parent, be for the same context, grant only permissions the
+/// previous link covers, and lie inside its window. Every signature is
+/// verified and every link must be valid at `now`.
+///
+/// # Errors
+/// [`Error::Delegation`] naming the rule and the link, or
+/// [`Error::InvalidSignature`].
+pub fn verify_chain<'a>(
+    chain: &'a [Delegation],
+    root: &Issuer,
+    now: u64,
+    policy: &ChainPolicy,
+) -> Result<&'a Delegation> {
+    let leaf = verify_chain_structure(chain, |issuer| issuer == root, policy)?;
+    for link in chain {
+        link.check_time(now)?;
+    }
+    Ok(leaf)
+}
+
+/// Everything [`verify_chain`] checks except time; `trusted_root` decides
+/// whether the first link's issuer may start a chain.
+pub(crate) fn verify_chain_structure<'a>(
+    chain: &'a [Delegation],
+    trusted_root: impl Fn(&Issuer) -> bool,
+    policy: &ChainPolicy,
+) -> Result<&'a Delegation> {
+    let (first, rest) = chain.split_first().ok_or(DelegationError::EmptyChain)?;
+    if chain.len() > policy.max_depth {
+        return Err(DelegationError::TooDeep {
+            len: chain.len(),
+            max: policy.max_depth,
+        }
+        .into());
+    }
+    if !trusted_root(first.issuer()) {
+        return Err(DelegationError::WrongRoot.into());
+    }
+    if first.parent().is_some() {
+        return Err(DelegationError::BrokenChain {
+            index: 0,
+            reason: "the first link has a parent",
+        }
+        .into());
+    }
+    first.verify_signature()?;
+    let mut parent = first;
+    for (offset, link) in rest.iter().enumerate() {
+        let index = offset + 1;
+        let broken = |reason| DelegationError::BrokenChain { index, reason };
+        if link.issuer().as_key() != Some(parent.subject()) {
+            return Err(broken("issuer is not the parent's subject").into());
+        }
+        if link.parent() != Some(&parent.id()) {
+            return Err(broken("parent id does not match").into());
+        }
+        if link.context() != parent.context() {
+            return Err(DelegationError::WrongContext.into());
+        }
+        if !link.permissions().is_subset_of(parent.permissions()) {
+            return Err(DelegationError::Widened { index }.into());
+        }
+        if link.not_before() < parent.not_before() || link.expires_at() > parent.expires_at() {
+            return Err(DelegationError::WindowOutsideParent { index }.into());
+        }
+        link.verify_signature()?;
+        parent = link;
+    }
+    Ok(parent)
+}
+
+/// The JSON shape of a delegation. Strict: no unknown fields, every field
+/// present (`parent` may be `null` but not absent), canonical texts only.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DelegationJson {
+    version: u8,
+    issuer: Issuer,
+    subject: PublicKey,
+    context_id: ContextId,
+    permissions: Permissions,
+    not_before: u64,
+    expires_at: u64,
+    serial: String,
+    // `deserialize_with` makes the field required (serde would otherwise
+    // treat an absent Option as null, a second encoding of the same value).
+    #[serde(deserialize_with = "Option::deserialize")]
+    parent: Option<DelegationId>,
+    signature: String,
+}
+
+impl Serialize for Delegation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        DelegationJson {
+            version: DELEGATION_VERSION,
+            issuer: self.body.issuer.clone(),
+            subject: self.body.subject,
+            context_id: self.body.context,
+            permissions: self.body.permissions.clone(),
+            not_before: self.body.not_before,
+            expires_at: self.body.expires_at,
+            serial: hex_encode(&self.body.serial),
+            parent: self.body.parent,
+            signature: base64url_encode(&self.signature),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Delegation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let j = DelegationJson::deserialize(d)?;
+        Delegation::try_from(j).map_err(serde::de::Error::custom)
+    }
+}
+
+impl TryFrom<DelegationJson> for Delegation {
+    type Error = Error;
+    fn try_from(j: DelegationJson) -> Result<Self> {
+        if j.version != DELEGATION_VERSION {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::UnsupportedVersion(u32::from(j.version)),
+            ));
+        }
+        let serial_bytes = hex_decode(&j.serial, "delegation serial")?;
+        if hex_encode(&serial_bytes) != j.serial {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::NonCanonical("serial hex case"),
+            ));
+        }
+        let serial = <[u8; 16]>::try_from(serial_bytes.as_slice()).map_err(|_| {
+            Error::decode(
+                "delegation serial",
+                DecodeReason::Length {
+                    expected: 16,
+                    got: serial_bytes.len(),
+                },
+            )
+        })?;
+        if j.signature.len() > 4 * MAX_DELEGATION_BYTES {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong {
+                    max: MAX_DELEGATION_BYTES,
+                },
+            ));
+        }
+        let signature = base64url_decode(&j.signature, "delegation signature")?;
+        let body = Body {
+            issuer: j.issuer,
+            subject: j.subject,
+            context: j.context_id,
+            permissions: j.permissions,
+            not_before: j.not_before,
+            expires_at: j.expires_at,
+            serial,
+            parent: j.parent,
+        };
+        Self::checked(body, signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (RootKey, ContextId, ClientKey) {
+        let root = RootKey::from_bytes(&[1; 32]);
+        let ctx = ContextId::from_bytes([2; 32]);
+        let client = root.derive_client_key(&ctx, 0);
+        (root, ctx, client)
+    }
+
+    fn perms(names: &[&str]) -> Permissions {
+        Permissions::parse(names).unwrap()
+    }
+
+    #[test]
+    fn sign_verify_and_tamper() {
+        let (root, ctx, client) = setup();
+        let d = Delegation::builder(client.public_key(), ctx, perms(&["a"]))
+            .valid_between(10, 20)
+            .sign_as_root(&root)
+            .unwrap();
+        d.verify(10).unwrap();
+        d.verify(19).unwrap();
+        assert!(matches!(
+            d.verify(9),
+            Err(Error::Delegation(DelegationError::NotYetValid { .. }))
+        ));
+        assert!(matches!(
+            d.verify(20),
+            Err(Error::Delegation(DelegationError::Expired { .. }))
+        ));
+        // Flip each byte of the signed part: decode fails or signature fails.
+        let bytes = d.to_bytes();
+        for i in 0..bytes.len() {
+            let mut t = bytes.clone();
+            t[i] ^= 1;
+            if let Ok(t) = Delegation::from_bytes(&t) {
+                assert!(t.verify(15).is_err(), "tamper at byte {i} accepted");
+            }
+        }
+    }
+
+    #[test]
+    fn empty_window_refused() {
+        let (root, ctx, client) = setup();
+        assert!(
+            Delegation::builder(client.public_key(), ctx, perms(&["a"]))
+                .valid_between(20, 20)
+                .sign_as_root(&root)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn id_ignores_signature_and_is_stable() {
+        let (root, ctx, client) = setup();
+        let d = Delegation::builder(client.public_key(), ctx, perms(&["a"]))
+            .valid_between(10, 20)
+            .serial([0; 16])
+            .sign_as_root(&root)
+            .unwrap();
+        assert_eq!(d.id().as_bytes(), blake3::hash(d.signed_bytes()).as_bytes());
+        let back = Delegation::from_bytes(&d.to_bytes()).unwrap();
+        assert_eq!(back.id(), d.id());
+    }
+
+    #[test]
+    fn json_round_trip_and_strictness() {
+        let (root, ctx, client) = setup();
+        let d = Delegation::builder(client.public_key(), ctx, perms(&["a", "b:c"]))
+            .valid_between(10, 20)
+            .sign_as_root(&root)
+            .unwrap();
+        let json = serde_json::to_value(&d).unwrap();
+        let back: Delegation = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, d);
+        let mut missing_parent = json.clone();
+        missing_parent.as_object_mut().unwrap().remove("parent");
+        assert!(serde_json::from_value::<Delegation>(missing_parent).is_err());
+        let mut extra = json.clone();
+        extra["extra"] = 1.into();
+        assert!(serde_json::from_value::<Delegation>(extra).is_err());
+        let mut upper = json.clone();
+        upper["serial"] = d
+            .serial()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<String>()
+            .into();
+        if upper["serial"] != json["serial"] {
+            assert!(serde_json::from_value::<Delegation>(upper).is_err());
+        }
+        let mut unsorted = json.clone();
+        unsorted["permissions"] = serde_json::json!(["b:c", "a"]);
+        assert!(serde_json::from_value::<Delegation>(unsorted).is_err());
+        let mut short_sig = json;
+        short_sig["signature"] = "AAAA".into();
+        assert!(serde_json::from_value::<Delegation>(short_sig).is_err());
+    }
+
+    #[test]
+    fn chains() {
+        let (root, ctx, client) = setup();
+        let sub = ClientKey::from_bytes(&[5; 32]);
+        let link0 = Delegation::builder(client.public_key(), ctx, perms(&["blob", "x"]))
+            .valid_between(10, 100)
+            .sign_as_root(&root)
+            .unwrap();
+        let link1 = Delegation::builder(sub.public_key(), ctx, perms(&["blob:add"]))
+            .valid_between(20, 90)
+            .child_of(&link0)
+            .sign_as_client(&client)
+            .unwrap();
+        let root_issuer = Issuer::Key(root.public_key());
+        let policy = ChainPolicy::default();
+        let chain = [link0.clone(), link1.clone()];
+        let leaf = verify_chain(&chain, &root_issuer, 50, &policy).unwrap();
+        assert_eq!(leaf.subject(), &sub.public_key());
+        // Wrong root.
+        let other = Issuer::Key(RootKey::from_bytes(&[9; 32]).public_key());
+        assert!(verify_chain(&chain, &other, 50, &policy).is_err());
+        // Widened.
+        let wide = Delegation::builder(sub.public_key(), ctx, perms(&["y"]))
+            .valid_between(20, 90)
+            .child_of(&link0)
+            .sign_as_client(&client)
+            .unwrap();
+        assert_eq!(
+            verify_chain(&[link0.clone(), wide], &root_issuer, 50, &policy).unwrap_err(),
+            Error::Delegation(DelegationError::Widened { index: 1 })
+        );
+        // Outside the parent's window.
+        let late = Delegation::builder(sub.public_key(), ctx, perms(&["blob"]))
+            .valid_between(20, 101)
+            .child_of(&link0)
+            .sign_as_client(&client)
+            .unwrap();
+        assert!(verify_chain(&[link0.clone(), late], &root_issuer, 50, &policy).is_err());
+        // Broken: missing parent id.
+        let orphan = Delegation::builder(sub.public_key(), ctx, perms(&["blob"]))
+            .valid_between(20, 90)
+            .sign_as_client(&client)
+            .unwrap();
+        assert!(verify_chain(&[link0.clone(), orphan], &root_issuer, 50, &policy).is_err());
+        // Depth.
+        assert!(verify_chain(&chain, &root_issuer, 50, &ChainPolicy::with_max_depth(1)).is_err());
+        // Expired link at `now`.
+        assert!(verify_chain(&chain, &root_issuer, 95, &policy).is_err());
+        assert!(verify_chain(&[], &root_issuer, 50, &policy).is_err());
+    }
+}

@@ -1,0 +1,329 @@
+//! The one public error type and its per-area kinds.
+//!
+//! Every signature, MAC or checksum mismatch is reported as the single
+//! detail-free [`Error::InvalidSignature`], so callers get no oracle.
+
+use core::fmt;
+
+/// Everything that can go wrong in keytree.
+///
+/// The enum is `#[non_exhaustive]`: new areas arrive with new features.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A signature did not verify. Deliberately carries no detail.
+    #[error("signature verification failed")]
+    InvalidSignature,
+    /// A value could not be decoded (text, bytes or JSON).
+    #[error("invalid {what}: {reason}")]
+    Decode {
+        /// What was being decoded (`public key`, `delegation`, …).
+        what: &'static str,
+        /// Why it was refused.
+        reason: DecodeReason,
+    },
+    /// A key was refused where it enters (weak, small-order, non-canonical).
+    #[error("invalid public key: {0}")]
+    InvalidKey(KeyError),
+    /// A permission name or set was refused.
+    #[error("invalid permission: {0}")]
+    Permission(PermissionError),
+    /// A delegation or delegation chain was refused.
+    #[error("delegation refused: {0}")]
+    Delegation(DelegationError),
+    /// A context operation, query or delta was refused.
+    #[error("context refused: {0}")]
+    Context(ContextError),
+}
+
+/// Why a decoder refused its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeReason {
+    /// The text had the wrong prefix; `expected` names what was wanted.
+    Prefix {
+        /// The accepted prefix or prefixes.
+        expected: &'static str,
+    },
+    /// Base58, base64 or hex text that does not decode.
+    Alphabet(&'static str),
+    /// A decoded value of the wrong length.
+    Length {
+        /// The length required.
+        expected: usize,
+        /// The length found.
+        got: usize,
+    },
+    /// Input that decodes but is not the one canonical encoding.
+    NonCanonical(&'static str),
+    /// Structured input (JSON or binary) that is malformed.
+    Malformed(String),
+    /// Input larger than the decoder accepts.
+    TooLong {
+        /// The largest accepted size in bytes.
+        max: usize,
+    },
+    /// A format version this build does not know.
+    UnsupportedVersion(u32),
+}
+
+impl fmt::Display for DecodeReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Prefix { expected } => write!(f, "expected prefix {expected}"),
+            Self::Alphabet(encoding) => write!(f, "not valid {encoding}"),
+            Self::Length { expected, got } => {
+                write!(f, "expected {expected} bytes, got {got}")
+            }
+            Self::NonCanonical(what) => write!(f, "non-canonical encoding: {what}"),
+            Self::Malformed(detail) => write!(f, "malformed: {detail}"),
+            Self::TooLong { max } => write!(f, "longer than {max} bytes"),
+            Self::UnsupportedVersion(v) => write!(f, "unsupported version {v}"),
+        }
+    }
+}
+
+/// Why a public key was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The bytes are not a point on the curve.
+    #[error("not a valid curve point")]
+    NotOnCurve,
+    /// The point has small order (a weak key that verifies forged signatures).
+    #[error("weak (small-order) key")]
+    Weak,
+    /// The point encoding is not canonical.
+    #[error("non-canonical point encoding")]
+    NonCanonical,
+}
+
+/// Why a permission was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PermissionError {
+    /// The name is empty.
+    #[error("empty permission name")]
+    Empty,
+    /// A `:`-separated segment is empty.
+    #[error("empty segment in {0:?}")]
+    EmptySegment(String),
+    /// A character outside `[A-Za-z0-9_.-]` and the `:` separator.
+    #[error("invalid character in {0:?}")]
+    InvalidCharacter(String),
+    /// Longer than [`crate::Permission::MAX_LEN`] bytes.
+    #[error("permission name longer than {max} bytes")]
+    TooLong {
+        /// The limit.
+        max: usize,
+    },
+    /// A set holds more than [`crate::Permissions::MAX_COUNT`] names.
+    #[error("more than {max} permissions in one set")]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+    /// A requested permission is not covered by what is held.
+    #[error("{0:?} is not covered by the held permissions")]
+    NotCovered(String),
+}
+
+/// Why a delegation or chain was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DelegationError {
+    /// `now` is before `not_before`.
+    #[error("not yet valid (not before {not_before}, now {now})")]
+    NotYetValid {
+        /// The start of the window.
+        not_before: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// `now` is at or after `expires_at`.
+    #[error("expired (expired at {expires_at}, now {now})")]
+    Expired {
+        /// The end of the window.
+        expires_at: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// The window is empty or inverted.
+    #[error("empty validity window")]
+    EmptyWindow,
+    /// The chain is empty.
+    #[error("empty delegation chain")]
+    EmptyChain,
+    /// The chain is longer than the policy allows.
+    #[error("chain of {len} links exceeds the maximum depth {max}")]
+    TooDeep {
+        /// The chain length.
+        len: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
+    /// The first link is not issued by the expected root.
+    #[error("the first link is not issued by the expected root")]
+    WrongRoot,
+    /// Link `index` does not continue the chain (issuer, parent id or context).
+    #[error("link {index} does not continue the chain: {reason}")]
+    BrokenChain {
+        /// The offending link (0-based).
+        index: usize,
+        /// Which rule it broke.
+        reason: &'static str,
+    },
+    /// Link `index` grants permissions its parent does not hold.
+    #[error("link {index} widens its parent's permissions")]
+    Widened {
+        /// The offending link (0-based).
+        index: usize,
+    },
+    /// Link `index` is valid outside its parent's window.
+    #[error("link {index} is valid outside its parent's window")]
+    WindowOutsideParent {
+        /// The offending link (0-based).
+        index: usize,
+    },
+    /// The delegation is for another context.
+    #[error("delegation is for another context")]
+    WrongContext,
+    /// The issuer kind cannot be verified by this build.
+    #[error("issuer kind not supported here")]
+    UnsupportedIssuer,
+}
+
+/// Why a context operation, query or delta was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContextError {
+    /// The op or delta names another context.
+    #[error("wrong context")]
+    WrongContext,
+    /// The op's sequence number is not the next one.
+    #[error("expected sequence number {expected}, got {got}")]
+    Sequence {
+        /// The next sequence number.
+        expected: u64,
+        /// The one in the op.
+        got: u64,
+    },
+    /// The op's previous-hash does not match the log head.
+    #[error("previous-op hash does not match the log head")]
+    BrokenHashChain,
+    /// The op's timestamp is earlier than its predecessor's.
+    #[error("op timestamp goes backwards")]
+    TimeWentBackwards,
+    /// A signer of the op is not an admin at this point of the log.
+    #[error("signer {0} is not an admin here")]
+    NotAdmin(String),
+    /// The same admin signed twice.
+    #[error("admin {0} signed the op twice")]
+    DuplicateSigner(String),
+    /// Fewer valid admin signatures than the threshold.
+    #[error("threshold not met: {got} of {required} admin signatures")]
+    ThresholdNotMet {
+        /// Signatures present.
+        got: usize,
+        /// Signatures required.
+        required: usize,
+    },
+    /// The threshold is zero or larger than the admin set.
+    #[error("invalid threshold {threshold} for {admins} admins")]
+    InvalidThreshold {
+        /// The threshold asked for.
+        threshold: u32,
+        /// The admin count.
+        admins: usize,
+    },
+    /// The key was revoked; revocation is permanent.
+    #[error("key {0} is revoked")]
+    Revoked(String),
+    /// The delegation was revoked.
+    #[error("delegation {0} is revoked")]
+    DelegationRevoked(String),
+    /// The key is already a member.
+    #[error("key {0} is already a member")]
+    AlreadyMember(String),
+    /// The key is not a member.
+    #[error("key {0} is not a member")]
+    NotMember(String),
+    /// The key is already an admin.
+    #[error("key {0} is already an admin")]
+    AlreadyAdmin(String),
+    /// The root cannot be revoked or removed from the admins.
+    #[error("the context root cannot be revoked or removed")]
+    RootImmutable,
+    /// The signer was not authorised for this permission at that sequence.
+    #[error("key {key} does not hold {permission:?} at sequence {seq}")]
+    NotAuthorized {
+        /// The key.
+        key: String,
+        /// The permission asked for.
+        permission: String,
+        /// The sequence number checked.
+        seq: u64,
+    },
+    /// A delta was signed against a sequence number the log has not reached.
+    #[error("sequence {seq} is beyond the log head {head}")]
+    FutureSequence {
+        /// The sequence in the delta.
+        seq: u64,
+        /// The log head.
+        head: u64,
+    },
+    /// Under the strict policy: the signer was revoked before the delta was first seen.
+    #[error("delta first seen after its signer was revoked")]
+    SeenAfterRevocation,
+    /// An op in an imported log was refused; `seq` is the first bad one.
+    #[error("op {seq} refused: {reason}")]
+    BadOp {
+        /// The sequence number (position) of the first bad op.
+        seq: u64,
+        /// Why it was refused.
+        reason: Box<Error>,
+    },
+    /// The first op of a log must be a genesis op, and only the first.
+    #[error("genesis must be the first op and only the first")]
+    Genesis,
+}
+
+impl Error {
+    pub(crate) fn decode(what: &'static str, reason: DecodeReason) -> Self {
+        Self::Decode { what, reason }
+    }
+
+    pub(crate) fn malformed(what: &'static str, detail: impl fmt::Display) -> Self {
+        Self::Decode {
+            what,
+            reason: DecodeReason::Malformed(detail.to_string()),
+        }
+    }
+}
+
+impl From<KeyError> for Error {
+    fn from(e: KeyError) -> Self {
+        Self::InvalidKey(e)
+    }
+}
+
+impl From<PermissionError> for Error {
+    fn from(e: PermissionError) -> Self {
+        Self::Permission(e)
+    }
+}
+
+impl From<DelegationError> for Error {
+    fn from(e: DelegationError) -> Self {
+        Self::Delegation(e)
+    }
+}
+
+impl From<ContextError> for Error {
+    fn from(e: ContextError) -> Self {
+        Self::Context(e)
+    }
+}
+
+/// `Result` with keytree's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,327 @@
+//! Ed25519 public keys and signatures: text forms, strict verification.
+
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use ed25519_dalek::VerifyingKey;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::encoding::{base58_decode_array, base58_encode, base64url_decode, base64url_encode};
+use crate::error::{DecodeReason, Error, KeyError, Result};
+
+/// The text prefix of a native key.
+const ED25519_PREFIX: &str = "ed25519:";
+/// `did:key` with the multibase `z` (base58btc) marker.
+const DID_KEY_PREFIX: &str = "did:key:z";
+/// The multicodec varint for `ed25519-pub`.
+const ED25519_MULTICODEC: [u8; 2] = [0xed, 0x01];
+
+/// An Ed25519 public key that passed every check where it entered: on the
+/// curve, canonically encoded, not of small order.
+///
+/// Text form `ed25519:<base58>`; `did:key:z6Mk…` is accepted and produced too.
+/// Verification is always strict (`verify_strict`).
+///
+/// # Example
+/// ```
+/// use keytree::{PublicKey, RootKey};
+/// let root = RootKey::from_bytes(&[1; 32]);
+/// let text = root.public_key().to_string();
+/// assert!(text.starts_with("ed25519:"));
+/// let did = root.public_key().to_did_key();
+/// assert_eq!(text.parse::<PublicKey>()?, did.parse::<PublicKey>()?);
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, Copy)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Accepts 32 bytes as a public key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`]: not a curve point, a non-canonical encoding, or
+    /// a weak (small-order) key.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve)?;
+        if key.to_edwards().compress().as_bytes() != bytes {
+            return Err(KeyError::NonCanonical.into());
+        }
+        if key.is_weak() {
+            return Err(KeyError::Weak.into());
+        }
+        Ok(Self(key))
+    }
+
+    /// Wraps a key that came from a secret we hold (never weak).
+    pub(crate) fn from_verifying_key(key: VerifyingKey) -> Self {
+        Self(key)
+    }
+
+    /// The 32 key bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        self.0.as_bytes()
+    }
+
+    /// The 32 key bytes, copied.
+    pub fn to_bytes(&self) -> [u8; 32] {
+        self.0.to_bytes()
+    }
+
+    /// The `did:key:z6Mk…` form.
+    pub fn to_did_key(&self) -> String {
+        let mut buf = Vec::with_capacity(34);
+        buf.extend_from_slice(&ED25519_MULTICODEC);
+        buf.extend_from_slice(self.as_bytes());
+        format!("{DID_KEY_PREFIX}{}", base58_encode(&buf))
+    }
+
+    /// Verifies `signature` over `message` with `verify_strict`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`], without detail.
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<()> {
+        self.0
+            .verify_strict(message, &signature.to_dalek())
+            .map_err(|_| Error::InvalidSignature)
+    }
+}
+
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for PublicKey {}
+
+impl Hash for PublicKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl PartialOrd for PublicKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PublicKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{ED25519_PREFIX}{}", base58_encode(self.as_bytes()))
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PublicKey({self})")
+    }
+}
+
+impl FromStr for PublicKey {
+    type Err = Error;
+
+    /// Parses `ed25519:<base58>` or `did:key:z6Mk…`.
+    fn from_str(s: &str) -> Result<Self> {
+        const WHAT: &str = "public key";
+        if let Some(b58) = s.strip_prefix(ED25519_PREFIX) {
+            return Self::from_bytes(&base58_decode_array::<32>(b58, WHAT)?);
+        }
+        if let Some(b58) = s.strip_prefix(DID_KEY_PREFIX) {
+            let bytes = base58_decode_array::<34>(b58, WHAT)?;
+            let (codec, key) = bytes.split_at(2);
+            if codec != ED25519_MULTICODEC {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::Prefix {
+                        expected: "did:key:z6Mk (ed25519-pub multicodec)",
+                    },
+                ));
+            }
+            let key = <[u8; 32]>::try_from(key).map_err(|_| {
+                Error::decode(
+                    WHAT,
+                    DecodeReason::Length {
+                        expected: 32,
+                        got: key.len(),
+                    },
+                )
+            })?;
+            return Self::from_bytes(&key);
+        }
+        Err(Error::decode(
+            WHAT,
+            DecodeReason::Prefix {
+                expected: "ed25519: or did:key:z",
+            },
+        ))
+    }
+}
+
+impl Serialize for PublicKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Deserialization accepts only the canonical `ed25519:<base58>` form, so a
+/// key has one JSON encoding.
+impl<'de> Deserialize<'de> for PublicKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if !s.starts_with(ED25519_PREFIX) {
+            return Err(serde::de::Error::custom(
+                "public key must be in ed25519:<base58> form",
+            ));
+        }
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A 64-byte Ed25519 signature. Text and JSON form: unpadded base64url.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature([u8; 64]);
+
+impl Signature {
+    /// Wraps 64 bytes. Validity is only known once verified.
+    pub fn from_bytes(bytes: &[u8; 64]) -> Self {
+        Self(*bytes)
+    }
+
+    /// Wraps a slice of exactly 64 bytes.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the slice is not 64 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self> {
+        <[u8; 64]>::try_from(bytes).map(Self).map_err(|_| {
+            Error::decode(
+                "signature",
+                DecodeReason::Length {
+                    expected: 64,
+                    got: bytes.len(),
+                },
+            )
+        })
+    }
+
+    /// The 64 bytes.
+    pub fn to_bytes(&self) -> [u8; 64] {
+        self.0
+    }
+
+    /// The 64 bytes, borrowed.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
+    pub(crate) fn to_dalek(self) -> ed25519_dalek::Signature {
+        ed25519_dalek::Signature::from_bytes(&self.0)
+    }
+
+    pub(crate) fn from_dalek(sig: &ed25519_dalek::Signature) -> Self {
+        Self(sig.to_bytes())
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", base64url_encode(&self.0))
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&base64url_encode(&self.0))
+    }
+}
+
+impl FromStr for Signature {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s.len() > 86 {
+            return Err(Error::decode(
+                "signature",
+                DecodeReason::TooLong { max: 86 },
+            ));
+        }
+        Self::from_slice(&base64url_decode(s, "signature")?)
+    }
+}
+
+impl Serialize for Signature {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Signature {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_small_order_and_non_canonical_points() {
+        // The identity point (small order).
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            PublicKey::from_bytes(&identity).unwrap_err(),
+            Error::InvalidKey(KeyError::Weak)
+        );
+        // y = p (non-canonical encoding of y = 0, a small-order point):
+        // p = 2^255 - 19 = 0xed ff .. ff 7f (little endian).
+        let mut y_eq_p = [0xffu8; 32];
+        y_eq_p[0] = 0xed;
+        y_eq_p[31] = 0x7f;
+        assert!(PublicKey::from_bytes(&y_eq_p).is_err());
+        // y = 2 is not on the curve? Try a few values that do not decompress.
+        let mut off_curve = [0u8; 32];
+        off_curve[0] = 2;
+        assert!(PublicKey::from_bytes(&off_curve).is_err());
+    }
+
+    #[test]
+    fn text_forms() {
+        let key = crate::RootKey::from_bytes(&[9; 32]).public_key();
+        let text = key.to_string();
+        assert_eq!(text.parse::<PublicKey>().unwrap(), key);
+        let did = key.to_did_key();
+        assert!(did.starts_with("did:key:z6Mk"));
+        assert_eq!(did.parse::<PublicKey>().unwrap(), key);
+        assert!("ed25519".parse::<PublicKey>().is_err());
+        assert!("secp256k1:abc".parse::<PublicKey>().is_err());
+        assert!("ed25519:0OIl".parse::<PublicKey>().is_err());
+        assert!(
+            format!("ed25519:{}", base58_encode(&[1; 31]))
+                .parse::<PublicKey>()
+                .is_err()
+        );
+        assert!(
+            format!("did:key:z{}", base58_encode(&[0xe7, 0x01, 1, 2]))
+                .parse::<PublicKey>()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn json_is_canonical_text_only() {
+        let key = crate::RootKey::from_bytes(&[9; 32]).public_key();
+        let json = serde_json::to_string(&key).unwrap();
+        assert_eq!(serde_json::from_str::<PublicKey>(&json).unwrap(), key);
+        let did_json = serde_json::to_string(&key.to_did_key()).unwrap();
+        assert!(serde_json::from_str::<PublicKey>(&did_json).is_err());
+    }
+}

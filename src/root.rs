@@ -1,0 +1,165 @@
+//! Root keys and root identities.
+
+use std::fmt;
+
+use ed25519_dalek::{Signer as _, SigningKey};
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::client_key::ClientKey;
+use crate::context::ContextId;
+use crate::public_key::{PublicKey, Signature};
+
+/// A native root secret: an Ed25519 key from which client keys derive.
+///
+/// Zeroized on drop (the dalek key wipes itself), never printed by `Debug`
+/// (which shows the public key), compared in constant time, and exported only
+/// as [`Zeroizing`] bytes. Not `Clone`: a root secret is moved, not copied.
+///
+/// # Example
+/// ```
+/// use keytree::{ContextId, RootKey};
+/// let root = RootKey::generate(&mut rand::rng());
+/// let ctx = ContextId::from_bytes([7; 32]);
+/// let a = root.derive_client_key(&ctx, 0);
+/// let b = root.derive_client_key(&ctx, 0);
+/// assert_eq!(a.public_key(), b.public_key());
+/// assert_ne!(a.public_key(), root.derive_client_key(&ctx, 1).public_key());
+/// Ok::<(), keytree::Error>(())
+/// ```
+pub struct RootKey {
+    signing: SigningKey,
+}
+
+impl RootKey {
+    /// Generates a root key from a cryptographically secure RNG.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self {
+            signing: SigningKey::generate(rng),
+        }
+    }
+
+    /// A root key from its 32-byte seed (the RFC 8032 private key).
+    pub fn from_bytes(seed: &[u8; 32]) -> Self {
+        Self {
+            signing: SigningKey::from_bytes(seed),
+        }
+    }
+
+    /// The seed, in a buffer that wipes itself when dropped.
+    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(self.signing.to_bytes())
+    }
+
+    /// The public key, always derived from the secret.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey::from_verifying_key(self.signing.verifying_key())
+    }
+
+    /// The identity this root stands for.
+    pub fn identity(&self) -> RootIdentity {
+        RootIdentity::Native(self.public_key())
+    }
+
+    /// Signs `message` with plain Ed25519.
+    ///
+    /// keytree's own payloads are domain-separated; if you sign your own
+    /// messages with a root key, give them a domain tag of their own.
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature::from_dalek(&self.signing.sign(message))
+    }
+
+    /// Derives the client key for `context` at rotation `index`:
+    /// HKDF-SHA256(ikm = seed, salt = `keytree/v1/client-key`,
+    /// info = context id ‖ index as u32 big-endian) gives the client seed.
+    pub fn derive_client_key(&self, context: &ContextId, index: u32) -> ClientKey {
+        ClientKey::derive(self.signing.as_bytes(), context, index)
+    }
+
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.signing
+    }
+}
+
+impl ConstantTimeEq for RootKey {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.signing.as_bytes().ct_eq(other.signing.as_bytes())
+    }
+}
+
+impl PartialEq for RootKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for RootKey {}
+
+impl fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RootKey")
+            .field("public_key", &self.public_key())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who stands at the top of a delegation tree.
+///
+/// Wallet accounts (NEAR, Ethereum, …) join this enum with the wallet
+/// features; it is non-exhaustive so that adding them is not a breaking change.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RootIdentity {
+    /// A native Ed25519 root key.
+    Native(PublicKey),
+}
+
+impl fmt::Display for RootIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Native(key) => key.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secret() {
+        let root = RootKey::from_bytes(&[0x42; 32]);
+        let dbg = format!("{root:?}");
+        assert!(dbg.contains("ed25519:"));
+        assert!(!dbg.contains("42, 42"));
+        assert!(!dbg.to_lowercase().contains("4242"));
+    }
+
+    #[test]
+    fn equality_and_round_trip() {
+        let a = RootKey::from_bytes(&[1; 32]);
+        let b = RootKey::from_bytes(&a.to_bytes());
+        assert_eq!(a, b);
+        assert_ne!(a, RootKey::from_bytes(&[2; 32]));
+        let sig = a.sign(b"m");
+        a.public_key().verify(b"m", &sig).unwrap();
+        assert!(a.public_key().verify(b"n", &sig).is_err());
+    }
+
+    #[test]
+    fn rfc8032_test_1_public_key() {
+        let seed: [u8; 32] = crate::encoding::hex_decode(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            "seed",
+        )
+        .unwrap()
+        .try_into()
+        .unwrap();
+        let root = RootKey::from_bytes(&seed);
+        assert_eq!(
+            crate::encoding::hex_encode(root.public_key().as_bytes()),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
+    }
+}
