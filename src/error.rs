@@ -34,6 +34,12 @@ pub enum Error {
     /// A context operation, query or delta was refused.
     #[error("context refused: {0}")]
     Context(ContextError),
+    /// A wallet signature, message or account was refused.
+    #[error("wallet proof refused: {0}")]
+    Wallet(WalletError),
+    /// A context token was refused or could not be minted.
+    #[error("token refused: {0}")]
+    Token(TokenError),
 }
 
 /// Why a decoder refused its input.
@@ -288,6 +294,30 @@ pub enum ContextError {
     Genesis,
 }
 
+/// Why a wallet proof, message or account was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    /// No verifier is registered for the chain.
+    #[error("no verifier registered for chain {0}")]
+    UnsupportedChain(String),
+    /// The proof is valid but for another account than the one claimed.
+    #[error("the signature is not from the claimed account")]
+    AccountMismatch,
+    // --- chain-independent kinds above, added by the wallets work ---
+
+    // --- ICP kinds below ---
+}
+
+/// Why a context token was refused or could not be minted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The token is malformed (not three base64url parts, bad JSON, …).
+    #[error("malformed token: {0}")]
+    Malformed(String),
+}
+
 impl Error {
     pub(crate) fn decode(what: &'static str, reason: DecodeReason) -> Self {
         Self::Decode { what, reason }
@@ -322,6 +352,18 @@ impl From<DelegationError> for Error {
 impl From<ContextError> for Error {
     fn from(e: ContextError) -> Self {
         Self::Context(e)
+    }
+}
+
+impl From<WalletError> for Error {
+    fn from(e: WalletError) -> Self {
+        Self::Wallet(e)
+    }
+}
+
+impl From<TokenError> for Error {
+    fn from(e: TokenError) -> Self {
+        Self::Token(e)
     }
 }
 

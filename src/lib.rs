@@ -26,6 +26,7 @@ pub use encoding::{
 };
 pub use error::{
     ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError, Result,
+    TokenError, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
