@@ -9,8 +9,11 @@
 
 use std::str::FromStr;
 
+/// A fuzz target body.
+pub type Target = fn(&[u8]);
+
 /// `(corpus directory name, target function)` for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("public_key_text", public_key_text),
     ("delegation_bytes", delegation_bytes),
     ("delegation_json", delegation_json),
@@ -25,7 +28,10 @@ pub fn public_key_text(data: &[u8]) {
     if let Ok(key) = keytree::PublicKey::from_str(text) {
         let again = keytree::PublicKey::from_str(&key.to_string()).unwrap();
         assert_eq!(key, again);
-        assert_eq!(keytree::PublicKey::from_str(&key.to_did_key()).unwrap(), key);
+        assert_eq!(
+            keytree::PublicKey::from_str(&key.to_did_key()).unwrap(),
+            key
+        );
     }
 }
 
