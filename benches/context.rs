@@ -157,7 +157,10 @@ fn context_ops(c: &mut Criterion) {
     g.bench_function("apply_add_member", |b| {
         b.iter_batched(
             || (small.clone(), next.clone()),
-            |(mut ctx, op)| ctx.apply(op).unwrap(),
+            |(mut ctx, op)| {
+                ctx.apply(op).unwrap();
+                ctx // dropped outside the timed routine
+            },
             BatchSize::LargeInput,
         )
     });

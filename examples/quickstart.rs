@@ -76,7 +76,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     context.apply(op)?;
     let execute: Permission = "context:execute".parse()?;
     context.authorize(&client.public_key(), &execute, context.head_seq())?;
-    expect(context.is_member(&client.public_key()), "client is a member")?;
+    expect(
+        context.is_member(&client.public_key()),
+        "client is a member",
+    )?;
 
     println!("5. the client signs a delta; the context verifies it");
     let old_delta = client.sign_delta(&context_id, context.head_seq(), b"set counter = 1");
@@ -93,7 +96,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         )
         .sign(&root);
     context.apply(op)?;
-    expect(!context.is_member(&client.public_key()), "client is no longer a member")?;
+    expect(
+        !context.is_member(&client.public_key()),
+        "client is no longer a member",
+    )?;
 
     println!("7. history stays valid, new work is refused");
     context.verify_delta(&old_delta, &execute, DeltaPolicy::Historical)?;

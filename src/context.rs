@@ -794,12 +794,13 @@ impl Context {
     /// [`Error::Delegation`] for a bad member chain, or
     /// [`Error::InvalidSignature`].
     pub fn apply(&mut self, op: ContextOp) -> Result<()> {
-        self.check(&op)?;
-        self.commit(op);
+        let bytes = op.signing_bytes();
+        self.check(&op, &bytes)?;
+        self.commit(op, OpHash(*blake3::hash(&bytes).as_bytes()));
         Ok(())
     }
 
-    fn check(&self, op: &ContextOp) -> Result<()> {
+    fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         if op.context_id != self.id {
             return Err(ContextError::WrongContext.into());
         }
@@ -817,7 +818,7 @@ impl Context {
         if op.timestamp < self.last_timestamp {
             return Err(ContextError::TimeWentBackwards.into());
         }
-        self.check_signatures(op)?;
+        self.check_signatures(op, bytes)?;
         match &op.op {
             OpKind::Genesis { .. } => Err(ContextError::Genesis.into()),
             OpKind::AddMember { chain } => self.check_add_member(chain, op.timestamp),
@@ -883,8 +884,7 @@ impl Context {
         Ok(())
     }
 
-    fn check_signatures(&self, op: &ContextOp) -> Result<()> {
-        let bytes = op.signing_bytes();
+    fn check_signatures(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         let mut seen = BTreeSet::new();
         for s in &op.signatures {
             if !self.admins.contains(&s.signer) {
@@ -893,7 +893,7 @@ impl Context {
             if !seen.insert(s.signer) {
                 return Err(ContextError::DuplicateSigner(s.signer.to_string()).into());
             }
-            s.signer.verify(&bytes, &s.signature)?;
+            s.signer.verify(bytes, &s.signature)?;
         }
         let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
         if seen.len() < required {
@@ -940,7 +940,7 @@ impl Context {
     }
 
     /// Mutates the state for an op that passed [`Self::check`]. Infallible.
-    fn commit(&mut self, op: ContextOp) {
+    fn commit(&mut self, op: ContextOp, hash: OpHash) {
         let seq = op.seq;
         match &op.op {
             OpKind::Genesis { .. } => {}
@@ -998,7 +998,7 @@ impl Context {
                 self.admins.remove(key);
             }
         }
-        self.head = op.hash();
+        self.head = hash;
         self.last_timestamp = op.timestamp;
         self.log.push(op);
     }
