@@ -569,3 +569,66 @@ fn export_import_round_trip_and_tamper() {
     assert!(Context::import_json(r#"{"version":1,"ops":[]}"#).is_err());
     assert!(Context::import_json(r#"{"version":2,"ops":[]}"#).is_err());
 }
+
+#[test]
+fn revocation_cascade_cannot_strand_the_threshold() {
+    // 2-of-2: the root and an admin that is also a member.
+    let root = RootKey::from_bytes(&[20; 32]);
+    let id = ContextId::from_bytes([21; 32]);
+    let admin = root.derive_client_key(&id, 0);
+    let mut ctx = Context::builder(id)
+        .admin(admin.public_key())
+        .threshold(2)
+        .create(&root, 1000)
+        .unwrap();
+    let d = Delegation::builder(admin.public_key(), id, perms(&["a"]))
+        .valid_for(900, 1000)
+        .sign_as_root(&root)
+        .unwrap();
+    let op = ctx
+        .propose(
+            OpKind::AddMember {
+                chain: vec![d.clone()],
+            },
+            1000,
+        )
+        .sign(&root)
+        .sign(&admin);
+    ctx.apply(op).unwrap();
+    let before = ctx.state_hash();
+    // Revoking the admin's delegation would revoke the admin's key and leave
+    // one admin for a threshold of two: refused, state untouched.
+    let op = ctx
+        .propose(OpKind::RevokeDelegation { id: d.id() }, 1000)
+        .sign(&root)
+        .sign(&admin);
+    assert!(matches!(
+        ctx.apply(op),
+        Err(Error::Context(ContextError::InvalidThreshold { .. }))
+    ));
+    assert_eq!(ctx.state_hash(), before);
+}
+
+#[test]
+fn revoking_an_admin_key_removes_its_authority() {
+    let mut f = Fixture::new(22);
+    let admin = RootKey::from_bytes(&[23; 32]);
+    f.apply(OpKind::AddAdmin {
+        key: admin.public_key(),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeKey {
+        key: admin.public_key(),
+    })
+    .unwrap();
+    assert!(f.ctx.admins().all(|a| *a != admin.public_key()));
+    let victim = ClientKey::from_bytes(&[24; 32]).public_key();
+    let op = f
+        .ctx
+        .propose(OpKind::RevokeKey { key: victim }, f.now)
+        .sign(&admin);
+    assert!(matches!(
+        f.ctx.apply(op),
+        Err(Error::Context(ContextError::NotAdmin(_)))
+    ));
+}
