@@ -15,3 +15,5 @@ mod common;
 mod derivation;
 #[path = "suite/tokens.rs"]
 mod tokens;
+#[path = "suite/tokens_interop.rs"]
+mod tokens_interop;

@@ -16,6 +16,13 @@ use crate::revocation::RevocationView;
 /// The largest size limit a validator may be configured with.
 const MAX_TOKEN_LEN_LIMIT: usize = 64 * 1024;
 
+/// A token that passed every check before the signature.
+struct Pending<'t, 'k> {
+    parts: Parts<'t>,
+    key: &'k VerifyingKey,
+    signature: [u8; 64],
+}
+
 /// One issuer key, decoded once at build time.
 struct ValidatorKey {
     kid: String,
@@ -248,8 +255,9 @@ impl TokenValidator {
         self.keys.iter().map(|k| k.kid.as_str())
     }
 
-    /// Everything before the signature check: size, shape, header, key.
-    fn pre_crypto<'t>(&self, token: &'t str) -> Result<(Parts<'t>, &VerifyingKey)> {
+    /// Everything before the signature check: size, shape, header, key,
+    /// signature encoding.
+    fn pre_crypto<'t>(&self, token: &'t str) -> Result<Pending<'t, '_>> {
         let parts = jws::split(token, self.max_len)?;
         let key = jws::check_header(parts.header_b64, |kid| {
             self.keys
@@ -258,7 +266,12 @@ impl TokenValidator {
                 .map(|k| &k.key)
                 .ok_or_else(|| TokenError::UnknownKey(clip(kid, 64)).into())
         })?;
-        Ok((parts, key))
+        let signature = jws::decode_signature(parts.signature_b64)?;
+        Ok(Pending {
+            parts,
+            key,
+            signature,
+        })
     }
 
     /// Everything after the signature check: claims and their values.
@@ -324,13 +337,14 @@ impl TokenValidator {
     /// [`TokenError::Expired`], [`TokenError::NotYetValid`],
     /// [`TokenError::IssuedInFuture`] — in that order of checking.
     pub fn validate(&self, token: &str, now: u64) -> Result<ValidatedToken> {
-        let (parts, key) = self.pre_crypto(token)?;
-        key.verify_strict(
-            parts.signing_input.as_bytes(),
-            &DalekSignature::from_bytes(&parts.signature),
-        )
-        .map_err(|_| Error::InvalidSignature)?;
-        let claims = self.post_crypto(&parts, now)?;
+        let p = self.pre_crypto(token)?;
+        p.key
+            .verify_strict(
+                p.parts.signing_input.as_bytes(),
+                &DalekSignature::from_bytes(&p.signature),
+            )
+            .map_err(|_| Error::InvalidSignature)?;
+        let claims = self.post_crypto(&p.parts, now)?;
         Ok(ValidatedToken {
             claims,
             executor: None,
@@ -386,13 +400,13 @@ impl TokenValidator {
     /// equal those of validating each token alone (see the module docs for
     /// the one theoretical exception, which needs an issuer's secret key).
     pub fn validate_batch(&self, tokens: &[&str], now: u64) -> Vec<Result<ValidatedToken>> {
-        let mut stage: Vec<Result<(Parts<'_>, &VerifyingKey)>> =
+        let mut stage: Vec<Result<Pending<'_, '_>>> =
             tokens.iter().map(|t| self.pre_crypto(t)).collect();
 
         // Screen nonce points that single strict verification always refuses.
         for slot in &mut stage {
-            if let Ok((parts, _)) = slot
-                && !nonce_point_acceptable(&parts.signature)
+            if let Ok(p) = slot
+                && !nonce_point_acceptable(&p.signature)
             {
                 *slot = Err(Error::InvalidSignature);
             }
@@ -407,21 +421,21 @@ impl TokenValidator {
             let mut messages: Vec<&[u8]> = Vec::with_capacity(pending.len());
             let mut signatures = Vec::with_capacity(pending.len());
             let mut keys = Vec::with_capacity(pending.len());
-            for (parts, key) in stage.iter().flatten() {
-                messages.push(parts.signing_input.as_bytes());
-                signatures.push(DalekSignature::from_bytes(&parts.signature));
-                keys.push(**key);
+            for p in stage.iter().flatten() {
+                messages.push(p.parts.signing_input.as_bytes());
+                signatures.push(DalekSignature::from_bytes(&p.signature));
+                keys.push(*p.key);
             }
             ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
         };
         if !batch_ok {
             for i in pending {
                 if let Some(slot) = stage.get_mut(i)
-                    && let Ok((parts, key)) = slot
-                    && key
+                    && let Ok(p) = slot
+                    && p.key
                         .verify_strict(
-                            parts.signing_input.as_bytes(),
-                            &DalekSignature::from_bytes(&parts.signature),
+                            p.parts.signing_input.as_bytes(),
+                            &DalekSignature::from_bytes(&p.signature),
                         )
                         .is_err()
                 {
@@ -433,9 +447,9 @@ impl TokenValidator {
         stage
             .into_iter()
             .map(|s| {
-                let (parts, _) = s?;
+                let p = s?;
                 Ok(ValidatedToken {
-                    claims: self.post_crypto(&parts, now)?,
+                    claims: self.post_crypto(&p.parts, now)?,
                     executor: None,
                 })
             })
