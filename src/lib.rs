@@ -97,6 +97,8 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod store;
+mod token;
 
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -118,3 +120,10 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use store::{MemoryRefreshStore, RefreshStore};
+pub use token::{
+    ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,
+    TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
+    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+};

@@ -23,3 +23,7 @@ mod fuzz_replay;
 mod fuzz_targets;
 #[path = "suite/properties.rs"]
 mod properties;
+#[path = "suite/tokens.rs"]
+mod tokens;
+#[path = "suite/tokens_interop.rs"]
+mod tokens_interop;
