@@ -11,6 +11,7 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod wallet;
 
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -32,3 +33,18 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
+pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
+pub use wallet::{
+    AccountId, Chain, CustomProof, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
+    VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
+};
+#[cfg(feature = "ethereum")]
+pub use wallet::ethereum::{EthereumProof, EthereumVerifier};
+#[cfg(feature = "near")]
+pub use wallet::near::{NearProof, NearVerifier};
+#[cfg(feature = "solana")]
+pub use wallet::solana::{SolanaProof, SolanaVerifier};
+#[cfg(feature = "stellar")]
+pub use wallet::stellar::{StellarProof, StellarVerifier};
+// ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`
