@@ -40,7 +40,11 @@ pub use wallet::{
     VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
 };
 #[cfg(feature = "ethereum")]
-pub use wallet::ethereum::{EthereumProof, EthereumVerifier};
+pub use wallet::ethereum::{
+    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
+    SiweMessage, address_of as ethereum_address_of, decode_signature_hex as ethereum_signature_from_hex,
+    eip191_hash, parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+};
 #[cfg(feature = "near")]
 pub use wallet::near::{NearProof, NearVerifier};
 #[cfg(feature = "solana")]

@@ -55,6 +55,7 @@ pub(crate) mod ethereum;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
+pub(crate) mod rfc3339;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;
 #[cfg(feature = "stellar")]

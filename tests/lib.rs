@@ -13,3 +13,5 @@
 mod common;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[path = "suite/ethereum.rs"]
+mod ethereum;

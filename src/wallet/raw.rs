@@ -287,7 +287,7 @@ mod tests {
         let vk = *sk.verifying_key();
         let msg = b"nonce-123";
         let digest: [u8; 32] = Sha256::digest(msg).into();
-        let (sig, _) = sk.sign_prehash_recoverable(&digest).unwrap();
+        let (sig, _) = sk.sign_prehash_recoverable(&digest);
         let sig = sig.normalize_s();
         let bytes: [u8; 64] = sig.to_bytes().into();
         verify_secp256k1_sha256(&vk, msg, &bytes).unwrap();
