@@ -36,7 +36,7 @@ pub use root::{RootIdentity, RootKey};
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
+    AccountId, Chain, CustomProof, DEFAULT_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
     VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
 };
 #[cfg(feature = "ethereum")]
@@ -46,9 +46,15 @@ pub use wallet::ethereum::{
     eip191_hash, parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };
 #[cfg(feature = "near")]
-pub use wallet::near::{NearProof, NearVerifier};
+pub use wallet::near::{
+    AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
+    NearVerifier, Nep413Payload, parse_near_public_key,
+};
 #[cfg(feature = "solana")]
-pub use wallet::solana::{SolanaProof, SolanaVerifier};
+pub use wallet::solana::{
+    MAX_SIWS_LEN, SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET, SiwsMessage, SolanaProof,
+    SolanaVerifier,
+};
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{StellarProof, StellarVerifier};
+pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
 // ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`

@@ -56,6 +56,7 @@ pub(crate) mod ethereum;
 pub(crate) mod near;
 pub(crate) mod raw;
 pub(crate) mod rfc3339;
+pub(crate) mod signin;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;
 #[cfg(feature = "stellar")]
@@ -64,6 +65,8 @@ pub(crate) mod statement;
 pub(crate) mod text;
 
 const WHAT: &str = "account id";
+/// How far a sign-in message's issued-at may lie ahead of `now` (clock skew).
+pub const DEFAULT_LEEWAY: u64 = 60;
 
 /// A chain (or key family) whose signatures keytree can check.
 ///

@@ -260,7 +260,7 @@ impl std::fmt::Debug for EthereumVerifier {
 }
 
 /// The default tolerance for a SIWE `Issued At` ahead of `now` (clock skew).
-pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = 60;
+pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_LEEWAY;
 
 impl EthereumVerifier {
     /// Externally owned accounts only; any chain id; 60 s issued-at leeway.

@@ -4,7 +4,11 @@
 
 use sha3::{Digest as _, Keccak256};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
 use super::Chain;
+use crate::public_key::Signature;
 use crate::encoding::{base58_decode_array, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
 
@@ -288,6 +292,20 @@ fn check_stellar_account(address: &str) -> Result<()> {
     } else {
         Err(Error::malformed("stellar address", "not a G… strkey"))
     }
+}
+
+/// Decodes a standard (padded) base64 Ed25519 signature.
+///
+/// # Errors
+/// [`Error::Decode`] on bad base64 or a length other than 64.
+pub(crate) fn parse_base64_signature(text: &str, what: &'static str) -> Result<Signature> {
+    if text.len() > 88 {
+        return Err(Error::decode(what, DecodeReason::TooLong { max: 88 }));
+    }
+    let bytes = STANDARD
+        .decode(text)
+        .map_err(|_| Error::decode(what, DecodeReason::Alphabet("base64")))?;
+    Signature::from_slice(&bytes)
 }
 
 #[cfg(test)]
