@@ -15,3 +15,9 @@ mod common;
 mod derivation;
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/near.rs"]
+mod near;
+#[path = "suite/stellar.rs"]
+mod stellar;
+#[path = "suite/solana.rs"]
+mod solana;

@@ -345,12 +345,6 @@ impl SolanaVerifier {
             _ => return Err(WalletError::NonceMismatch.into()),
         }
         let now = expect.now;
-        if let Some(t) = &m.issued_at {
-            let issued_at = rfc3339::parse(t)?;
-            if issued_at > now.saturating_add(super::DEFAULT_LEEWAY) {
-                return Err(WalletError::IssuedInFuture { issued_at, now }.into());
-            }
-        }
         if let Some(t) = &m.expiration_time {
             let expires_at = rfc3339::parse(t)?;
             if now >= expires_at {
@@ -361,6 +355,12 @@ impl SolanaVerifier {
             let not_before = rfc3339::parse(t)?;
             if now < not_before {
                 return Err(WalletError::NotYetValid { not_before, now }.into());
+            }
+        }
+        if let Some(t) = &m.issued_at {
+            let issued_at = rfc3339::parse(t)?;
+            if issued_at > now.saturating_add(super::DEFAULT_LEEWAY) {
+                return Err(WalletError::IssuedInFuture { issued_at, now }.into());
             }
         }
         Ok(())
