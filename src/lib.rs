@@ -20,7 +20,8 @@ pub use context::{
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, verify_chain,
+    DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
+    verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,

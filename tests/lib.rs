@@ -21,3 +21,5 @@ mod near;
 mod stellar;
 #[path = "suite/solana.rs"]
 mod solana;
+#[path = "suite/wallet_delegation.rs"]
+mod wallet_delegation;
