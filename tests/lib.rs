@@ -23,3 +23,5 @@ mod stellar;
 mod solana;
 #[path = "suite/wallet_delegation.rs"]
 mod wallet_delegation;
+#[path = "suite/primitives.rs"]
+mod primitives;
