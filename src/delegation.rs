@@ -429,7 +429,10 @@ impl Delegation {
     /// for a native issuer. See [`Delegation::verify_signature_with_wallets`]
     /// for the template and the per-chain wrapping.
     pub fn wallet_statement(&self) -> Option<String> {
-        self.body.issuer.as_wallet().map(|account| self.body.statement(account, &self.id))
+        self.body
+            .issuer
+            .as_wallet()
+            .map(|account| self.body.statement(account, &self.id))
     }
 
     /// Checks the issuer's signature: native keys directly, wallet accounts

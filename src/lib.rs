@@ -34,23 +34,19 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
-pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
-pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
-pub use wallet::{
-    AccountId, Chain, CustomProof, DEFAULT_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
-    VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
-};
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
     DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
-    SiweMessage, address_of as ethereum_address_of, decode_signature_hex as ethereum_signature_from_hex,
-    eip191_hash, parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+    SiweMessage, address_of as ethereum_address_of,
+    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
+    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
     NearVerifier, Nep413Payload, parse_near_public_key,
 };
+pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
 pub use wallet::solana::{
     MAX_SIWS_LEN, SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET, SiwsMessage, SolanaProof,
@@ -58,4 +54,9 @@ pub use wallet::solana::{
 };
 #[cfg(feature = "stellar")]
 pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
+pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
+pub use wallet::{
+    AccountId, Chain, CustomProof, DEFAULT_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey,
+    StatementProof, VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
+};
 // ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`

@@ -55,13 +55,16 @@ pub(crate) mod ethereum;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
+// Parsing is used by SIWE and SIWS only; formatting by delegation statements.
+#[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]
 pub(crate) mod rfc3339;
+#[cfg(any(feature = "ethereum", feature = "solana"))]
 pub(crate) mod signin;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;
+pub(crate) mod statement;
 #[cfg(feature = "stellar")]
 pub(crate) mod stellar;
-pub(crate) mod statement;
 pub(crate) mod text;
 
 const WHAT: &str = "account id";
@@ -206,7 +209,10 @@ impl FromStr for AccountId {
         let mut parts = s.splitn(3, ':');
         let (Some(ns), Some(reference), Some(address)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(Error::malformed(WHAT, "expected namespace:reference:address"));
+            return Err(Error::malformed(
+                WHAT,
+                "expected namespace:reference:address",
+            ));
         };
         let chain = text::chain_of(ns, reference)?;
         Self::new(chain, reference, address)
@@ -341,11 +347,16 @@ impl<'a> Expectations<'a> {
             .ok_or(WalletError::MissingExpectation("message").into())
     }
 
+    #[cfg_attr(
+        not(any(feature = "ethereum", feature = "near", feature = "solana")),
+        allow(dead_code)
+    )]
     pub(crate) fn require_domain(&self) -> Result<&'a str> {
         self.domain
             .ok_or(WalletError::MissingExpectation("domain").into())
     }
 
+    #[cfg_attr(not(any(feature = "ethereum", feature = "near")), allow(dead_code))]
     pub(crate) fn require_nonce(&self) -> Result<&'a [u8]> {
         self.nonce
             .ok_or(WalletError::MissingExpectation("nonce").into())
@@ -563,7 +574,11 @@ impl WalletRegistry {
     /// # Errors
     /// [`WalletError::UnsupportedChain`] when none is registered; otherwise
     /// as [`WalletVerifier::verify`].
-    pub fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+    pub fn verify(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
         self.require(&proof.chain())?.verify(proof, expect)
     }
 
@@ -573,7 +588,9 @@ impl WalletRegistry {
     /// [`WalletError::UnsupportedChain`] when none is registered; otherwise
     /// as [`WalletVerifier::verify_statement`].
     pub fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
-        let verified = self.require(proof.account.chain())?.verify_statement(proof)?;
+        let verified = self
+            .require(proof.account.chain())?
+            .verify_statement(proof)?;
         if &verified.account != proof.account {
             return Err(WalletError::AccountMismatch.into());
         }

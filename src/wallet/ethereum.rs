@@ -90,7 +90,10 @@ pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, Recovery
         0 | 27 => 0,
         1 | 28 => 1,
         _ => {
-            return Err(Error::malformed(SIG_WHAT, format!("v must be 0, 1, 27 or 28, got {v}")));
+            return Err(Error::malformed(
+                SIG_WHAT,
+                format!("v must be 0, 1, 27 or 28, got {v}"),
+            ));
         }
     };
     let sig = k256::ecdsa::Signature::from_slice(rs).map_err(|_| Error::InvalidSignature)?;
@@ -107,8 +110,8 @@ pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, Recovery
 /// As [`parse_signature`]; [`Error::InvalidSignature`] when no key recovers.
 pub fn recover_address(hash: &[u8; 32], signature: &[u8]) -> Result<([u8; 20], VerifyingKey)> {
     let (sig, id) = parse_signature(signature)?;
-    let key = VerifyingKey::recover_from_prehash(hash, &sig, id)
-        .map_err(|_| Error::InvalidSignature)?;
+    let key =
+        VerifyingKey::recover_from_prehash(hash, &sig, id).map_err(|_| Error::InvalidSignature)?;
     Ok((address_of(&key), key))
 }
 
@@ -299,14 +302,14 @@ impl EthereumVerifier {
             .reference()
             .parse()
             .map_err(|_| Error::malformed("account id", "bad eip155 chain id"))?;
-        if let Some(allowed) = &self.chain_ids {
-            if !allowed.contains(&id) {
-                return Err(WalletError::WrongNetwork {
-                    expected: format!("{allowed:?}"),
-                    got: id.to_string(),
-                }
-                .into());
+        if let Some(allowed) = &self.chain_ids
+            && !allowed.contains(&id)
+        {
+            return Err(WalletError::WrongNetwork {
+                expected: format!("{allowed:?}"),
+                got: id.to_string(),
             }
+            .into());
         }
         Ok(id)
     }
@@ -322,13 +325,13 @@ impl EthereumVerifier {
         let chain_id = self.chain_id(account)?;
         let claimed = parse_eth_address(account.address())?;
         let recovered = recover_address(hash, signature);
-        if let Ok((address, key)) = &recovered {
-            if *address == claimed {
-                return Ok(VerifiedAccount::new(
-                    account.clone(),
-                    SignerKey::Secp256k1(secp256k1_compressed(key)),
-                ));
-            }
+        if let Ok((address, key)) = &recovered
+            && *address == claimed
+        {
+            return Ok(VerifiedAccount::new(
+                account.clone(),
+                SignerKey::Secp256k1(secp256k1_compressed(key)),
+            ));
         }
         match &self.resolver {
             Some(r) => {
@@ -368,15 +371,15 @@ impl EthereumVerifier {
         if issued_at > now.saturating_add(self.issued_at_leeway) {
             return Err(WalletError::IssuedInFuture { issued_at, now }.into());
         }
-        if let Some(expires_at) = m.expiration_unix()? {
-            if now >= expires_at {
-                return Err(WalletError::Expired { expires_at, now }.into());
-            }
+        if let Some(expires_at) = m.expiration_unix()?
+            && now >= expires_at
+        {
+            return Err(WalletError::Expired { expires_at, now }.into());
         }
-        if let Some(not_before) = m.not_before_unix()? {
-            if now < not_before {
-                return Err(WalletError::NotYetValid { not_before, now }.into());
-            }
+        if let Some(not_before) = m.not_before_unix()?
+            && now < not_before
+        {
+            return Err(WalletError::NotYetValid { not_before, now }.into());
         }
         Ok(())
     }

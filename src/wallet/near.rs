@@ -135,7 +135,10 @@ impl Nep413Payload {
             fn string(&mut self) -> Result<String> {
                 let len = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
                 if len > MAX_FIELD {
-                    return Err(Error::decode(WHAT, DecodeReason::TooLong { max: MAX_FIELD }));
+                    return Err(Error::decode(
+                        WHAT,
+                        DecodeReason::TooLong { max: MAX_FIELD },
+                    ));
                 }
                 String::from_utf8(self.take(len)?.to_vec())
                     .map_err(|_| Error::malformed(WHAT, "not utf-8"))
@@ -152,7 +155,12 @@ impl Nep413Payload {
         let callback_url = match c.take(1)? {
             [0] => None,
             [1] => Some(c.string()?),
-            _ => return Err(Error::decode(WHAT, DecodeReason::NonCanonical("option flag"))),
+            _ => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::NonCanonical("option flag"),
+                ));
+            }
         };
         if !c.0.is_empty() {
             return Err(Error::malformed(WHAT, "trailing bytes"));
@@ -319,10 +327,10 @@ impl NearVerifier {
     }
 
     fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
-        if let Some(implicit) = near_implicit_key(account.address()) {
-            if &implicit == key.as_bytes() {
-                return Ok(());
-            }
+        if let Some(implicit) = near_implicit_key(account.address())
+            && &implicit == key.as_bytes()
+        {
+            return Ok(());
         }
         let Some(resolver) = &self.resolver else {
             return Err(if near_implicit_key(account.address()).is_some() {
@@ -394,16 +402,17 @@ impl WalletVerifier for NearVerifier {
         ) else {
             return Err(Error::InvalidSignature);
         };
-        let key = PublicKey::from_bytes(&<[u8; 32]>::try_from(key).map_err(|_| Error::InvalidSignature)?)?;
+        let key = PublicKey::from_bytes(
+            &<[u8; 32]>::try_from(key).map_err(|_| Error::InvalidSignature)?,
+        )?;
         let sig = Signature::from_slice(sig)?;
-        let payload = Nep413Payload::new(
-            proof.statement,
-            *proof.id,
-            NEAR_DELEGATION_RECIPIENT,
-            None,
-        );
+        let payload =
+            Nep413Payload::new(proof.statement, *proof.id, NEAR_DELEGATION_RECIPIENT, None);
         key.verify(&payload.hash(), &sig)?;
         self.check_binding(proof.account, &key)?;
-        Ok(VerifiedAccount::new(proof.account.clone(), SignerKey::Ed25519(key)))
+        Ok(VerifiedAccount::new(
+            proof.account.clone(),
+            SignerKey::Ed25519(key),
+        ))
     }
 }

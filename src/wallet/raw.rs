@@ -162,8 +162,7 @@ pub fn verify_secp256k1_sha256(
     message: &[u8],
     signature: &[u8; 64],
 ) -> Result<()> {
-    let sig =
-        k256::ecdsa::Signature::from_slice(signature).map_err(|_| Error::InvalidSignature)?;
+    let sig = k256::ecdsa::Signature::from_slice(signature).map_err(|_| Error::InvalidSignature)?;
     if sig.normalize_s() != sig {
         return Err(Error::InvalidSignature);
     }
@@ -299,7 +298,8 @@ mod tests {
         assert!(verify_secp256k1_sha256(&vk, msg, &high).is_err());
 
         let key_hex = hex_encode(vk.to_sec1_point(false).as_bytes());
-        let proof = RawKeyProof::secp256k1_hex(&key_hex, msg.to_vec(), &hex_encode(&bytes)).unwrap();
+        let proof =
+            RawKeyProof::secp256k1_hex(&key_hex, msg.to_vec(), &hex_encode(&bytes)).unwrap();
         let v = RawKeyVerifier::secp256k1();
         let out = v
             .verify(&proof.clone().into(), &Expectations::at(0).message(msg))
@@ -309,7 +309,10 @@ mod tests {
             out.account.to_string().parse::<AccountId>().unwrap(),
             out.account
         );
-        assert!(v.verify(&proof.clone().into(), &Expectations::at(0)).is_err());
+        assert!(
+            v.verify(&proof.clone().into(), &Expectations::at(0))
+                .is_err()
+        );
         assert!(
             v.verify(&proof.clone().into(), &Expectations::at(0).message(b"x"))
                 .is_err()

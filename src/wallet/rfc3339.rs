@@ -106,10 +106,8 @@ pub(crate) fn parse(text: &str) -> Result<u64> {
         _ => return Err(Error::malformed(WHAT, "expected Z or ±HH:MM offset")),
     };
     let days = days_from_civil(year, month, day);
-    let local = days * 86_400
-        + i64::from(hour) * 3600
-        + i64::from(minute) * 60
-        + i64::from(second.min(59));
+    let local =
+        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
     u64::try_from(local - offset).map_err(|_| Error::malformed(WHAT, "before 1970"))
 }
 
@@ -138,7 +136,13 @@ mod tests {
         assert_eq!(parse("2025-01-15T14:00:00+02:00").unwrap(), 1_736_942_400);
         assert_eq!(parse("2024-02-29T00:00:00Z").unwrap(), 1_709_164_800);
         assert_eq!(format(1_736_942_400), "2025-01-15T12:00:00Z");
-        for t in [0u64, 951_782_400, 1_709_164_800, 4_102_444_800, 253_402_300_799] {
+        for t in [
+            0u64,
+            951_782_400,
+            1_709_164_800,
+            4_102_444_800,
+            253_402_300_799,
+        ] {
             assert_eq!(parse(&format(t)).unwrap(), t);
         }
     }

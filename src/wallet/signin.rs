@@ -10,8 +10,23 @@ pub(crate) fn is_unreserved(c: char) -> bool {
 pub(crate) fn is_reserved(c: char) -> bool {
     matches!(
         c,
-        ':' | '/' | '?' | '#' | '[' | ']' | '@' | '!' | '$' | '&' | '\'' | '(' | ')' | '*' | '+'
-            | ',' | ';' | '='
+        ':' | '/'
+            | '?'
+            | '#'
+            | '['
+            | ']'
+            | '@'
+            | '!'
+            | '$'
+            | '&'
+            | '\''
+            | '('
+            | ')'
+            | '*'
+            | '+'
+            | ','
+            | ';'
+            | '='
     )
 }
 
@@ -20,7 +35,10 @@ pub(crate) fn check_uri(uri: &str, what: &'static str) -> Result<()> {
     let (scheme, rest) = uri
         .split_once(':')
         .ok_or_else(|| Error::malformed(what, "uri without scheme"))?;
-    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
@@ -55,7 +73,11 @@ pub(crate) fn check_authority(authority: &str, what: &'static str) -> Result<()>
     };
     let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
         let (inside, after) = v6.split_once(']').ok_or_else(bad)?;
-        if inside.is_empty() || !inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+        if inside.is_empty()
+            || !inside
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
             return Err(bad());
         }
         let port = match after {
@@ -77,18 +99,20 @@ pub(crate) fn check_authority(authority: &str, what: &'static str) -> Result<()>
     {
         return Err(bad());
     }
-    if let Some(p) = port {
-        if p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(bad());
-        }
+    if let Some(p) = port
+        && (p.is_empty() || p.len() > 5 || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return Err(bad());
     }
     Ok(())
 }
 
 pub(crate) fn check_nonce(nonce: &str, what: &'static str) -> Result<()> {
     if nonce.len() < 8 || !nonce.bytes().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(Error::malformed(what, "nonce must be at least 8 letters and digits"));
+        return Err(Error::malformed(
+            what,
+            "nonce must be at least 8 letters and digits",
+        ));
     }
     Ok(())
 }
-

@@ -98,7 +98,10 @@ impl FromStr for SiwsMessage {
 
     fn from_str(text: &str) -> Result<Self> {
         if text.len() > MAX_SIWS_LEN {
-            return Err(Error::decode(WHAT, DecodeReason::TooLong { max: MAX_SIWS_LEN }));
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong { max: MAX_SIWS_LEN },
+            ));
         }
         let mut it = text.split('\n').peekable();
         let domain = it
@@ -125,7 +128,10 @@ impl FromStr for SiwsMessage {
         if !blank(&mut it)? {
             return Ok(m);
         }
-        let first = it.peek().copied().ok_or_else(|| Error::malformed(WHAT, "trailing blank line"))?;
+        let first = it
+            .peek()
+            .copied()
+            .ok_or_else(|| Error::malformed(WHAT, "trailing blank line"))?;
         if !is_field_line(first) {
             if first.is_empty() {
                 return Err(Error::malformed(WHAT, "empty statement"));
@@ -161,7 +167,9 @@ impl FromStr for SiwsMessage {
                 .find(|(_, f)| line.starts_with(**f))
                 .map(|(i, _)| i)
                 .ok_or_else(|| Error::malformed(WHAT, "unexpected or out-of-order line"))?;
-            let value = line.get(FIELDS.get(pos).map_or(0, |f| f.len())..).unwrap_or_default();
+            let value = line
+                .get(FIELDS.get(pos).map_or(0, |f| f.len())..)
+                .unwrap_or_default();
             if value.is_empty() {
                 return Err(Error::malformed(WHAT, "empty field"));
             }
@@ -173,8 +181,16 @@ impl FromStr for SiwsMessage {
         if !any {
             return Err(Error::malformed(WHAT, "trailing blank line"));
         }
-        let [uri, version, chain_id, nonce, issued_at, expiration_time, not_before, request_id] =
-            slots;
+        let [
+            uri,
+            version,
+            chain_id,
+            nonce,
+            issued_at,
+            expiration_time,
+            not_before,
+            request_id,
+        ] = slots;
         if let Some(u) = &uri {
             super::signin::check_uri(u, WHAT)?;
         }
@@ -185,7 +201,10 @@ impl FromStr for SiwsMessage {
         if let Some(n) = &nonce {
             super::signin::check_nonce(n, WHAT)?;
         }
-        for t in [&issued_at, &expiration_time, &not_before].into_iter().flatten() {
+        for t in [&issued_at, &expiration_time, &not_before]
+            .into_iter()
+            .flatten()
+        {
             rfc3339::parse(t)?;
         }
         m.uri = uri;
@@ -248,7 +267,10 @@ pub struct SolanaProof {
 }
 
 fn parse_signature(text: &str) -> Result<Signature> {
-    Ok(Signature::from_bytes(&base58_decode_array::<64>(text, "solana signature")?))
+    Ok(Signature::from_bytes(&base58_decode_array::<64>(
+        text,
+        "solana signature",
+    )?))
 }
 
 impl SolanaProof {
@@ -256,7 +278,11 @@ impl SolanaProof {
     ///
     /// # Errors
     /// [`Error::Decode`]; [`WalletError::WrongChain`].
-    pub fn message(account: AccountId, message: impl AsRef<[u8]>, signature_base58: &str) -> Result<Self> {
+    pub fn message(
+        account: AccountId,
+        message: impl AsRef<[u8]>,
+        signature_base58: &str,
+    ) -> Result<Self> {
         if account.chain() != &Chain::Solana {
             return Err(WalletError::WrongChain {
                 expected: Chain::Solana.to_string(),
@@ -323,10 +349,20 @@ impl SolanaVerifier {
         self
     }
 
-    fn check_key(account: &AccountId, message: &[u8], signature: &Signature) -> Result<VerifiedAccount> {
-        let key = PublicKey::from_bytes(&base58_decode_array::<32>(account.address(), "solana address")?)?;
+    fn check_key(
+        account: &AccountId,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<VerifiedAccount> {
+        let key = PublicKey::from_bytes(&base58_decode_array::<32>(
+            account.address(),
+            "solana address",
+        )?)?;
         key.verify(message, signature)?;
-        Ok(VerifiedAccount::new(account.clone(), SignerKey::Ed25519(key)))
+        Ok(VerifiedAccount::new(
+            account.clone(),
+            SignerKey::Ed25519(key),
+        ))
     }
 
     fn check_siws(&self, m: &SiwsMessage, expect: &Expectations<'_>) -> Result<()> {

@@ -35,7 +35,11 @@ fn crc16_xmodem(data: &[u8]) -> u16 {
     for &b in data {
         crc ^= u16::from(b) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
         }
     }
     crc
@@ -49,11 +53,21 @@ fn base32_encode(data: &[u8]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(char::from(ALPHABET.get(((acc >> bits) & 31) as usize).copied().unwrap_or(b'A')));
+            out.push(char::from(
+                ALPHABET
+                    .get(((acc >> bits) & 31) as usize)
+                    .copied()
+                    .unwrap_or(b'A'),
+            ));
         }
     }
     if bits > 0 {
-        out.push(char::from(ALPHABET.get(((acc << (5 - bits)) & 31) as usize).copied().unwrap_or(b'A')));
+        out.push(char::from(
+            ALPHABET
+                .get(((acc << (5 - bits)) & 31) as usize)
+                .copied()
+                .unwrap_or(b'A'),
+        ));
     }
     out
 }
@@ -77,7 +91,10 @@ fn base32_decode(text: &str) -> Result<Vec<u8>> {
     // Unpadded base32 leaves 0–4 bits; more (1, 3 or 6 characters in the
     // last group) is an impossible length, and leftovers must be zero.
     if bits >= 5 || acc & ((1 << bits) - 1) != 0 {
-        return Err(Error::decode(WHAT, DecodeReason::NonCanonical("base32 trailing bits")));
+        return Err(Error::decode(
+            WHAT,
+            DecodeReason::NonCanonical("base32 trailing bits"),
+        ));
     }
     Ok(out)
 }
@@ -102,7 +119,9 @@ pub enum Strkey {
 impl fmt::Debug for Strkey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Account(_) | Self::Muxed { .. } => write!(f, "Strkey({})", self.encode().as_str()),
+            Self::Account(_) | Self::Muxed { .. } => {
+                write!(f, "Strkey({})", self.encode().as_str())
+            }
             Self::Seed(_) => f.write_str("Strkey(S…)"),
         }
     }
@@ -120,7 +139,13 @@ impl Strkey {
         }
         let raw = Zeroizing::new(base32_decode(text)?);
         let (Some((&version, rest)), true) = (raw.split_first(), raw.len() >= 3) else {
-            return Err(Error::decode(WHAT, DecodeReason::Length { expected: 35, got: raw.len() }));
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::Length {
+                    expected: 35,
+                    got: raw.len(),
+                },
+            ));
         };
         let (payload, crc) = rest.split_at(rest.len() - 2);
         let expected_len = match version {
@@ -217,7 +242,11 @@ impl StellarProof {
     ///
     /// # Errors
     /// [`Error::Decode`] for a bad signature; [`WalletError::WrongChain`].
-    pub fn new(account: AccountId, message: impl AsRef<[u8]>, signature_base64: &str) -> Result<Self> {
+    pub fn new(
+        account: AccountId,
+        message: impl AsRef<[u8]>,
+        signature_base64: &str,
+    ) -> Result<Self> {
         if account.chain() != &Chain::Stellar {
             return Err(WalletError::WrongChain {
                 expected: Chain::Stellar.to_string(),
@@ -254,10 +283,17 @@ impl StellarVerifier {
         Self
     }
 
-    fn check(account: &AccountId, message: &[u8], signature: &Signature) -> Result<VerifiedAccount> {
+    fn check(
+        account: &AccountId,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<VerifiedAccount> {
         let key = PublicKey::from_bytes(&decode_account(account.address())?)?;
         key.verify(&sep53_hash(message), signature)?;
-        Ok(VerifiedAccount::new(account.clone(), SignerKey::Ed25519(key)))
+        Ok(VerifiedAccount::new(
+            account.clone(),
+            SignerKey::Ed25519(key),
+        ))
     }
 }
 
@@ -300,7 +336,13 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for k in [Strkey::Account([7; 32]), Strkey::Muxed { key: [9; 32], id: 42 }] {
+        for k in [
+            Strkey::Account([7; 32]),
+            Strkey::Muxed {
+                key: [9; 32],
+                id: 42,
+            },
+        ] {
             let text = k.encode();
             assert_eq!(Strkey::decode(&text).unwrap(), k);
             assert!(Strkey::decode(&text.to_lowercase()).is_err());

@@ -8,9 +8,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::Chain;
-use crate::public_key::Signature;
 use crate::encoding::{base58_decode_array, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
+use crate::public_key::Signature;
 
 const WHAT: &str = "account id";
 
@@ -52,7 +52,10 @@ fn check_namespace(ns: &str) -> Result<()> {
             .bytes()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
     if !ok {
-        return Err(Error::malformed(WHAT, "namespace must match [-a-z0-9]{3,8}"));
+        return Err(Error::malformed(
+            WHAT,
+            "namespace must match [-a-z0-9]{3,8}",
+        ));
     }
     if matches!(
         ns,
@@ -88,9 +91,7 @@ pub(crate) fn check_reference(chain: &Chain, reference: &str) -> Result<String> 
         Chain::Near => matches!(reference, "mainnet" | "testnet"),
         Chain::Stellar => matches!(reference, "pubnet" | "testnet"),
         // CAIP-30: the first 32 characters of the base58 genesis hash.
-        Chain::Solana => {
-            reference.len() == 32 && reference.bytes().all(|c| bs58_alphabet(c))
-        }
+        Chain::Solana => reference.len() == 32 && reference.bytes().all(bs58_alphabet),
         Chain::RawEd25519 => reference == "ed25519",
         Chain::RawSecp256k1 => reference == "secp256k1",
         // ICP: wired by the icp branch (restrict the reference there if wanted).
@@ -160,7 +161,10 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
 fn lower_hex_array<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N]> {
     let bytes = hex_decode(text, what)?;
     if hex_encode(&bytes) != text {
-        return Err(Error::decode(what, DecodeReason::NonCanonical("uppercase hex")));
+        return Err(Error::decode(
+            what,
+            DecodeReason::NonCanonical("uppercase hex"),
+        ));
     }
     <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
         Error::decode(
@@ -222,7 +226,9 @@ pub fn eip55_encode(address: &[u8; 20]) -> String {
     let mut out = String::with_capacity(42);
     out.push_str("0x");
     for (i, c) in lower.chars().enumerate() {
-        let nibble = hash.get(i / 2).map_or(0, |b| if i % 2 == 0 { b >> 4 } else { b & 0x0f });
+        let nibble = hash
+            .get(i / 2)
+            .map_or(0, |b| if i % 2 == 0 { b >> 4 } else { b & 0x0f });
         if c.is_ascii_alphabetic() && nibble >= 8 {
             out.push(c.to_ascii_uppercase());
         } else {
@@ -264,6 +270,7 @@ pub(crate) fn check_near_account(id: &str) -> Result<()> {
 }
 
 /// An implicit NEAR account: 64 lowercase hex digits, the Ed25519 key itself.
+#[cfg_attr(not(feature = "near"), allow(dead_code))]
 pub(crate) fn near_implicit_key(id: &str) -> Option<[u8; 32]> {
     if id.len() != 64 || !id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
@@ -298,6 +305,7 @@ fn check_stellar_account(address: &str) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Decode`] on bad base64 or a length other than 64.
+#[cfg_attr(not(any(feature = "near", feature = "stellar")), allow(dead_code))]
 pub(crate) fn parse_base64_signature(text: &str, what: &'static str) -> Result<Signature> {
     if text.len() > 88 {
         return Err(Error::decode(what, DecodeReason::TooLong { max: 88 }));
@@ -335,7 +343,16 @@ mod tests {
         for ok in ["alice.near", "a1", "x_y-z.t", &"a".repeat(64)] {
             check_near_account(ok).unwrap();
         }
-        for bad in ["a", "Alice.near", ".a", "a.", "a..b", "a-_b", &"a".repeat(65), "a b"] {
+        for bad in [
+            "a",
+            "Alice.near",
+            ".a",
+            "a.",
+            "a..b",
+            "a-_b",
+            &"a".repeat(65),
+            "a b",
+        ] {
             assert!(check_near_account(bad).is_err(), "{bad}");
         }
         assert!(near_implicit_key(&"ab".repeat(32)).is_some());

@@ -28,18 +28,23 @@ fn is_high_s(sig: &[u8; 64]) -> bool {
 }
 
 fn run_ecdsa(file: &str, der: bool) -> (usize, usize) {
-    let Some(dir) = shared_vectors("wycheproof") else { return (0, 0) };
+    let Some(dir) = shared_vectors("wycheproof") else {
+        return (0, 0);
+    };
     let doc = read_json(&dir.join(file));
     let (mut total, mut high_s_valid) = (0, 0);
     for g in doc["testGroups"].as_array().unwrap() {
         assert_eq!(g["sha"], "SHA-256");
-        let key = VerifyingKey::from_sec1_bytes(&hex(g["publicKey"]["uncompressed"].as_str().unwrap()));
+        let key =
+            VerifyingKey::from_sec1_bytes(&hex(g["publicKey"]["uncompressed"].as_str().unwrap()));
         for t in g["tests"].as_array().unwrap() {
             let id = t["tcId"].as_u64().unwrap();
             let msg = hex(t["msg"].as_str().unwrap());
             let sig_bytes = hex(t["sig"].as_str().unwrap());
             let compact: Option<[u8; 64]> = if der {
-                EcdsaSig::from_der(&sig_bytes).ok().map(|s| s.to_bytes().into())
+                EcdsaSig::from_der(&sig_bytes)
+                    .ok()
+                    .map(|s| s.to_bytes().into())
             } else {
                 sig_bytes.as_slice().try_into().ok()
             };
@@ -48,7 +53,10 @@ fn run_ecdsa(file: &str, der: bool) -> (usize, usize) {
                 _ => false,
             };
             let valid = t["result"] == "valid";
-            assert_ne!(t["result"], "acceptable", "{file} {id}: no acceptable cases expected");
+            assert_ne!(
+                t["result"], "acceptable",
+                "{file} {id}: no acceptable cases expected"
+            );
             if valid && !accepted && compact.is_some_and(|c| is_high_s(&c)) {
                 high_s_valid += 1;
             } else {
@@ -89,11 +97,15 @@ fn wycheproof_ecdsa_secp256k1_sha256_der() {
 
 #[test]
 fn wycheproof_ed25519() {
-    let Some(dir) = shared_vectors("wycheproof") else { return };
+    let Some(dir) = shared_vectors("wycheproof") else {
+        return;
+    };
     let doc = read_json(&dir.join("ed25519_test.json"));
     let mut n = 0;
     for g in doc["testGroups"].as_array().unwrap() {
-        let pk: [u8; 32] = hex(g["publicKey"]["pk"].as_str().unwrap()).try_into().unwrap();
+        let pk: [u8; 32] = hex(g["publicKey"]["pk"].as_str().unwrap())
+            .try_into()
+            .unwrap();
         let key = PublicKey::from_bytes(&pk);
         for t in g["tests"].as_array().unwrap() {
             let msg = hex(t["msg"].as_str().unwrap());
@@ -102,7 +114,13 @@ fn wycheproof_ed25519() {
                 (Ok(k), Ok(s)) => k.verify(&msg, &s).is_ok(),
                 _ => false,
             };
-            assert_eq!(accepted, t["result"] == "valid", "tcId {}: {}", t["tcId"], t["comment"]);
+            assert_eq!(
+                accepted,
+                t["result"] == "valid",
+                "tcId {}: {}",
+                t["tcId"],
+                t["comment"]
+            );
             n += 1;
         }
     }
@@ -111,16 +129,28 @@ fn wycheproof_ed25519() {
 
 #[test]
 fn rfc8032_section_7_1() {
-    let Some(dir) = shared_vectors("rfc8032") else { return };
+    let Some(dir) = shared_vectors("rfc8032") else {
+        return;
+    };
     let doc = read_json(&dir.join("ed25519_rfc8032_section7_1.json"));
     for v in doc["vectors"].as_array().unwrap() {
-        let seed: [u8; 32] = hex(v["secret_key_hex"].as_str().unwrap()).try_into().unwrap();
+        let seed: [u8; 32] = hex(v["secret_key_hex"].as_str().unwrap())
+            .try_into()
+            .unwrap();
         let root = keytree::RootKey::from_bytes(&seed);
-        assert_eq!(keytree::hex_encode(root.public_key().as_bytes()), v["public_key_hex"].as_str().unwrap());
+        assert_eq!(
+            keytree::hex_encode(root.public_key().as_bytes()),
+            v["public_key_hex"].as_str().unwrap()
+        );
         let msg = hex(v["message_hex"].as_str().unwrap());
         let sig = Signature::from_slice(&hex(v["signature_hex"].as_str().unwrap())).unwrap();
         assert_eq!(root.sign(&msg), sig, "{}", v["name"]);
-        let pk: [u8; 32] = hex(v["public_key_hex"].as_str().unwrap()).try_into().unwrap();
-        PublicKey::from_bytes(&pk).unwrap().verify(&msg, &sig).unwrap();
+        let pk: [u8; 32] = hex(v["public_key_hex"].as_str().unwrap())
+            .try_into()
+            .unwrap();
+        PublicKey::from_bytes(&pk)
+            .unwrap()
+            .verify(&msg, &sig)
+            .unwrap();
     }
 }

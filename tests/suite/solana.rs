@@ -1,7 +1,10 @@
 //! Solana: signMessage, SIWS and addresses, from @solana/web3.js, tweetnacl
 //! and @solana/wallet-standard-util (tests/vectors/solana).
 
-use keytree::{AccountId, Error, Expectations, SiwsMessage, SolanaProof, SolanaVerifier, WalletError, WalletProof, WalletRegistry, WalletVerifier};
+use keytree::{
+    AccountId, Error, Expectations, SiwsMessage, SolanaProof, SolanaVerifier, WalletError,
+    WalletProof, WalletRegistry, WalletVerifier,
+};
 
 use crate::common::{read_json, vectors_dir};
 
@@ -11,7 +14,12 @@ fn addresses() {
     for v in doc["vectors"].as_array().unwrap() {
         let addr = v["address"].as_str().unwrap();
         let got = format!("solana:{}:{addr}", keytree::SOLANA_MAINNET).parse::<AccountId>();
-        assert_eq!(got.is_ok(), v["valid"].as_bool().unwrap(), "{addr:?}: {}", v["comment"]);
+        assert_eq!(
+            got.is_ok(),
+            v["valid"].as_bool().unwrap(),
+            "{addr:?}: {}",
+            v["comment"]
+        );
     }
 }
 
@@ -21,11 +29,23 @@ fn sign_message_vectors() {
     for v in doc["vectors"].as_array().unwrap() {
         let msg = keytree::hex_decode(v["message_hex"].as_str().unwrap(), "m").unwrap();
         let got = (|| {
-            let account: AccountId = format!("solana:{}:{}", keytree::SOLANA_MAINNET, v["address"].as_str().unwrap()).parse()?;
-            let proof = SolanaProof::message(account, &msg, v["signature_base58"].as_str().unwrap())?;
-            WalletRegistry::with_defaults().verify(&proof.into(), &Expectations::at(0).message(&msg))
+            let account: AccountId = format!(
+                "solana:{}:{}",
+                keytree::SOLANA_MAINNET,
+                v["address"].as_str().unwrap()
+            )
+            .parse()?;
+            let proof =
+                SolanaProof::message(account, &msg, v["signature_base58"].as_str().unwrap())?;
+            WalletRegistry::with_defaults()
+                .verify(&proof.into(), &Expectations::at(0).message(&msg))
         })();
-        assert_eq!(got.is_ok(), v["valid"].as_bool().unwrap(), "{}: {got:?}", v["comment"]);
+        assert_eq!(
+            got.is_ok(),
+            v["valid"].as_bool().unwrap(),
+            "{}: {got:?}",
+            v["comment"]
+        );
     }
 }
 
@@ -39,7 +59,12 @@ fn siws_vectors() {
     for v in doc["vectors"].as_array().unwrap() {
         let text = v["message"].as_str().unwrap();
         let parsed = text.parse::<SiwsMessage>();
-        assert_eq!(parsed.is_ok(), !v["parsed"].is_null(), "{}: {parsed:?}", v["comment"]);
+        assert_eq!(
+            parsed.is_ok(),
+            !v["parsed"].is_null(),
+            "{}: {parsed:?}",
+            v["comment"]
+        );
         if let Ok(m) = &parsed {
             assert_eq!(m.to_string(), text);
             assert_eq!(m.domain, v["parsed"]["domain"].as_str().unwrap());
@@ -47,8 +72,11 @@ fn siws_vectors() {
         let input = &v["input"];
         let now = 1_736_942_430; // 2025-01-15T12:00:30Z
         let got = (|| {
-            let proof: WalletProof = SolanaProof::sign_in(text, v["signature_base58"].as_str().unwrap())?.into();
-            let WalletProof::Solana(p) = &proof else { unreachable!() };
+            let proof: WalletProof =
+                SolanaProof::sign_in(text, v["signature_base58"].as_str().unwrap())?.into();
+            let WalletProof::Solana(p) = &proof else {
+                unreachable!()
+            };
             if p.account().address() != input["address"].as_str().unwrap() {
                 return Err(Error::Wallet(WalletError::AccountMismatch));
             }
@@ -62,7 +90,12 @@ fn siws_vectors() {
             }
             lenient.verify(&proof, &e)
         })();
-        assert_eq!(got.is_ok(), v["valid"].as_bool().unwrap(), "{}: {got:?}", v["comment"]);
+        assert_eq!(
+            got.is_ok(),
+            v["valid"].as_bool().unwrap(),
+            "{}: {got:?}",
+            v["comment"]
+        );
     }
 }
 
@@ -76,26 +109,83 @@ fn negative_cases() {
     let nonce = m.nonce.clone().unwrap();
     let proof: WalletProof = SolanaProof::sign_in(text, sig).unwrap().into();
     let r = WalletRegistry::with_defaults();
-    let at = |now| Expectations::at(now).domain("example.com").nonce(nonce.as_bytes());
+    let at = |now| {
+        Expectations::at(now)
+            .domain("example.com")
+            .nonce(nonce.as_bytes())
+    };
     r.verify(&proof, &at(1_736_942_430)).unwrap();
     // Expired (10 min window), not yet valid.
-    assert!(matches!(r.verify(&proof, &at(1_736_943_000)).unwrap_err(), Error::Wallet(WalletError::Expired { .. })));
-    assert!(matches!(r.verify(&proof, &at(1_736_942_300)).unwrap_err(), Error::Wallet(WalletError::NotYetValid { .. })));
-    assert!(matches!(r.verify(&proof, &Expectations::at(1_736_942_430).domain("evil.com").nonce(nonce.as_bytes())).unwrap_err(), Error::Wallet(WalletError::DomainMismatch { .. })));
-    assert_eq!(r.verify(&proof, &Expectations::at(1_736_942_430).domain("example.com").nonce(b"otherNonce1")).unwrap_err(), Error::Wallet(WalletError::NonceMismatch));
-    assert_eq!(r.verify(&proof, &Expectations::at(1_736_942_430).domain("example.com")).unwrap_err(), Error::Wallet(WalletError::MissingExpectation("nonce")));
+    assert!(matches!(
+        r.verify(&proof, &at(1_736_943_000)).unwrap_err(),
+        Error::Wallet(WalletError::Expired { .. })
+    ));
+    assert!(matches!(
+        r.verify(&proof, &at(1_736_942_300)).unwrap_err(),
+        Error::Wallet(WalletError::NotYetValid { .. })
+    ));
+    assert!(matches!(
+        r.verify(
+            &proof,
+            &Expectations::at(1_736_942_430)
+                .domain("evil.com")
+                .nonce(nonce.as_bytes())
+        )
+        .unwrap_err(),
+        Error::Wallet(WalletError::DomainMismatch { .. })
+    ));
+    assert_eq!(
+        r.verify(
+            &proof,
+            &Expectations::at(1_736_942_430)
+                .domain("example.com")
+                .nonce(b"otherNonce1")
+        )
+        .unwrap_err(),
+        Error::Wallet(WalletError::NonceMismatch)
+    );
+    assert_eq!(
+        r.verify(
+            &proof,
+            &Expectations::at(1_736_942_430).domain("example.com")
+        )
+        .unwrap_err(),
+        Error::Wallet(WalletError::MissingExpectation("nonce"))
+    );
     // Tampered text.
     let tampered = text.replace("Sign in", "Sign on");
-    assert_eq!(r.verify(&SolanaProof::sign_in(&tampered, sig).unwrap().into(), &at(1_736_942_430)).unwrap_err(), Error::InvalidSignature);
+    assert_eq!(
+        r.verify(
+            &SolanaProof::sign_in(&tampered, sig).unwrap().into(),
+            &at(1_736_942_430)
+        )
+        .unwrap_err(),
+        Error::InvalidSignature
+    );
     // Bad encodings.
     assert!(SolanaProof::sign_in(text, "0OIl").is_err());
     assert!(SolanaProof::sign_in(&format!("{text}\n"), sig).is_err());
     assert!(SolanaProof::sign_in(&text.replace('\n', "\r\n"), sig).is_err());
     // Malleated signature (S + L) from the library vectors is refused.
     let msgs = read_json(&vectors_dir("solana").join("messages.json"));
-    let mal = msgs["vectors"].as_array().unwrap().iter().find(|v| v["comment"].as_str().unwrap().contains("non-canonical S")).unwrap();
+    let mal = msgs["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["comment"].as_str().unwrap().contains("non-canonical S"))
+        .unwrap();
     let msg = keytree::hex_decode(mal["message_hex"].as_str().unwrap(), "m").unwrap();
-    let account: AccountId = format!("solana:{}:{}", keytree::SOLANA_MAINNET, mal["address"].as_str().unwrap()).parse().unwrap();
+    let account: AccountId = format!(
+        "solana:{}:{}",
+        keytree::SOLANA_MAINNET,
+        mal["address"].as_str().unwrap()
+    )
+    .parse()
+    .unwrap();
     let p = SolanaProof::message(account, &msg, mal["signature_base58"].as_str().unwrap()).unwrap();
-    assert_eq!(r.verify(&p.into(), &Expectations::at(0).message(&msg)).unwrap_err(), Error::InvalidSignature);
+    assert_eq!(
+        r.verify(&p.into(), &Expectations::at(0).message(&msg))
+            .unwrap_err(),
+        Error::InvalidSignature
+    );
 }

@@ -17,7 +17,9 @@ fn eth_key() -> k256::ecdsa::SigningKey {
 
 fn eth_account(sk: &k256::ecdsa::SigningKey) -> AccountId {
     let addr = keytree::ethereum_address_of(sk.verifying_key());
-    format!("eip155:1:{}", keytree::eip55_encode(&addr)).parse().unwrap()
+    format!("eip155:1:{}", keytree::eip55_encode(&addr))
+        .parse()
+        .unwrap()
 }
 
 fn eth_sign(sk: &k256::ecdsa::SigningKey, statement: &str) -> Vec<u8> {
@@ -56,7 +58,10 @@ fn ethereum_rooted_delegation() {
     d.verify_with_wallets(&wallets, NOW).unwrap();
     assert!(d.verify_with_wallets(&wallets, NOW + 3600).is_err());
     // The native path refuses clearly.
-    assert_eq!(d.verify(NOW).unwrap_err(), Error::Delegation(DelegationError::UnsupportedIssuer));
+    assert_eq!(
+        d.verify(NOW).unwrap_err(),
+        Error::Delegation(DelegationError::UnsupportedIssuer)
+    );
     // Round trips keep the id and the signature valid.
     let back = Delegation::from_bytes(&d.to_bytes()).unwrap();
     assert_eq!(back, d);
@@ -71,8 +76,13 @@ fn ethereum_rooted_delegation() {
     assert!(serde_json::from_value::<Delegation>(lower).is_err());
     // Another key's signature over the same statement.
     let other = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).unwrap();
-    let forged = unsigned(account.clone()).finish(eth_sign(&other, &statement)).unwrap();
-    assert_eq!(forged.verify_with_wallets(&wallets, NOW).unwrap_err(), Error::Wallet(WalletError::AccountMismatch));
+    let forged = unsigned(account.clone())
+        .finish(eth_sign(&other, &statement))
+        .unwrap();
+    assert_eq!(
+        forged.verify_with_wallets(&wallets, NOW).unwrap_err(),
+        Error::Wallet(WalletError::AccountMismatch)
+    );
     // Tampering with any field changes the statement: the signature fails.
     let bytes = d.to_bytes();
     let mut rejected = 0;
@@ -80,14 +90,18 @@ fn ethereum_rooted_delegation() {
         let mut t = bytes.clone();
         t[i] ^= 1;
         if let Ok(t) = Delegation::from_bytes(&t) {
-            assert!(t.verify_with_wallets(&wallets, NOW).is_err(), "tamper at {i}");
+            assert!(
+                t.verify_with_wallets(&wallets, NOW).is_err(),
+                "tamper at {i}"
+            );
         }
         rejected += 1;
     }
     assert!(rejected > 0);
     // No verifier registered for the chain.
     assert!(matches!(
-        d.verify_with_wallets(&WalletRegistry::new(), NOW).unwrap_err(),
+        d.verify_with_wallets(&WalletRegistry::new(), NOW)
+            .unwrap_err(),
         Error::Wallet(WalletError::UnsupportedChain(_))
     ));
     // Chains rooted at the wallet.
@@ -100,12 +114,25 @@ fn ethereum_rooted_delegation() {
         .unwrap();
     let chain = [d.clone(), link1];
     let root = Issuer::Wallet(account.clone());
-    let leaf = verify_chain_with_wallets(&chain, &root, NOW + 1, &ChainPolicy::default(), &wallets).unwrap();
+    let leaf = verify_chain_with_wallets(&chain, &root, NOW + 1, &ChainPolicy::default(), &wallets)
+        .unwrap();
     assert_eq!(leaf.subject(), &sub);
     assert!(verify_chain(&chain, &root, NOW + 1, &ChainPolicy::default()).is_err());
     let wrong_root = Issuer::Wallet(eth_account(&other));
-    assert!(verify_chain_with_wallets(&chain, &wrong_root, NOW + 1, &ChainPolicy::default(), &wallets).is_err());
-    assert_eq!(keytree::RootIdentity::Wallet(account.clone()).issuer(), root);
+    assert!(
+        verify_chain_with_wallets(
+            &chain,
+            &wrong_root,
+            NOW + 1,
+            &ChainPolicy::default(),
+            &wallets
+        )
+        .is_err()
+    );
+    assert_eq!(
+        keytree::RootIdentity::Wallet(account.clone()).issuer(),
+        root
+    );
 }
 
 #[test]
@@ -115,39 +142,83 @@ fn near_stellar_solana_raw_rooted_delegations() {
     let key = RootKey::from_bytes(&seed);
     let pk = key.public_key();
     // NEAR implicit account.
-    let near: AccountId = format!("near:mainnet:{}", keytree::hex_encode(pk.as_bytes())).parse().unwrap();
+    let near: AccountId = format!("near:mainnet:{}", keytree::hex_encode(pk.as_bytes()))
+        .parse()
+        .unwrap();
     let u = unsigned(near);
-    let payload = Nep413Payload::new(u.statement(), *u.id().as_bytes(), keytree::NEAR_DELEGATION_RECIPIENT, None);
+    let payload = Nep413Payload::new(
+        u.statement(),
+        *u.id().as_bytes(),
+        keytree::NEAR_DELEGATION_RECIPIENT,
+        None,
+    );
     let sig = key.sign(&payload.hash());
-    let d = u.finish([pk.as_bytes().as_slice(), sig.as_bytes()].concat()).unwrap();
+    let d = u
+        .finish([pk.as_bytes().as_slice(), sig.as_bytes()].concat())
+        .unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // Stellar.
-    let stellar: AccountId = format!("stellar:pubnet:{}", Strkey::Account(pk.to_bytes()).encode().as_str()).parse().unwrap();
+    let stellar: AccountId = format!(
+        "stellar:pubnet:{}",
+        Strkey::Account(pk.to_bytes()).encode().as_str()
+    )
+    .parse()
+    .unwrap();
     let u = unsigned(stellar);
     let sig = key.sign(&keytree::sep53_hash(u.statement().as_bytes()));
     let d = u.finish(sig.to_bytes().to_vec()).unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // Solana.
-    let solana: AccountId = format!("solana:{}:{}", keytree::SOLANA_MAINNET, keytree::base58_encode(pk.as_bytes())).parse().unwrap();
+    let solana: AccountId = format!(
+        "solana:{}:{}",
+        keytree::SOLANA_MAINNET,
+        keytree::base58_encode(pk.as_bytes())
+    )
+    .parse()
+    .unwrap();
     let u = unsigned(solana.clone());
     let sig = key.sign(u.statement().as_bytes());
     let d = u.finish(sig.to_bytes().to_vec()).unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // A Solana signature does not verify for a Stellar account with the same key:
     // the statement names the issuer, and SEP-53 prefixes and hashes.
-    let u = unsigned(format!("stellar:pubnet:{}", Strkey::Account(pk.to_bytes()).encode().as_str()).parse().unwrap());
-    assert_eq!(u.finish(sig.to_bytes().to_vec()).unwrap().verify_with_wallets(&wallets, NOW).unwrap_err(), Error::InvalidSignature);
+    let u = unsigned(
+        format!(
+            "stellar:pubnet:{}",
+            Strkey::Account(pk.to_bytes()).encode().as_str()
+        )
+        .parse()
+        .unwrap(),
+    );
+    assert_eq!(
+        u.finish(sig.to_bytes().to_vec())
+            .unwrap()
+            .verify_with_wallets(&wallets, NOW)
+            .unwrap_err(),
+        Error::InvalidSignature
+    );
     // Raw Ed25519.
     let u = unsigned(AccountId::raw_ed25519(&pk));
     let sig = key.sign(u.statement().as_bytes());
-    u.finish(sig.to_bytes().to_vec()).unwrap().verify_with_wallets(&wallets, NOW).unwrap();
+    u.finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_with_wallets(&wallets, NOW)
+        .unwrap();
     // Raw secp256k1.
     let sk = eth_key();
     let compressed = sk.verifying_key().to_sec1_point(true);
-    let raw: AccountId = format!("rawkey:secp256k1:{}", keytree::hex_encode(compressed.as_bytes())).parse().unwrap();
+    let raw: AccountId = format!(
+        "rawkey:secp256k1:{}",
+        keytree::hex_encode(compressed.as_bytes())
+    )
+    .parse()
+    .unwrap();
     let u = unsigned(raw);
     let digest: [u8; 32] = sha2::Sha256::digest(u.statement().as_bytes()).into();
     let (sig, _) = sk.sign_prehash_recoverable(&digest);
     let sig = sig.normalize_s();
-    u.finish(sig.to_bytes().to_vec()).unwrap().verify_with_wallets(&wallets, NOW).unwrap();
+    u.finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_with_wallets(&wallets, NOW)
+        .unwrap();
 }

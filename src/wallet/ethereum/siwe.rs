@@ -107,7 +107,11 @@ impl<'a> Lines<'a> {
 }
 
 fn check_statement(s: &str) -> Result<()> {
-    if s.is_empty() || !s.chars().all(|c| is_unreserved(c) || is_reserved(c) || c == ' ') {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| is_unreserved(c) || is_reserved(c) || c == ' ')
+    {
         return Err(Error::malformed(WHAT, "invalid statement"));
     }
     Ok(())
@@ -149,14 +153,20 @@ impl FromStr for SiweMessage {
             return Err(Error::malformed(WHAT, "address is not eip-55 checksummed"));
         }
         if !lines.next("blank line")?.is_empty() {
-            return Err(Error::malformed(WHAT, "expected a blank line after the address"));
+            return Err(Error::malformed(
+                WHAT,
+                "expected a blank line after the address",
+            ));
         }
         let statement = match lines.next("statement")? {
             "" => None,
             s => {
                 check_statement(s)?;
                 if !lines.next("blank line")?.is_empty() {
-                    return Err(Error::malformed(WHAT, "expected a blank line after the statement"));
+                    return Err(Error::malformed(
+                        WHAT,
+                        "expected a blank line after the statement",
+                    ));
                 }
                 Some(s.to_owned())
             }
@@ -183,7 +193,10 @@ impl FromStr for SiweMessage {
         let request_id = lines.optional("Request ID: ");
         if let Some(r) = request_id {
             // pchar = unreserved / pct-encoded / sub-delims / ":" / "@"
-            if !r.chars().all(|c| is_unreserved(c) || "%!$&'()*+,;=:@".contains(c)) {
+            if !r
+                .chars()
+                .all(|c| is_unreserved(c) || "%!$&'()*+,;=:@".contains(c))
+            {
                 return Err(Error::malformed(WHAT, "invalid request id"));
             }
         }
@@ -221,7 +234,10 @@ impl FromStr for SiweMessage {
 }
 
 fn parse_chain_id(text: &str) -> Result<u64> {
-    if text.is_empty() || !text.bytes().all(|c| c.is_ascii_digit()) || (text.starts_with('0') && text.len() > 1) {
+    if text.is_empty()
+        || !text.bytes().all(|c| c.is_ascii_digit())
+        || (text.starts_with('0') && text.len() > 1)
+    {
         return Err(Error::malformed(WHAT, "invalid chain id"));
     }
     text.parse::<u64>()
@@ -238,7 +254,10 @@ impl SiweMessage {
 
     /// Expiration time, unix seconds.
     pub fn expiration_unix(&self) -> Result<Option<u64>> {
-        self.expiration_time.as_deref().map(rfc3339::parse).transpose()
+        self.expiration_time
+            .as_deref()
+            .map(rfc3339::parse)
+            .transpose()
     }
 
     /// Not-before, unix seconds.
@@ -252,7 +271,12 @@ impl fmt::Display for SiweMessage {
         if let Some(s) = &self.scheme {
             write!(f, "{s}://")?;
         }
-        write!(f, "{}{HEADER}\n{}\n\n", self.domain, eip55_encode(&self.address))?;
+        write!(
+            f,
+            "{}{HEADER}\n{}\n\n",
+            self.domain,
+            eip55_encode(&self.address)
+        )?;
         if let Some(s) = &self.statement {
             writeln!(f, "{s}")?;
         }
