@@ -11,6 +11,7 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod wallet;
 
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -32,3 +33,8 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+#[cfg(feature = "icp")]
+pub use wallet::{
+    IcpDelegation, IcpDelegationChain, IcpKeyType, IcpPublicKey, IcpSignedDelegation,
+    MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal, UnverifiedIcpDelegationChain,
+};
