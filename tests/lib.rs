@@ -13,3 +13,6 @@
 mod common;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[cfg(feature = "icp")]
+#[path = "suite/icp.rs"]
+mod icp;
