@@ -33,8 +33,28 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+#[cfg(feature = "ethereum")]
+pub use wallet::ethereum::{
+    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
+    SiweMessage, address_of as ethereum_address_of,
+    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
+    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+};
 #[cfg(feature = "icp")]
+pub use wallet::icp::{
+    IcpDelegation, IcpDelegationChain, IcpKeyType, IcpProof, IcpPublicKey, IcpSignedDelegation,
+    IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
+    UnverifiedIcpDelegationChain,
+};
+#[cfg(feature = "near")]
+pub use wallet::near::{NearProof, NearVerifier};
+pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
+#[cfg(feature = "solana")]
+pub use wallet::solana::{SolanaProof, SolanaVerifier};
+#[cfg(feature = "stellar")]
+pub use wallet::stellar::{StellarProof, StellarVerifier};
+pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    IcpDelegation, IcpDelegationChain, IcpKeyType, IcpPublicKey, IcpSignedDelegation,
-    MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal, UnverifiedIcpDelegationChain,
+    AccountId, Chain, CustomProof, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
+    VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
 };

@@ -13,6 +13,8 @@
 mod common;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[path = "suite/ethereum.rs"]
+mod ethereum;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;

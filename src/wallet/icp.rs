@@ -14,8 +14,21 @@
 //!   [`UnverifiedIcpDelegationChain::verify`] checks it and returns an
 //!   [`IcpDelegationChain`].
 //!
+//! - [`IcpProof`] and [`IcpVerifier`] plug ICP into the
+//!   [`WalletRegistry`](crate::WalletRegistry): a key, or a delegation
+//!   chain's session key, signs the server's message; the account is
+//!   `icp:mainnet:<principal of the root key>`.
+//!
 //! Canister signatures (Internet Identity) and WebAuthn keys are refused with
 //! their own errors; they are not supported yet.
+//!
+//! There is no ICP standard for signing off-chain text (nothing like
+//! EIP-191): the key signs the message bytes as given, as
+//! `SignIdentity.sign(m)` does. The IC's own payloads always begin with a
+//! length-prefixed domain separator (`\x0Aic-request`, …), so a signature
+//! over a server's challenge text cannot be replayed as an IC request, nor
+//! the other way round as long as the server only accepts the exact
+//! challenge it issued (which [`IcpVerifier`] requires).
 
 mod delegation;
 mod der;
@@ -25,7 +38,12 @@ use std::fmt;
 
 use k256::ecdsa::signature::Verifier as _;
 
-use crate::error::{DecodeReason, Error, Result};
+use super::{
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
+    WalletVerifier,
+};
+use crate::encoding::{CanonicalReader, CanonicalWriter};
+use crate::error::{DecodeReason, Error, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
 
 pub use delegation::{
@@ -234,6 +252,307 @@ impl fmt::Debug for IcpPublicKey {
     }
 }
 
+/// The one CAIP-2 reference for ICP accounts.
+const ICP_NETWORK: &str = "mainnet";
+
+/// The domain tag of [`IcpProof::statement_signature`] bytes.
+const STATEMENT_SIGNATURE_DOMAIN: &str = "keytree/v1/icp-statement-signature";
+
+impl Principal {
+    /// The principal's wallet account, `icp:mainnet:<principal text>`.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::Principal;
+    /// let account = Principal::anonymous().account_id();
+    /// assert_eq!(account.to_string(), "icp:mainnet:2vxsx-fae");
+    /// assert_eq!(account.to_string().parse::<keytree::AccountId>()?, account);
+    /// Ok::<(), keytree::Error>(())
+    /// ```
+    pub fn account_id(&self) -> AccountId {
+        AccountId {
+            chain: Chain::Icp,
+            reference: ICP_NETWORK.into(),
+            address: self.to_text(),
+        }
+    }
+}
+
+/// An ICP identity's signature over a message: the identity's DER public
+/// key, optionally a delegation chain from it to a session key, and the
+/// signature by the last key (the session key, or the identity's own key).
+///
+/// The account is `icp:mainnet:<principal>`, the principal being the
+/// self-authenticating principal of the identity's (the chain root's) key.
+///
+/// # Example
+/// ```
+/// use keytree::{
+///     AccountId, Expectations, IcpDelegation, IcpProof, IcpPublicKey, IcpSignedDelegation,
+///     RootKey, UnverifiedIcpDelegationChain, WalletRegistry,
+/// };
+/// let identity = RootKey::from_bytes(&[1; 32]);
+/// let session = RootKey::from_bytes(&[2; 32]);
+/// let identity_key = IcpPublicKey::from_ed25519(identity.public_key());
+/// let now = 1_900_000_000;
+/// // The identity delegates to a session key for an hour…
+/// let link = IcpDelegation::new(
+///     IcpPublicKey::from_ed25519(session.public_key()),
+///     (now + 3600) * 1_000_000_000,
+///     None,
+/// )?;
+/// let link_sig = identity.sign(&link.signed_bytes()).to_bytes().to_vec();
+/// let chain = UnverifiedIcpDelegationChain::new(
+///     identity_key.clone(),
+///     vec![IcpSignedDelegation::new(link, link_sig)],
+/// )?;
+/// // …and the session key signs the server's challenge.
+/// let challenge = b"example.com wants you to sign in: 4f1c";
+/// let account = identity_key.principal().account_id();
+/// assert_eq!(account.to_string().parse::<AccountId>()?, account);
+/// let proof = IcpProof::with_delegation(
+///     account.clone(),
+///     chain,
+///     challenge.to_vec(),
+///     session.sign(challenge).to_bytes().to_vec(),
+/// )?;
+/// let who = WalletRegistry::with_defaults()
+///     .verify(&proof.into(), &Expectations::at(now).message(challenge))?;
+/// assert_eq!(who.account, account);
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcpProof {
+    account: AccountId,
+    public_key: IcpPublicKey,
+    delegation: Option<UnverifiedIcpDelegationChain>,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl IcpProof {
+    /// The identity's key (DER) signed `message` directly.
+    ///
+    /// # Errors
+    /// [`WalletError::WrongChain`] when `account` is not an ICP account;
+    /// the errors of [`IcpPublicKey::from_der`].
+    pub fn new(
+        account: AccountId,
+        public_key_der: &[u8],
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        check_icp_account(&account)?;
+        Ok(Self {
+            account,
+            public_key: IcpPublicKey::from_der(public_key_der)?,
+            delegation: None,
+            message,
+            signature,
+        })
+    }
+
+    /// The last key of `chain` (the session key) signed `message`; the
+    /// identity is the chain's root key.
+    ///
+    /// # Errors
+    /// [`WalletError::WrongChain`] when `account` is not an ICP account.
+    pub fn with_delegation(
+        account: AccountId,
+        chain: UnverifiedIcpDelegationChain,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        check_icp_account(&account)?;
+        Ok(Self {
+            account,
+            public_key: chain.root_public_key().clone(),
+            delegation: Some(chain),
+            message,
+            signature,
+        })
+    }
+
+    /// As [`IcpProof::with_delegation`], with the chain in
+    /// `DelegationChain.toJSON()` form.
+    ///
+    /// # Errors
+    /// As [`UnverifiedIcpDelegationChain::from_json`] and
+    /// [`IcpProof::with_delegation`].
+    pub fn from_delegation_json(
+        account: AccountId,
+        chain_json: &str,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        let chain = UnverifiedIcpDelegationChain::from_json(chain_json)?;
+        Self::with_delegation(account, chain, message, signature)
+    }
+
+    /// The claimed account.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The identity's key (the chain root, when there is a chain).
+    pub fn public_key(&self) -> &IcpPublicKey {
+        &self.public_key
+    }
+
+    /// The delegation chain, when the signature is a session key's.
+    pub fn delegation(&self) -> Option<&UnverifiedIcpDelegationChain> {
+        self.delegation.as_ref()
+    }
+
+    /// The signed message.
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The bytes to store as a wallet-issued delegation's signature when an
+    /// ICP identity signs a delegation statement: the identity's DER key and
+    /// its signature over the statement's UTF-8 bytes, in keytree's
+    /// canonical encoding. (A principal is a hash, so the key must travel
+    /// with the signature.) Delegation chains are not accepted there: a
+    /// statement is checked without a clock, and a chain expires.
+    pub fn statement_signature(public_key: &IcpPublicKey, signature: &[u8]) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(STATEMENT_SIGNATURE_DOMAIN);
+        w.bytes(&public_key.to_der()).bytes(signature);
+        w.finish()
+    }
+}
+
+fn check_icp_account(account: &AccountId) -> Result<()> {
+    if account.chain() != &Chain::Icp {
+        return Err(WalletError::WrongChain {
+            expected: Chain::Icp.to_string(),
+            got: account.chain().to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+impl From<IcpProof> for WalletProof {
+    fn from(p: IcpProof) -> Self {
+        Self::Icp(p)
+    }
+}
+
+/// Verifies ICP proofs: the identity's key or a delegation chain's session
+/// key signed exactly the expected message, and the account is the
+/// identity key's principal.
+///
+/// Delegations restricted to canisters (`targets`) are refused unless the
+/// verifier is given the canister the server stands for
+/// ([`IcpVerifier::with_target`]) and every targeted link lists it.
+#[derive(Clone, Debug, Default)]
+pub struct IcpVerifier {
+    target: Option<Principal>,
+}
+
+impl IcpVerifier {
+    /// A verifier that accepts only unrestricted delegation chains.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A verifier for requests to `canister`: delegations restricted to
+    /// canisters must include it.
+    pub fn with_target(canister: Principal) -> Self {
+        Self {
+            target: Some(canister),
+        }
+    }
+
+    fn check(
+        &self,
+        account: &AccountId,
+        identity: &IcpPublicKey,
+        signer: &IcpPublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<VerifiedAccount> {
+        signer.verify(message, signature)?;
+        if *account != identity.principal().account_id() {
+            return Err(WalletError::AccountMismatch.into());
+        }
+        Ok(VerifiedAccount::new(
+            account.clone(),
+            SignerKey::Der(signer.to_der()),
+        ))
+    }
+}
+
+impl WalletVerifier for IcpVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Icp
+    }
+
+    /// Requires [`Expectations::message`]: the proof's message must be
+    /// exactly it. A delegation chain is checked at [`Expectations::now`].
+    /// The [`VerifiedAccount::signer`] is the DER key that signed the
+    /// message (the session key, for a chain).
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        let WalletProof::Icp(p) = proof else {
+            return Err(WalletError::WrongChain {
+                expected: self.chain().to_string(),
+                got: proof.chain().to_string(),
+            }
+            .into());
+        };
+        if expect.require_message()? != p.message.as_slice() {
+            return Err(WalletError::MessageMismatch.into());
+        }
+        match &p.delegation {
+            None => self.check(
+                &p.account,
+                &p.public_key,
+                &p.public_key,
+                &p.message,
+                &p.signature,
+            ),
+            Some(chain) => {
+                let verified = chain.verify(expect.now, self.target.as_ref())?;
+                self.check(
+                    &p.account,
+                    verified.root_public_key(),
+                    verified.session_key(),
+                    &p.message,
+                    &p.signature,
+                )
+            }
+        }
+    }
+
+    /// Delegation statements: the stored signature is
+    /// [`IcpProof::statement_signature`] (the identity's DER key and its
+    /// signature over the statement's UTF-8 bytes).
+    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
+        check_icp_account(proof.account)?;
+        let mut r = CanonicalReader::new(
+            proof.signature,
+            STATEMENT_SIGNATURE_DOMAIN,
+            "icp statement signature",
+        )?;
+        let key = IcpPublicKey::from_der(r.bytes()?)?;
+        let signature = r.bytes()?;
+        r.finish()?;
+        self.check(
+            proof.account,
+            &key,
+            &key,
+            proof.statement.as_bytes(),
+            signature,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,5 +638,61 @@ mod tests {
             key.verify(b"m", &[0xff; 64]).unwrap_err(),
             Error::InvalidSignature
         );
+    }
+
+    #[test]
+    fn delegation_statements() {
+        use crate::WalletRegistry;
+        let root = crate::RootKey::from_bytes(&[5; 32]);
+        let key = IcpPublicKey::from_ed25519(root.public_key());
+        let account = key.principal().account_id();
+        let statement = "keytree delegation statement (test)";
+        let id = [7u8; 32];
+        let stored =
+            IcpProof::statement_signature(&key, root.sign(statement.as_bytes()).as_bytes());
+        let proof = |account, statement, signature| StatementProof {
+            account,
+            statement,
+            id: &id,
+            signature,
+        };
+        let registry = WalletRegistry::with_defaults();
+        let who = registry
+            .verify_statement(&proof(&account, statement, &stored))
+            .unwrap();
+        assert_eq!(who.account, account);
+        assert_eq!(who.signer, SignerKey::Der(key.to_der()));
+        assert_eq!(
+            registry
+                .verify_statement(&proof(&account, "other", &stored))
+                .unwrap_err(),
+            Error::InvalidSignature
+        );
+        let other = IcpPublicKey::from_ed25519(crate::RootKey::from_bytes(&[6; 32]).public_key())
+            .principal()
+            .account_id();
+        assert_eq!(
+            registry
+                .verify_statement(&proof(&other, statement, &stored))
+                .unwrap_err(),
+            Error::Wallet(WalletError::AccountMismatch)
+        );
+        let mut trailing = stored.clone();
+        trailing.push(0);
+        for bytes in [&[][..], &stored[..10], &trailing[..]] {
+            assert!(matches!(
+                registry
+                    .verify_statement(&proof(&account, statement, bytes))
+                    .unwrap_err(),
+                Error::Decode { .. }
+            ));
+        }
+        let raw = AccountId::raw_ed25519(&root.public_key());
+        assert!(matches!(
+            IcpVerifier::new()
+                .verify_statement(&proof(&raw, statement, &stored))
+                .unwrap_err(),
+            Error::Wallet(WalletError::WrongChain { .. })
+        ));
     }
 }

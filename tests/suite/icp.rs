@@ -555,3 +555,203 @@ fn published_delegation_chain() {
         Error::Wallet(WalletError::IcpDelegationExpired { index: 0, .. })
     ));
 }
+
+// ---------------------------------------------------------------------------
+// The wallet verifier.
+
+mod verifier {
+    use super::*;
+    use keytree::{
+        AccountId, Chain, Expectations, IcpProof, IcpVerifier, SignerKey, WalletProof,
+        WalletRegistry, WalletVerifier,
+    };
+    use sha2::{Digest, Sha256};
+
+    const MESSAGE: &[u8] = b"keytree icp test message";
+
+    #[test]
+    fn accounts_are_canonical_principals() {
+        let a: AccountId = "icp:mainnet:2vxsx-fae".parse().unwrap();
+        assert_eq!(a.chain(), &Chain::Icp);
+        assert_eq!(a, Principal::anonymous().account_id());
+        for bad in [
+            "icp:mainnet:2VXSX-FAE",
+            "icp:mainnet:2vxsx-fa",
+            "icp:mainnet:0vxsx-fae",
+            "icp:testnet:2vxsx-fae",
+            "icp:mainnet:",
+        ] {
+            assert!(bad.parse::<AccountId>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn direct_signatures_from_every_key_type() {
+        let registry = WalletRegistry::with_defaults();
+        assert!(registry.get(&Chain::Icp).is_some());
+        let doc = read_json(&vectors_dir("icp").join("identities.json"));
+        for v in doc["vectors"].as_array().unwrap() {
+            let der = hex(s(v, "public_key_der_hex"));
+            let account: AccountId = format!("icp:mainnet:{}", s(v, "principal"))
+                .parse()
+                .unwrap();
+            let sig = v["signatures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| s(x, "message_utf8") == "keytree icp test message")
+                .unwrap();
+            let proof: WalletProof = IcpProof::new(
+                account.clone(),
+                &der,
+                MESSAGE.to_vec(),
+                hex(s(sig, "signature_hex")),
+            )
+            .unwrap()
+            .into();
+            assert_eq!(proof.chain(), Chain::Icp);
+            let who = registry
+                .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+                .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
+            assert_eq!(who.account, account);
+            assert_eq!(who.signer, SignerKey::Der(der.clone()));
+
+            // Fail closed without the expected message; refuse another one.
+            assert!(matches!(
+                registry.verify(&proof, &Expectations::at(NOW)).unwrap_err(),
+                Error::Wallet(WalletError::MissingExpectation("message"))
+            ));
+            assert_eq!(
+                registry
+                    .verify(&proof, &Expectations::at(NOW).message(b"other"))
+                    .unwrap_err(),
+                Error::Wallet(WalletError::MessageMismatch)
+            );
+            // Another principal's account: valid signature, wrong account.
+            let other = Principal::anonymous().account_id();
+            let wrong: WalletProof =
+                IcpProof::new(other, &der, MESSAGE.to_vec(), hex(s(sig, "signature_hex")))
+                    .unwrap()
+                    .into();
+            assert_eq!(
+                registry
+                    .verify(&wrong, &Expectations::at(NOW).message(MESSAGE))
+                    .unwrap_err(),
+                Error::Wallet(WalletError::AccountMismatch)
+            );
+        }
+        // A non-ICP account is refused at construction.
+        let eth: AccountId = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+            .parse()
+            .unwrap();
+        assert!(matches!(
+            IcpProof::new(eth, &[], vec![], vec![]).unwrap_err(),
+            Error::Wallet(WalletError::WrongChain { .. })
+        ));
+    }
+
+    /// The session keys of delegations.json: sha256("keytree icp session key N").
+    fn session_key(der_hex: &str) -> RootKey {
+        (0..4)
+            .map(|n| {
+                let seed: [u8; 32] =
+                    Sha256::digest(format!("keytree icp session key {n}").as_bytes()).into();
+                RootKey::from_bytes(&seed)
+            })
+            .find(|k| hex_encode(&IcpPublicKey::from_ed25519(k.public_key()).to_der()) == der_hex)
+            .expect("session key not derivable")
+    }
+
+    #[test]
+    fn delegated_session_keys_sign_for_the_root_principal() {
+        let doc = read_json(&vectors_dir("icp").join("delegations.json"));
+        let registry = WalletRegistry::with_defaults();
+        let mut checked = 0;
+        for v in doc["vectors"].as_array().unwrap() {
+            let comment = s(v, "comment");
+            let session = session_key(s(v, "session_public_key_der_hex"));
+            let account: AccountId = format!("icp:mainnet:{}", s(v, "root_principal"))
+                .parse()
+                .unwrap();
+            let json = serde_json::to_string(&v["chain_json"]).unwrap();
+            let signature = session.sign(MESSAGE).to_bytes().to_vec();
+            let proof: WalletProof =
+                IcpProof::from_delegation_json(account.clone(), &json, MESSAGE.to_vec(), signature)
+                    .unwrap()
+                    .into();
+            let expect = Expectations::at(NOW).message(MESSAGE);
+            let target = chain_target(v);
+            let result = match &target {
+                None => registry.verify(&proof, &expect),
+                Some(t) => IcpVerifier::with_target(*t).verify(&proof, &expect),
+            };
+            if v["valid"].as_bool().unwrap() {
+                let who = result.unwrap_or_else(|e| panic!("{comment}: {e}"));
+                assert_eq!(who.account, account);
+                assert_eq!(
+                    who.signer,
+                    SignerKey::Der(hex(s(v, "session_public_key_der_hex")))
+                );
+                if target.is_some() {
+                    assert!(matches!(
+                        registry.verify(&proof, &expect).unwrap_err(),
+                        Error::Wallet(WalletError::IcpTargetRequired { .. })
+                    ));
+                }
+                // The root key signing directly is not the session key.
+                let expired = Expectations::at(4_000_000_000).message(MESSAGE);
+                assert!(matches!(
+                    IcpVerifier::with_target(target.unwrap_or(Principal::anonymous()))
+                        .verify(&proof, &expired)
+                        .unwrap_err(),
+                    Error::Wallet(WalletError::IcpDelegationExpired { .. })
+                ));
+                checked += 1;
+            } else {
+                assert_eq!(result.unwrap_err(), Error::InvalidSignature, "{comment}");
+            }
+        }
+        assert_eq!(checked, 6);
+    }
+
+    #[test]
+    fn session_signature_by_another_key_is_refused() {
+        let (root, root_pub) = ed(1);
+        let (_, session_pub) = ed(2);
+        let (intruder, _) = ed(3);
+        let chain = UnverifiedIcpDelegationChain::new(
+            root_pub.clone(),
+            vec![link(&root, &session_pub, NOW + 60, None)],
+        )
+        .unwrap();
+        let account = root_pub.principal().account_id();
+        let expect = Expectations::at(NOW).message(MESSAGE);
+        let by_intruder = IcpProof::with_delegation(
+            account.clone(),
+            chain.clone(),
+            MESSAGE.to_vec(),
+            intruder.sign(MESSAGE).to_bytes().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(
+            IcpVerifier::new()
+                .verify(&by_intruder.into(), &expect)
+                .unwrap_err(),
+            Error::InvalidSignature
+        );
+        // The root's own signature does not stand in for the session key's.
+        let by_root = IcpProof::with_delegation(
+            account,
+            chain,
+            MESSAGE.to_vec(),
+            root.sign(MESSAGE).to_bytes().to_vec(),
+        )
+        .unwrap();
+        assert_eq!(
+            IcpVerifier::new()
+                .verify(&by_root.into(), &expect)
+                .unwrap_err(),
+            Error::InvalidSignature
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! The human-readable statement a wallet signs to issue a delegation.
