@@ -755,3 +755,27 @@ mod verifier {
         );
     }
 }
+
+// ---------------------------------------------------------------------------
+// The ICP fuzz corpora, replayed through the fuzz targets' own bodies.
+
+#[path = "../../fuzz/targets.rs"]
+mod fuzz_targets;
+
+#[test]
+fn replay_icp_fuzz_corpora() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    for name in ["icp_principal_text", "der_spki", "icp_delegation_json"] {
+        let (_, target) = fuzz_targets::TARGETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap();
+        let mut count = 0;
+        for entry in std::fs::read_dir(root.join(name)).unwrap() {
+            let path = entry.unwrap().path();
+            target(&std::fs::read(&path).unwrap());
+            count += 1;
+        }
+        assert!(count > 0, "corpus {name} is empty");
+    }
+}
