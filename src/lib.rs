@@ -20,7 +20,8 @@ pub use context::{
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, verify_chain,
+    DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
+    verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
@@ -47,14 +48,20 @@ pub use wallet::icp::{
     UnverifiedIcpDelegationChain,
 };
 #[cfg(feature = "near")]
-pub use wallet::near::{NearProof, NearVerifier};
+pub use wallet::near::{
+    AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
+    NearVerifier, Nep413Payload, parse_near_public_key,
+};
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
-pub use wallet::solana::{SolanaProof, SolanaVerifier};
+pub use wallet::solana::{
+    MAX_SIWS_LEN, SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET, SiwsMessage, SolanaProof,
+    SolanaVerifier,
+};
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{StellarProof, StellarVerifier};
+pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof,
-    VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
+    AccountId, Chain, CustomProof, DEFAULT_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey,
+    StatementProof, VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
 };

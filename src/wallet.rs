@@ -56,7 +56,11 @@ pub(crate) mod icp;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
+// Parsing is used by SIWE and SIWS only; formatting by delegation statements.
+#[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]
 pub(crate) mod rfc3339;
+#[cfg(any(feature = "ethereum", feature = "solana"))]
+pub(crate) mod signin;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;
 pub(crate) mod statement;
@@ -65,6 +69,8 @@ pub(crate) mod stellar;
 pub(crate) mod text;
 
 const WHAT: &str = "account id";
+/// How far a sign-in message's issued-at may lie ahead of `now` (clock skew).
+pub const DEFAULT_LEEWAY: u64 = 60;
 
 /// A chain (or key family) whose signatures keytree can check.
 ///
@@ -342,11 +348,16 @@ impl<'a> Expectations<'a> {
             .ok_or(WalletError::MissingExpectation("message").into())
     }
 
+    #[cfg_attr(
+        not(any(feature = "ethereum", feature = "near", feature = "solana")),
+        allow(dead_code)
+    )]
     pub(crate) fn require_domain(&self) -> Result<&'a str> {
         self.domain
             .ok_or(WalletError::MissingExpectation("domain").into())
     }
 
+    #[cfg_attr(not(any(feature = "ethereum", feature = "near")), allow(dead_code))]
     pub(crate) fn require_nonce(&self) -> Result<&'a [u8]> {
         self.nonce
             .ok_or(WalletError::MissingExpectation("nonce").into())

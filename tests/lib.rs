@@ -13,8 +13,28 @@
 mod common;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
+#[cfg(feature = "near")]
+#[path = "suite/near.rs"]
+mod near;
+#[path = "suite/primitives.rs"]
+mod primitives;
+#[cfg(feature = "solana")]
+#[path = "suite/solana.rs"]
+mod solana;
+#[cfg(feature = "stellar")]
+#[path = "suite/stellar.rs"]
+mod stellar;
+#[cfg(all(
+    feature = "ethereum",
+    feature = "near",
+    feature = "stellar",
+    feature = "solana"
+))]
+#[path = "suite/wallet_delegation.rs"]
+mod wallet_delegation;

@@ -263,7 +263,7 @@ impl std::fmt::Debug for EthereumVerifier {
 }
 
 /// The default tolerance for a SIWE `Issued At` ahead of `now` (clock skew).
-pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = 60;
+pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_LEEWAY;
 
 impl EthereumVerifier {
     /// Externally owned accounts only; any chain id; 60 s issued-at leeway.
@@ -302,14 +302,14 @@ impl EthereumVerifier {
             .reference()
             .parse()
             .map_err(|_| Error::malformed("account id", "bad eip155 chain id"))?;
-        if let Some(allowed) = &self.chain_ids {
-            if !allowed.contains(&id) {
-                return Err(WalletError::WrongNetwork {
-                    expected: format!("{allowed:?}"),
-                    got: id.to_string(),
-                }
-                .into());
+        if let Some(allowed) = &self.chain_ids
+            && !allowed.contains(&id)
+        {
+            return Err(WalletError::WrongNetwork {
+                expected: format!("{allowed:?}"),
+                got: id.to_string(),
             }
+            .into());
         }
         Ok(id)
     }
@@ -325,13 +325,13 @@ impl EthereumVerifier {
         let chain_id = self.chain_id(account)?;
         let claimed = parse_eth_address(account.address())?;
         let recovered = recover_address(hash, signature);
-        if let Ok((address, key)) = &recovered {
-            if *address == claimed {
-                return Ok(VerifiedAccount::new(
-                    account.clone(),
-                    SignerKey::Secp256k1(secp256k1_compressed(key)),
-                ));
-            }
+        if let Ok((address, key)) = &recovered
+            && *address == claimed
+        {
+            return Ok(VerifiedAccount::new(
+                account.clone(),
+                SignerKey::Secp256k1(secp256k1_compressed(key)),
+            ));
         }
         match &self.resolver {
             Some(r) => {
@@ -371,15 +371,15 @@ impl EthereumVerifier {
         if issued_at > now.saturating_add(self.issued_at_leeway) {
             return Err(WalletError::IssuedInFuture { issued_at, now }.into());
         }
-        if let Some(expires_at) = m.expiration_unix()? {
-            if now >= expires_at {
-                return Err(WalletError::Expired { expires_at, now }.into());
-            }
+        if let Some(expires_at) = m.expiration_unix()?
+            && now >= expires_at
+        {
+            return Err(WalletError::Expired { expires_at, now }.into());
         }
-        if let Some(not_before) = m.not_before_unix()? {
-            if now < not_before {
-                return Err(WalletError::NotYetValid { not_before, now }.into());
-            }
+        if let Some(not_before) = m.not_before_unix()?
+            && now < not_before
+        {
+            return Err(WalletError::NotYetValid { not_before, now }.into());
         }
         Ok(())
     }

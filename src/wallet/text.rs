@@ -4,9 +4,13 @@
 
 use sha3::{Digest as _, Keccak256};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
 use super::Chain;
 use crate::encoding::{base58_decode_array, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
+use crate::public_key::Signature;
 
 const WHAT: &str = "account id";
 
@@ -87,7 +91,7 @@ pub(crate) fn check_reference(chain: &Chain, reference: &str) -> Result<String> 
         Chain::Near => matches!(reference, "mainnet" | "testnet"),
         Chain::Stellar => matches!(reference, "pubnet" | "testnet"),
         // CAIP-30: the first 32 characters of the base58 genesis hash.
-        Chain::Solana => reference.len() == 32 && reference.bytes().all(|c| bs58_alphabet(c)),
+        Chain::Solana => reference.len() == 32 && reference.bytes().all(bs58_alphabet),
         Chain::RawEd25519 => reference == "ed25519",
         Chain::RawSecp256k1 => reference == "secp256k1",
         // ICP has one public network.
@@ -273,6 +277,7 @@ pub(crate) fn check_near_account(id: &str) -> Result<()> {
 }
 
 /// An implicit NEAR account: 64 lowercase hex digits, the Ed25519 key itself.
+#[cfg_attr(not(feature = "near"), allow(dead_code))]
 pub(crate) fn near_implicit_key(id: &str) -> Option<[u8; 32]> {
     if id.len() != 64 || !id.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
@@ -301,6 +306,21 @@ fn check_stellar_account(address: &str) -> Result<()> {
     } else {
         Err(Error::malformed("stellar address", "not a G… strkey"))
     }
+}
+
+/// Decodes a standard (padded) base64 Ed25519 signature.
+///
+/// # Errors
+/// [`Error::Decode`] on bad base64 or a length other than 64.
+#[cfg_attr(not(any(feature = "near", feature = "stellar")), allow(dead_code))]
+pub(crate) fn parse_base64_signature(text: &str, what: &'static str) -> Result<Signature> {
+    if text.len() > 88 {
+        return Err(Error::decode(what, DecodeReason::TooLong { max: 88 }));
+    }
+    let bytes = STANDARD
+        .decode(text)
+        .map_err(|_| Error::decode(what, DecodeReason::Alphabet("base64")))?;
+    Signature::from_slice(&bytes)
 }
 
 #[cfg(test)]

@@ -172,11 +172,8 @@ fn siwe_library_vectors() {
             "{}: {got:?}",
             v["comment"]
         );
-        if got.is_ok() {
-            assert_eq!(
-                got.unwrap().account.address(),
-                v["address"].as_str().unwrap()
-            );
+        if let Ok(who) = got {
+            assert_eq!(who.account.address(), v["address"].as_str().unwrap());
         }
     }
 }

@@ -760,6 +760,7 @@ mod verifier {
 // The ICP fuzz corpora, replayed through the fuzz targets' own bodies.
 
 #[path = "../../fuzz/targets.rs"]
+#[allow(clippy::type_complexity)]
 mod fuzz_targets;
 
 #[test]
