@@ -715,6 +715,55 @@ mod verifier {
     }
 
     #[test]
+    fn icp_rooted_keytree_delegations() {
+        use k256::ecdsa::signature::Signer as _;
+        use keytree::{ContextId, Delegation, DelegationError};
+        let wallets = WalletRegistry::with_defaults();
+        let now = 1_736_942_400;
+        let unsigned = |issuer: AccountId| {
+            let client = RootKey::from_bytes(&[3; 32]).public_key();
+            Delegation::builder(
+                client,
+                ContextId::from_bytes([7; 32]),
+                crate::common::perms(&["context:execute"]),
+            )
+            .valid_between(now - 10, now + 3600)
+            .serial([5; 16])
+            .for_wallet(issuer)
+            .unwrap()
+        };
+        // Ed25519 identity.
+        let (root, root_pub) = ed(8);
+        let u = unsigned(root_pub.principal().account_id());
+        let sig = root.sign(u.statement().as_bytes());
+        let d = u
+            .finish(IcpProof::statement_signature(&root_pub, sig.as_bytes()))
+            .unwrap();
+        d.verify_with_wallets(&wallets, now).unwrap();
+        assert_eq!(
+            d.verify(now).unwrap_err(),
+            Error::Delegation(DelegationError::UnsupportedIssuer)
+        );
+        // secp256k1 identity (ECDSA over SHA-256 of the statement, low-S).
+        let sk = k256::ecdsa::SigningKey::from_slice(&[0x44; 32]).unwrap();
+        let key = IcpPublicKey::from_secp256k1(*sk.verifying_key());
+        assert_eq!(IcpPublicKey::from_der(&key.to_der()).unwrap(), key);
+        let u = unsigned(key.principal().account_id());
+        let sig: k256::ecdsa::Signature = sk.sign(u.statement().as_bytes());
+        let stored = IcpProof::statement_signature(&key, &sig.to_bytes());
+        let d = u.finish(stored.clone()).unwrap();
+        d.verify_with_wallets(&wallets, now).unwrap();
+        // The same signature under another identity's account.
+        let u = unsigned(root_pub.principal().account_id());
+        assert!(
+            u.finish(stored)
+                .unwrap()
+                .verify_with_wallets(&wallets, now)
+                .is_err()
+        );
+    }
+
+    #[test]
     fn session_signature_by_another_key_is_refused() {
         let (root, root_pub) = ed(1);
         let (_, session_pub) = ed(2);
