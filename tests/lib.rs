@@ -11,11 +11,19 @@
 
 #[path = "suite/common.rs"]
 mod common;
+#[path = "suite/conformance_ed25519.rs"]
+mod conformance_ed25519;
+#[path = "suite/context.rs"]
+mod context;
 #[path = "suite/derivation.rs"]
 mod derivation;
 #[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../fuzz/targets.rs"]
+mod fuzz_targets;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
@@ -24,6 +32,8 @@ mod icp;
 mod near;
 #[path = "suite/primitives.rs"]
 mod primitives;
+#[path = "suite/properties.rs"]
+mod properties;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;
