@@ -53,6 +53,11 @@ fn ed25519_signature(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    // The verifier's own work without the signature check: the SHA-224
+    // principal, its text and the account comparison.
+    g.bench_function("principal_and_account_only", |b| {
+        b.iter(|| black_box(&key).principal().account_id() == *black_box(&account))
+    });
     // The same plus decoding the DER key (the proof built from wire input).
     g.bench_function("icp_proof_from_der_and_verify", |b| {
         b.iter(|| {
