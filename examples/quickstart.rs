@@ -178,9 +178,7 @@ fn ethereum_rooted_delegation(now: u64) -> Result<(), Box<dyn std::error::Error>
     signature.push(27 + recovery.to_byte());
 
     let wallets = WalletRegistry::with_defaults();
-    let delegation = unsigned
-        .finish(signature)?
-        .verify_signature_with_wallets(&wallets)?;
+    let delegation = unsigned.finish(signature, &wallets)?; // verifies
     delegation.verify_with_wallets(&wallets, now)?;
     expect(true, "the Ethereum-signed delegation verifies")?;
     expect(

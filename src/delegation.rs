@@ -539,6 +539,16 @@ impl Delegation {
         UnverifiedDelegation::from_bytes(bytes)?.verify_signature()
     }
 
+    /// Decodes the binary form and verifies the issuer's signature, native
+    /// or wallet (through `wallets`).
+    ///
+    /// # Errors
+    /// As [`Delegation::from_bytes`] and
+    /// [`Delegation::verify_signature_with_wallets`].
+    pub fn from_bytes_with_wallets(bytes: &[u8], wallets: &WalletRegistry) -> Result<Self> {
+        UnverifiedDelegation::from_bytes(bytes)?.verify_with_wallets(wallets)
+    }
+
     fn decode_unverified(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_DELEGATION_BYTES {
             return Err(Error::decode(
@@ -727,14 +737,15 @@ impl UnsignedDelegation {
         }
     }
 
-    /// Attaches the wallet's signature. The result is unverified: turn it
-    /// into a [`Delegation`] with
-    /// [`UnverifiedDelegation::verify_signature_with_wallets`].
+    /// Attaches the wallet's signature and verifies it through `wallets`.
     ///
     /// # Errors
-    /// [`Error::Decode`] for an empty or oversized signature.
-    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
-        Delegation::checked(self.body, signature).map(UnverifiedDelegation)
+    /// [`Error::Decode`] for an empty or oversized signature; otherwise as
+    /// [`Delegation::verify_signature_with_wallets`].
+    pub fn finish(self, signature: Vec<u8>, wallets: &WalletRegistry) -> Result<Delegation> {
+        let d = Delegation::checked(self.body, signature)?;
+        d.verify_signature_with_wallets(wallets)?;
+        Ok(d)
     }
 }
 
@@ -935,11 +946,11 @@ impl UnverifiedDelegation {
         Delegation::decode_unverified(bytes).map(Self)
     }
 
-    /// Verifies a native issuer's signature over the canonical bytes.
+    /// Verifies the issuer's signature over the canonical bytes.
     ///
     /// # Errors
     /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]
-    /// for a wallet issuer (use [`Self::verify_signature_with_wallets`]).
+    /// for a wallet issuer (use [`UnverifiedDelegation::verify_with_wallets`]).
     pub fn verify_signature(self) -> Result<Delegation> {
         self.0.verify_signature()?;
         Ok(self.0)
@@ -949,7 +960,7 @@ impl UnverifiedDelegation {
     ///
     /// # Errors
     /// As [`Delegation::verify_signature_with_wallets`].
-    pub fn verify_signature_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
+    pub fn verify_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
         self.0.verify_signature_with_wallets(wallets)?;
         Ok(self.0)
     }

@@ -390,6 +390,48 @@ pub enum WalletError {
     // --- chain-independent kinds above, added by the wallets work ---
 
     // --- ICP kinds below ---
+    /// An ICP public key of an algorithm this build cannot verify.
+    #[error("unsupported icp public key algorithm: {0}")]
+    IcpUnsupportedKey(String),
+    /// An ICP canister-signature key (Internet Identity); not supported yet.
+    #[error("icp canister signatures (internet identity) are not supported yet")]
+    IcpCanisterSignature,
+    /// An ICP delegation chain longer than the IC allows.
+    #[error("icp delegation chain of {len} links exceeds the maximum {max}")]
+    IcpChainTooLong {
+        /// The number of links.
+        len: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
+    /// An ICP delegation has expired.
+    #[error("icp delegation {index} expired (expiration {expiration_ns} ns, now {now} s)")]
+    IcpDelegationExpired {
+        /// The link (0-based).
+        index: usize,
+        /// Its expiration, in nanoseconds since the Unix epoch.
+        expiration_ns: u64,
+        /// The time checked, in Unix seconds.
+        now: u64,
+    },
+    /// An ICP delegation is restricted to canisters that do not include the target.
+    #[error("icp delegation {index} does not allow the target canister")]
+    IcpTargetNotAllowed {
+        /// The link (0-based).
+        index: usize,
+    },
+    /// An ICP delegation is restricted to canisters, but no target canister was given.
+    #[error("icp delegation {index} is restricted to canisters, but no target canister was given")]
+    IcpTargetRequired {
+        /// The link (0-based).
+        index: usize,
+    },
+    /// An ICP delegation delegates to a key already in the chain (a cycle or a self-delegation).
+    #[error("icp delegation {index} delegates to a key already in the chain")]
+    IcpDelegationCycle {
+        /// The link (0-based).
+        index: usize,
+    },
 }
 
 /// Why a context token was refused or could not be minted.

@@ -141,9 +141,16 @@ impl fmt::Display for RootIdentity {
 impl std::str::FromStr for RootIdentity {
     type Err = crate::Error;
 
-    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root.
+    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root,
+    /// anything else as canonical CAIP-10 text of a wallet account.
     fn from_str(s: &str) -> crate::Result<Self> {
-        s.parse().map(Self::Native)
+        if s.starts_with("ed25519:") || s.starts_with("did:key:") {
+            return s.parse().map(Self::Native);
+        }
+        match s.parse::<Issuer>()? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
     }
 }
 
@@ -155,8 +162,15 @@ impl serde::Serialize for RootIdentity {
 
 impl<'de> serde::Deserialize<'de> for RootIdentity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let key = PublicKey::deserialize(d)?;
-        Ok(Self::Native(key))
+        let s = String::deserialize(d)?;
+        if s.starts_with("ed25519:") {
+            let key: PublicKey = s.parse().map_err(serde::de::Error::custom)?;
+            return Ok(Self::Native(key));
+        }
+        match s.parse::<Issuer>().map_err(serde::de::Error::custom)? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
     }
 }
 
@@ -171,6 +185,17 @@ mod tests {
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(serde_json::from_str::<RootIdentity>(&json).unwrap(), id);
         assert!("nope".parse::<RootIdentity>().is_err());
+        let wallet: RootIdentity = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+            .parse()
+            .unwrap();
+        assert!(matches!(wallet, RootIdentity::Wallet(_)));
+        let json = serde_json::to_string(&wallet).unwrap();
+        assert_eq!(serde_json::from_str::<RootIdentity>(&json).unwrap(), wallet);
+        assert!(
+            "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+                .parse::<RootIdentity>()
+                .is_err()
+        );
     }
 
     #[test]

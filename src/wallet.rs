@@ -51,7 +51,8 @@ use crate::public_key::PublicKey;
 
 #[cfg(feature = "ethereum")]
 pub(crate) mod ethereum;
-// ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub(crate) mod icp;`
+#[cfg(feature = "icp")]
+pub(crate) mod icp;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
@@ -381,7 +382,10 @@ pub enum WalletProof {
     /// Solana: signed message or Sign-In-With-Solana.
     #[cfg(feature = "solana")]
     Solana(solana::SolanaProof),
-    // ICP: wired by the icp branch — `#[cfg(feature = "icp")] Icp(icp::IcpProof),`
+    /// ICP: a principal's key (or a delegation chain's session key)
+    /// signing the message.
+    #[cfg(feature = "icp")]
+    Icp(icp::IcpProof),
     /// A bare Ed25519 or secp256k1 key signing a server nonce.
     RawKey(raw::RawKeyProof),
     /// A proof for a chain the server registered itself.
@@ -400,7 +404,8 @@ impl WalletProof {
             Self::Stellar(_) => Chain::Stellar,
             #[cfg(feature = "solana")]
             Self::Solana(_) => Chain::Solana,
-            // ICP: wired by the icp branch — `Self::Icp(_) => Chain::Icp,`
+            #[cfg(feature = "icp")]
+            Self::Icp(_) => Chain::Icp,
             Self::RawKey(p) => p.account().chain().clone(),
             Self::Custom(p) => p.account.chain().clone(),
         }
@@ -536,7 +541,8 @@ impl WalletRegistry {
     /// A registry holding every built-in verifier compiled in, with default
     /// settings: raw Ed25519 and secp256k1 keys, and per feature Ethereum
     /// (no EIP-1271 resolver: contract wallets are refused), NEAR (no
-    /// access-key resolver: implicit accounts only), Stellar and Solana.
+    /// access-key resolver: implicit accounts only), Stellar, Solana and ICP
+    /// (no target canister: delegations restricted to canisters are refused).
     pub fn with_defaults() -> Self {
         let mut r = Self::new();
         r.register(raw::RawKeyVerifier::ed25519());
@@ -549,7 +555,8 @@ impl WalletRegistry {
         r.register(stellar::StellarVerifier::new());
         #[cfg(feature = "solana")]
         r.register(solana::SolanaVerifier::new());
-        // ICP: wired by the icp branch — `#[cfg(feature = "icp")] r.register(icp::IcpVerifier::new());`
+        #[cfg(feature = "icp")]
+        r.register(icp::IcpVerifier::new());
         r
     }
 

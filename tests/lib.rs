@@ -24,6 +24,9 @@ mod ethereum;
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[cfg(feature = "icp")]
+#[path = "suite/icp.rs"]
+mod icp;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;

@@ -94,8 +94,8 @@ pub(crate) fn check_reference(chain: &Chain, reference: &str) -> Result<String> 
         Chain::Solana => reference.len() == 32 && reference.bytes().all(bs58_alphabet),
         Chain::RawEd25519 => reference == "ed25519",
         Chain::RawSecp256k1 => reference == "secp256k1",
-        // ICP: wired by the icp branch (restrict the reference there if wanted).
-        Chain::Icp => true,
+        // ICP has one public network.
+        Chain::Icp => reference == "mainnet",
         Chain::Custom(ns) => {
             check_namespace(ns)?;
             true
@@ -153,8 +153,15 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
                 .map_err(|_| Error::from(crate::error::KeyError::NotOnCurve))?;
             Ok(address.to_owned())
         }
-        // ICP: wired by the icp branch (validate principal text when `icp` is on).
-        Chain::Icp | Chain::Custom(_) => Ok(address.to_owned()),
+        // The canonical (strict, lowercase) principal text.
+        #[cfg(feature = "icp")]
+        Chain::Icp => {
+            crate::wallet::icp::Principal::from_text(address)?;
+            Ok(address.to_owned())
+        }
+        #[cfg(not(feature = "icp"))]
+        Chain::Icp => Ok(address.to_owned()),
+        Chain::Custom(_) => Ok(address.to_owned()),
     }
 }
 
