@@ -17,8 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
 use crate::encoding::{
-    CanonicalReader, CanonicalWriter, base58_decode_array, base58_encode, base64url_decode,
-    base64url_encode, hex_decode, hex_encode,
+    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
@@ -47,50 +46,7 @@ pub const MAX_WALLET_SIGNATURE: usize = 8 * 1024;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DelegationId([u8; 32]);
 
-impl DelegationId {
-    /// Wraps 32 bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for DelegationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&base58_encode(&self.0))
-    }
-}
-
-impl fmt::Debug for DelegationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DelegationId({self})")
-    }
-}
-
-impl FromStr for DelegationId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        base58_decode_array::<32>(s, "delegation id").map(Self)
-    }
-}
-
-impl Serialize for DelegationId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for DelegationId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
+crate::encoding::base58_id!(DelegationId, "delegation id");
 
 /// Who signed a delegation.
 ///

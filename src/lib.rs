@@ -97,6 +97,7 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod secret_key;
 mod store;
 mod token;
 mod wallet;
