@@ -118,7 +118,10 @@ pub fn eip55_address(data: &[u8]) {
         let checksummed = keytree::eip55_encode(&addr);
         assert!(keytree::eip55_is_valid(&checksummed));
         assert_eq!(keytree::parse_eth_address(&checksummed).unwrap(), addr);
-        assert_eq!(keytree::parse_eth_address(&checksummed.to_lowercase()).unwrap(), addr);
+        assert_eq!(
+            keytree::parse_eth_address(&checksummed.to_lowercase()).unwrap(),
+            addr
+        );
     }
 }
 
@@ -191,7 +194,10 @@ pub fn caip10(data: &[u8]) {
         assert_eq!(again, a);
         assert_eq!(again.to_string(), printed);
         let json = serde_json::to_string(&a).unwrap();
-        assert_eq!(serde_json::from_str::<keytree::AccountId>(&json).unwrap(), a);
+        assert_eq!(
+            serde_json::from_str::<keytree::AccountId>(&json).unwrap(),
+            a
+        );
         let issuer: keytree::Issuer = printed.parse().unwrap();
         assert_eq!(issuer.to_string(), printed);
     }
