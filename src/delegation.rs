@@ -429,6 +429,30 @@ impl Delegation {
         }
     }
 
+    /// The human-readable statement a wallet signs to issue a delegation.
+    ///
+    /// One fixed template carries every field and the delegation id (which is
+    /// BLAKE3 of the canonical bytes, so it binds every field again). The
+    /// verifier never reads the statement from the wire: it rebuilds it from the
+    /// delegation's fields and checks the wallet's signature over it.
+    ///
+    /// ```text
+    /// keytree delegation v1
+    ///
+    /// {issuer CAIP-10} grants the key below these permissions in context {context id}.
+    ///
+    /// Subject: {ed25519:…}
+    /// Permissions: {name}, {name}, …        ("(none)" when empty)
+    /// Valid from: {RFC 3339 UTC} ({unix seconds})
+    /// Valid until: {RFC 3339 UTC} ({unix seconds})
+    /// Serial: {32 lowercase hex}
+    /// Parent: {parent id, base58 | none}
+    /// Delegation ID: {id, base58}
+    /// ```
+    ///
+    /// Lines end in LF, with no trailing newline. Permission names cannot hold
+    /// `,` or spaces, so the list is unambiguous.
+    ///
     /// The statement a wallet issuer signs, rebuilt from the fields; `None`
     /// for a native issuer. See [`Delegation::verify_signature_with_wallets`]
     /// for the template and the per-chain wrapping.

@@ -244,6 +244,21 @@ impl From<EthereumProof> for WalletProof {
     }
 }
 
+/// Ethereum: EIP-191 `personal_sign`, Sign-In with Ethereum (EIP-4361) and
+/// contract wallets (EIP-1271) through a resolver.
+///
+/// Signatures are 65 bytes `r ‖ s ‖ v`, hex with an optional `0x`. Only
+/// `v ∈ {0, 1, 27, 28}` is accepted (EIP-155 values such as 35–38 are
+/// refused), and only low-S (EIP-2): each signature has one accepted form.
+/// The address recovered must equal the claimed one. Addresses compare as
+/// 20 bytes; a mixed-case claim must pass its EIP-55 checksum (enforced
+/// when the [`AccountId`] is parsed).
+///
+/// EIP-191 signatures are not bound to a chain: the chain id in an
+/// `eip155:<id>:` account is not signed. Restrict it with
+/// [`EthereumVerifier::with_chain_ids`] when it matters; SIWE messages carry
+/// and sign their chain id, which must match the account's.
+///
 /// Verifies Ethereum proofs.
 #[derive(Clone, Default)]
 pub struct EthereumVerifier {

@@ -290,6 +290,32 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
     }
 }
 
+/// NEAR: NEP-413 `signMessage`.
+///
+/// The signed bytes are SHA-256 of `borsh(u32 2^31 + 413) ‖ borsh(payload)`,
+/// payload = `{ message: string, nonce: [u8; 32], recipient: string,
+/// callbackUrl: Option<string> }`, verified with Ed25519 (strict). Keys are
+/// `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
+/// return them).
+///
+/// Borsh is encoded by hand (four rules: u32 little-endian, string = u32
+/// length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
+/// than pulling in the borsh crate for one struct.
+///
+/// Policies:
+/// - The verifier requires the expected recipient ([`Expectations::domain`])
+///   and nonce ([`Expectations::nonce`], 32 bytes) and the exact message
+///   ([`Expectations::message`]).
+/// - `callbackUrl`: the proof's value must equal [`Expectations::callback_url`]
+///   exactly, absent matching only absent. The default expectation is
+///   absent, so a proof carrying a callback URL is refused unless the server
+///   names that URL.
+/// - Account binding: an implicit account (64 lowercase hex) is its own key.
+///   A named account's keys come from the server's [`AccessKeyResolver`];
+///   only full-access keys count unless
+///   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+///   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
+///
 /// Verifies NEAR proofs.
 #[derive(Clone, Default)]
 pub struct NearVerifier {

@@ -340,6 +340,24 @@ impl From<SolanaProof> for WalletProof {
     }
 }
 
+/// Solana: the base58 address is the Ed25519 key; wallets' `signMessage`
+/// signs the raw message bytes (no prefix, no hash); Sign-In-With-Solana
+/// (SIWS) messages use the text format of `@solana/wallet-standard-util`
+/// `createSignInMessageText`:
+///
+/// ```text
+/// <domain> wants you to sign in with your Solana account:
+/// <address>
+/// [LF LF <statement>]
+/// [LF LF <fields, one per line, each optional, in this order>]
+///   URI: … | Version: 1 | Chain ID: … | Nonce: … | Issued At: … |
+///   Expiration Time: … | Not Before: … | Request ID: … | Resources: (LF "- " uri)*
+/// ```
+///
+/// Accounts are `solana:<genesis-hash prefix>:<address>`; a SIWS `Chain ID`
+/// (`mainnet`, `devnet`, `testnet`, optionally `solana:`-prefixed; absent =
+/// mainnet) maps to the CAIP-30 reference. Signatures travel as base58.
+///
 /// Verifies Solana proofs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SolanaVerifier {

@@ -99,6 +99,18 @@ fn base32_decode(text: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Stellar: the strkey codec (SEP-23) for `G` accounts, `S` seeds and `M`
+/// muxed accounts, and SEP-53 signed messages.
+///
+/// A strkey is RFC 4648 base32 (uppercase, unpadded) of
+/// `version byte ‖ payload ‖ CRC16-XModem(version ‖ payload)` (checksum
+/// little-endian). Decoding refuses lowercase, padding, a wrong length or
+/// version byte, non-zero trailing bits and a bad checksum. CRC16-XModem is
+/// eight lines, so it is written here rather than taken from a crate.
+///
+/// SEP-53: the wallet signs SHA-256(`"Stellar Signed Message:\n"` ‖ message)
+/// with Ed25519; the signature travels as standard base64.
+///
 /// A decoded strkey.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
