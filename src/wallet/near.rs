@@ -184,14 +184,16 @@ impl Nep413Payload {
 /// # Example
 /// ```
 /// use keytree::{Expectations, Nep413Payload, NearProof, WalletRegistry};
-/// // near-api-js signNep413Message vector: an implicit account.
+/// // The NEP-413 spec's example payload, signed by a test key (near-api-js vector).
+/// let nonce: [u8; 32] = core::array::from_fn(|i| i as u8);
 /// let proof = NearProof::new(
 ///     "near:mainnet:03586f7a0388f22e876daa5134b7fc0b04790f432e4a1761bd42a6c52dbe92d4".parse()?,
 ///     "ed25519:E4SHEDdgnmCdEwRcrEmAtJJAG8oKPt2un5LfL2t8ZCo",
-///     Nep413Payload::new("hi", core::array::from_fn(|i| i as u8), "myapp.com", None),
-///     "gE7kqQtK/ELlbxx3AgoV7dZRD0xvJvTyV5wy6lzCRf26bdS58Rw6lHJJSbtIAQ7rtPO7rKKNt8BpB0vvNFaWBA==",
-/// );
-/// # let _ = proof;
+///     Nep413Payload::new("hi", nonce, "myapp.com", None),
+///     "lxB0IOKnxLc//JrlLxjeJRtvV1f5rPg1qMX9udJ7vhJJL9aR3KAeCnEiFcApxpNXx7CyiFcB+NoS8XyrQF4xDQ==",
+/// )?;
+/// let expect = Expectations::at(0).message(b"hi").domain("myapp.com").nonce(&nonce);
+/// WalletRegistry::with_defaults().verify(&proof.into(), &expect)?;
 /// Ok::<(), keytree::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
