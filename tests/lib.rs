@@ -45,3 +45,6 @@ mod stellar;
 ))]
 #[path = "suite/wallet_delegation.rs"]
 mod wallet_delegation;
+#[cfg(all(feature = "stellar", feature = "solana"))]
+#[path = "suite/wallet_properties.rs"]
+mod wallet_properties;
