@@ -1280,4 +1280,13 @@ impl RevocationView for Context {
     fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
         self.permissions(key).is_some_and(|p| p.covers(permission))
     }
+
+    /// A member's stored key without decoding the point again; other bytes
+    /// are decoded and checked as usual.
+    fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
+        match self.members.get(key) {
+            Some(m) => Some(m.key),
+            None => PublicKey::from_bytes(key).ok(),
+        }
+    }
 }

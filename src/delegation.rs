@@ -570,7 +570,7 @@ impl Delegation {
     /// As [`Delegation::from_bytes`] and
     /// [`Delegation::verify_signature_with_wallets`].
     pub fn from_bytes_with_wallets(bytes: &[u8], wallets: &WalletRegistry) -> Result<Self> {
-        UnverifiedDelegation::from_bytes(bytes)?.verify_with_wallets(wallets)
+        UnverifiedDelegation::from_bytes(bytes)?.verify_signature_with_wallets(wallets)
     }
 
     fn decode_unverified(bytes: &[u8]) -> Result<Self> {
@@ -761,15 +761,14 @@ impl UnsignedDelegation {
         }
     }
 
-    /// Attaches the wallet's signature and verifies it through `wallets`.
+    /// Attaches the wallet's signature. The result is unverified: turn it
+    /// into a [`Delegation`] with
+    /// [`UnverifiedDelegation::verify_signature_with_wallets`].
     ///
     /// # Errors
-    /// [`Error::Decode`] for an empty or oversized signature; otherwise as
-    /// [`Delegation::verify_signature_with_wallets`].
-    pub fn finish(self, signature: Vec<u8>, wallets: &WalletRegistry) -> Result<Delegation> {
-        let d = Delegation::checked(self.body, signature)?;
-        d.verify_signature_with_wallets(wallets)?;
-        Ok(d)
+    /// [`Error::Decode`] for an empty or oversized signature.
+    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+        Delegation::checked(self.body, signature).map(UnverifiedDelegation)
     }
 }
 
@@ -970,11 +969,11 @@ impl UnverifiedDelegation {
         Delegation::decode_unverified(bytes).map(Self)
     }
 
-    /// Verifies the issuer's signature over the canonical bytes.
+    /// Verifies a native issuer's signature over the canonical bytes.
     ///
     /// # Errors
     /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]
-    /// for a wallet issuer (use [`UnverifiedDelegation::verify_with_wallets`]).
+    /// for a wallet issuer (use [`Self::verify_signature_with_wallets`]).
     pub fn verify_signature(self) -> Result<Delegation> {
         self.0.verify_signature()?;
         Ok(self.0)
@@ -984,7 +983,7 @@ impl UnverifiedDelegation {
     ///
     /// # Errors
     /// As [`Delegation::verify_signature_with_wallets`].
-    pub fn verify_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
+    pub fn verify_signature_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
         self.0.verify_signature_with_wallets(wallets)?;
         Ok(self.0)
     }

@@ -97,6 +97,8 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod store;
+mod token;
 mod wallet;
 
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
@@ -120,6 +122,13 @@ pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use store::{MemoryRefreshStore, RefreshStore};
+pub use token::{
+    ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,
+    TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
+    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+};
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
     DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
@@ -142,7 +151,8 @@ pub use wallet::solana::{
 pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, DEFAULT_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN, SignerKey,
-    StatementProof, VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
+    AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
+    MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
+    WalletVerifier,
 };
 // ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`

@@ -37,6 +37,10 @@ mod solana;
 #[cfg(feature = "stellar")]
 #[path = "suite/stellar.rs"]
 mod stellar;
+#[path = "suite/tokens.rs"]
+mod tokens;
+#[path = "suite/tokens_interop.rs"]
+mod tokens_interop;
 #[cfg(all(
     feature = "ethereum",
     feature = "near",

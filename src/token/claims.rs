@@ -1,0 +1,445 @@
+//! The claims of a context token and their strict JSON form.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::clip;
+use crate::context::ContextId;
+use crate::error::{Error, Result, TokenError};
+use crate::permission::Permissions;
+use crate::public_key::PublicKey;
+
+/// What a token is for. Only `access` tokens are accepted where an access
+/// token is expected; keytree's refresh tokens are opaque values, and
+/// `refresh` exists so that no signed refresh credential can ever pass as an
+/// access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TokenType {
+    /// Presented on requests.
+    Access,
+    /// Presented only to obtain new tokens.
+    Refresh,
+}
+
+impl TokenType {
+    /// The claim value (`access`, `refresh`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The claims of a context token.
+///
+/// Obtained from a verified token ([`crate::ValidatedToken::claims`]) or, for
+/// inspection only, from [`crate::UnverifiedToken`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub(crate) issuer: String,
+    pub(crate) subject: String,
+    pub(crate) audience: String,
+    pub(crate) expires_at: u64,
+    pub(crate) not_before: u64,
+    pub(crate) issued_at: u64,
+    pub(crate) jti: String,
+    pub(crate) token_type: TokenType,
+    pub(crate) context_id: ContextId,
+    pub(crate) executor: [u8; 32],
+    pub(crate) permissions: Permissions,
+}
+
+impl TokenClaims {
+    /// `iss`: who minted the token.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    /// `sub`: who the token is about (by default the executor key's text).
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+    /// `aud`: the service the token is for.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+    /// `exp` (unix seconds).
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// `nbf` (unix seconds).
+    pub fn not_before(&self) -> u64 {
+        self.not_before
+    }
+    /// `iat` (unix seconds).
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+    /// `jti`: the token's unique id.
+    pub fn jti(&self) -> &str {
+        &self.jti
+    }
+    /// `token_type`.
+    pub fn token_type(&self) -> TokenType {
+        self.token_type
+    }
+    /// `context_id`: the context the token is bound to.
+    pub fn context_id(&self) -> &ContextId {
+        &self.context_id
+    }
+    /// The 32 bytes of `executor_public_key`, the client key the token is for.
+    pub fn executor_key_bytes(&self) -> &[u8; 32] {
+        &self.executor
+    }
+    /// `executor_public_key`, decoded and checked as a [`PublicKey`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if the bytes are not a valid key (keytree never
+    /// mints such a token).
+    pub fn executor_public_key(&self) -> Result<PublicKey> {
+        PublicKey::from_bytes(&self.executor)
+    }
+    /// `permissions`.
+    pub fn permissions(&self) -> &Permissions {
+        &self.permissions
+    }
+
+    /// The canonical JSON payload (claims in a fixed order, no whitespace).
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let executor = ExecutorText(&self.executor);
+        let wire = WireOut {
+            iss: &self.issuer,
+            sub: &self.subject,
+            aud: &self.audience,
+            exp: self.expires_at,
+            nbf: self.not_before,
+            iat: self.issued_at,
+            jti: &self.jti,
+            token_type: self.token_type,
+            context_id: &self.context_id,
+            executor_public_key: &executor,
+            permissions: &self.permissions,
+        };
+        // Serializing strings, integers and a string array cannot fail.
+        serde_json::to_vec(&wire).unwrap_or_default()
+    }
+
+    /// Parses the claims JSON strictly.
+    ///
+    /// # Errors
+    /// [`TokenError::InvalidClaims`] for anything but exactly the claims of
+    /// the format, each once, each of its type.
+    pub(crate) fn from_json(bytes: &[u8]) -> Result<Self> {
+        let wire: WireIn<'_> = serde_json::from_slice(bytes).map_err(invalid)?;
+        let context_id = ContextId::from_bytes(
+            decode_b58_32(&wire.context_id).ok_or_else(|| claim_error("context_id"))?,
+        );
+        let executor = wire
+            .executor_public_key
+            .strip_prefix("ed25519:")
+            .and_then(decode_b58_32)
+            .ok_or_else(|| claim_error("executor_public_key"))?;
+        if wire.permissions.is_empty() {
+            return Err(TokenError::InvalidClaims("permissions must not be empty".into()).into());
+        }
+        Ok(Self {
+            issuer: wire.iss.into_owned(),
+            subject: wire.sub.into_owned(),
+            audience: wire.aud.into_owned(),
+            expires_at: wire.exp,
+            not_before: wire.nbf,
+            issued_at: wire.iat,
+            jti: wire.jti.into_owned(),
+            token_type: wire.token_type,
+            context_id,
+            executor,
+            permissions: wire.permissions,
+        })
+    }
+}
+
+impl fmt::Debug for TokenClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenClaims")
+            .field("iss", &self.issuer)
+            .field("sub", &self.subject)
+            .field("aud", &self.audience)
+            .field("exp", &self.expires_at)
+            .field("nbf", &self.not_before)
+            .field("iat", &self.issued_at)
+            .field("jti", &self.jti)
+            .field("token_type", &self.token_type)
+            .field("context_id", &self.context_id)
+            .field(
+                "executor_public_key",
+                &ExecutorText(&self.executor).to_string(),
+            )
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+fn invalid(e: serde_json::Error) -> Error {
+    TokenError::InvalidClaims(clip(&e.to_string(), 160)).into()
+}
+
+fn claim_error(claim: &str) -> Error {
+    TokenError::InvalidClaims(format!("{claim} is not a valid base58 32-byte value")).into()
+}
+
+/// Base58 text of exactly 32 bytes.
+///
+/// For a fixed output length, base58 decoding is injective (each leading `1`
+/// is one leading zero byte, and the remaining digits, which cannot start
+/// with `1`, are a minimal big-endian number), so every accepted text is the
+/// canonical encoding of its bytes without encoding them again. The unit
+/// tests and the claims fuzz target check this against the re-encoding
+/// decoder.
+pub(crate) fn decode_b58_32(text: &str) -> Option<[u8; 32]> {
+    if text.is_empty() || text.len() > 44 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    match bs58::decode(text).onto(&mut out[..]) {
+        Ok(32) => Some(out),
+        _ => None,
+    }
+}
+
+/// `ed25519:<base58>` of 32 key bytes, without decoding the point.
+struct ExecutorText<'a>(&'a [u8; 32]);
+
+impl fmt::Display for ExecutorText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ed25519:{}", bs58::encode(self.0).into_string())
+    }
+}
+
+impl Serialize for ExecutorText<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Serialize)]
+struct WireOut<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+    nbf: u64,
+    iat: u64,
+    jti: &'a str,
+    token_type: TokenType,
+    context_id: &'a ContextId,
+    executor_public_key: &'a ExecutorText<'a>,
+    permissions: &'a Permissions,
+}
+
+/// The claims as read. serde's derived visitor refuses duplicated claims
+/// ("duplicate field") and, with `deny_unknown_fields`, unknown ones; `u64`
+/// refuses strings, floats, negatives and `null`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireIn<'a> {
+    #[serde(borrow)]
+    iss: Cow<'a, str>,
+    #[serde(borrow)]
+    sub: Cow<'a, str>,
+    #[serde(borrow)]
+    aud: Cow<'a, str>,
+    exp: u64,
+    nbf: u64,
+    iat: u64,
+    #[serde(borrow)]
+    jti: Cow<'a, str>,
+    token_type: TokenType,
+    #[serde(borrow)]
+    context_id: Cow<'a, str>,
+    #[serde(borrow)]
+    executor_public_key: Cow<'a, str>,
+    permissions: Permissions,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::{base58_decode_array, base58_encode};
+
+    fn sample() -> TokenClaims {
+        TokenClaims {
+            issuer: "iss".into(),
+            subject: "sub".into(),
+            audience: "aud".into(),
+            expires_at: 200,
+            not_before: 100,
+            issued_at: 100,
+            jti: "j".into(),
+            token_type: TokenType::Access,
+            context_id: ContextId::from_bytes([5; 32]),
+            executor: *crate::RootKey::from_bytes(&[1; 32]).public_key().as_bytes(),
+            permissions: Permissions::parse(["a", "b:c"]).unwrap(),
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let c = sample();
+        let json = c.to_json();
+        assert_eq!(TokenClaims::from_json(&json).unwrap(), c);
+        let text = String::from_utf8(json).unwrap();
+        assert!(text.starts_with(r#"{"iss":"iss","sub":"sub","aud":"aud","exp":200,"#));
+    }
+
+    fn mutate(f: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>)) -> Vec<u8> {
+        let mut v: serde_json::Value = serde_json::from_slice(&sample().to_json()).unwrap();
+        f(v.as_object_mut().unwrap());
+        serde_json::to_vec(&v).unwrap()
+    }
+
+    #[test]
+    fn wrong_types_and_missing_claims_are_errors() {
+        use serde_json::json;
+        let cases = [
+            mutate(|m| {
+                m.insert("exp".into(), json!("9999999999"));
+            }),
+            mutate(|m| {
+                m.insert("exp".into(), json!(1.5));
+            }),
+            mutate(|m| {
+                m.insert("exp".into(), json!(-1));
+            }),
+            mutate(|m| {
+                m.insert("exp".into(), json!(null));
+            }),
+            mutate(|m| {
+                m.insert("nbf".into(), json!("0"));
+            }),
+            mutate(|m| {
+                m.insert("iat".into(), json!(true));
+            }),
+            mutate(|m| {
+                m.insert("aud".into(), json!(["aud"]));
+            }),
+            mutate(|m| {
+                m.insert("iss".into(), json!(1));
+            }),
+            mutate(|m| {
+                m.insert("token_type".into(), json!("Access"));
+            }),
+            mutate(|m| {
+                m.insert("permissions".into(), json!("a"));
+            }),
+            mutate(|m| {
+                m.insert("permissions".into(), json!([]));
+            }),
+            mutate(|m| {
+                m.insert("permissions".into(), json!(["b:c", "a"]));
+            }),
+            mutate(|m| {
+                m.insert("context_id".into(), json!("0OIl"));
+            }),
+            mutate(|m| {
+                m.insert("executor_public_key".into(), json!("did:key:z6Mk"));
+            }),
+            mutate(|m| {
+                m.insert("extra".into(), json!(1));
+            }),
+            mutate(|m| {
+                m.remove("exp");
+            }),
+            mutate(|m| {
+                m.remove("nbf");
+            }),
+            mutate(|m| {
+                m.remove("iat");
+            }),
+            mutate(|m| {
+                m.remove("iss");
+            }),
+            mutate(|m| {
+                m.remove("aud");
+            }),
+            mutate(|m| {
+                m.remove("token_type");
+            }),
+            b"[]".to_vec(),
+            b"null".to_vec(),
+        ];
+        for case in cases {
+            assert!(
+                TokenClaims::from_json(&case).is_err(),
+                "{} accepted",
+                String::from_utf8_lossy(&case)
+            );
+        }
+        let exp_string = mutate(|m| {
+            m.insert("exp".into(), json!("9999999999"));
+        });
+        assert!(matches!(
+            TokenClaims::from_json(&exp_string),
+            Err(Error::Token(TokenError::InvalidClaims(m))) if m.contains("invalid type")
+        ));
+    }
+
+    #[test]
+    fn duplicate_claims_are_refused() {
+        let json = String::from_utf8(sample().to_json()).unwrap();
+        for (claim, value) in [
+            ("exp", "99999999999"),
+            ("permissions", r#"["admin"]"#),
+            ("aud", r#""other""#),
+            ("sub", r#""sub""#),
+        ] {
+            let dup = json.replacen('{', &format!(r#"{{"{claim}":{value},"#), 1);
+            let err = TokenClaims::from_json(dup.as_bytes()).unwrap_err();
+            assert!(
+                matches!(&err, Error::Token(TokenError::InvalidClaims(m)) if m.contains("duplicate field")),
+                "{claim}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_base58_agrees_with_the_canonical_decoder() {
+        let mut inputs: Vec<String> = vec![
+            String::new(),
+            "1".into(),
+            "1".repeat(32),
+            "1".repeat(33),
+            "z".repeat(44),
+            "z".repeat(45),
+            "0OIl".into(),
+            base58_encode(&[0; 32]),
+            base58_encode(&[0xff; 32]),
+            base58_encode(&[0xff; 33]),
+            base58_encode(&[1; 31]),
+        ];
+        for seed in 0u8..=255 {
+            let mut bytes = [seed; 32];
+            bytes[..usize::from(seed % 32)].fill(0);
+            let text = base58_encode(&bytes);
+            inputs.push(text.clone());
+            inputs.push(format!("1{text}"));
+            inputs.push(text[1..].to_string());
+        }
+        for text in inputs {
+            assert_eq!(
+                decode_b58_32(&text),
+                base58_decode_array::<32>(&text, "t").ok(),
+                "{text:?}"
+            );
+        }
+    }
+}

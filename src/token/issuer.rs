@@ -1,0 +1,460 @@
+//! Minting: the issuer, its keys and rotation, and refresh pairs.
+
+use std::fmt;
+
+use rand_core::CryptoRng;
+
+use super::claims::{TokenClaims, TokenType};
+use super::jwks::{Jwks, TokenSigningKey};
+use super::jws::b64_append;
+use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
+use super::validator::{TokenValidator, TokenValidatorBuilder};
+use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, unix_now};
+use crate::context::Context;
+use crate::error::{ContextError, DelegationError, Result, TokenError};
+use crate::permission::Permissions;
+use crate::public_key::PublicKey;
+use crate::store::RefreshStore;
+
+/// What to mint: for which member key, for which audience, with which
+/// permissions and for how long.
+///
+/// # Example
+/// ```
+/// use keytree::{Permissions, RootKey, TokenRequest};
+/// let key = RootKey::from_bytes(&[1; 32]).public_key();
+/// let request = TokenRequest::new(key, "api")
+///     .permissions(Permissions::parse(["blob:read"])?)
+///     .ttl(300);
+/// assert_eq!(request.audience(), "api");
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct TokenRequest {
+    executor: PublicKey,
+    audience: String,
+    permissions: Option<Permissions>,
+    ttl: Option<u64>,
+    subject: Option<String>,
+}
+
+impl TokenRequest {
+    /// A token for member `executor`, for the service `audience`. By default
+    /// it carries all the member's current permissions, lives for the
+    /// issuer's access TTL, and its `sub` is the executor key's text.
+    pub fn new(executor: PublicKey, audience: impl Into<String>) -> Self {
+        Self {
+            executor,
+            audience: audience.into(),
+            permissions: None,
+            ttl: None,
+            subject: None,
+        }
+    }
+
+    /// Only these permissions (each must be covered by the member's).
+    pub fn permissions(mut self, permissions: Permissions) -> Self {
+        self.permissions = Some(permissions);
+        self
+    }
+
+    /// Lifetime in seconds (still cut at the end of the member's delegation).
+    pub fn ttl(mut self, seconds: u64) -> Self {
+        self.ttl = Some(seconds);
+        self
+    }
+
+    /// The `sub` claim, for example the wallet account that logged in.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// The executor key.
+    pub fn executor(&self) -> &PublicKey {
+        &self.executor
+    }
+
+    /// The audience.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+}
+
+/// An access token and the refresh token that renews it.
+pub struct TokenPair {
+    access_token: String,
+    access_expires_at: u64,
+    refresh_token: RefreshToken,
+    refresh_expires_at: u64,
+}
+
+impl TokenPair {
+    /// The access token (a compact JWS).
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+    /// When the access token expires (unix seconds).
+    pub fn access_expires_at(&self) -> u64 {
+        self.access_expires_at
+    }
+    /// The refresh token (opaque; give it to the client, keep no copy).
+    pub fn refresh_token(&self) -> &RefreshToken {
+        &self.refresh_token
+    }
+    /// When the refresh token expires (unix seconds).
+    pub fn refresh_expires_at(&self) -> u64 {
+        self.refresh_expires_at
+    }
+    /// Both tokens, by value.
+    pub fn into_parts(self) -> (String, RefreshToken) {
+        (self.access_token, self.refresh_token)
+    }
+}
+
+impl fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &self.access_token)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Claims checked against the context, with what the refresh record needs.
+struct Minted {
+    claims: TokenClaims,
+    executor: PublicKey,
+    window_end: u64,
+}
+
+/// Mints context tokens for the members of a [`Context`].
+///
+/// Holds one active signing key and the previous ones, which stay in the
+/// JWKS until their retirement time (see [`TokenIssuer::rotate`]).
+///
+/// # Example
+/// ```
+/// use keytree::{TokenIssuer, TokenSigningKey};
+/// let mut issuer = TokenIssuer::new("https://auth.example", TokenSigningKey::from_bytes(&[1; 32]));
+/// let old_kid = issuer.active_key().kid().to_owned();
+/// issuer.rotate(TokenSigningKey::from_bytes(&[2; 32]), 2_000);
+/// assert_eq!(issuer.jwks(1_000).keys().len(), 2); // the old key is still published
+/// assert_eq!(issuer.jwks(2_000).keys().len(), 1); // and retired at 2000
+/// assert!(issuer.jwks(2_000).get(&old_kid).is_none());
+/// Ok::<(), keytree::Error>(())
+/// ```
+pub struct TokenIssuer {
+    issuer: String,
+    active: TokenSigningKey,
+    /// Previous keys, newest first, each published until its retirement time.
+    previous: Vec<(TokenSigningKey, u64)>,
+    access_ttl: u64,
+    refresh_ttl: u64,
+}
+
+impl fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenIssuer")
+            .field("issuer", &self.issuer)
+            .field("active_kid", &self.active.kid())
+            .field(
+                "previous",
+                &self
+                    .previous
+                    .iter()
+                    .map(|(k, t)| (k.kid(), t))
+                    .collect::<Vec<_>>(),
+            )
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .finish()
+    }
+}
+
+impl TokenIssuer {
+    /// An issuer named `issuer` (the `iss` claim) signing with `key`.
+    pub fn new(issuer: impl Into<String>, key: TokenSigningKey) -> Self {
+        Self {
+            issuer: issuer.into(),
+            active: key,
+            previous: Vec::new(),
+            access_ttl: DEFAULT_ACCESS_TTL,
+            refresh_ttl: DEFAULT_REFRESH_TTL,
+        }
+    }
+
+    /// Sets the default access-token lifetime (default 15 minutes).
+    #[must_use]
+    pub fn with_access_ttl(mut self, seconds: u64) -> Self {
+        self.access_ttl = seconds;
+        self
+    }
+
+    /// Sets the refresh-token lifetime (default 30 days; always cut at the
+    /// end of the member's delegation).
+    #[must_use]
+    pub fn with_refresh_ttl(mut self, seconds: u64) -> Self {
+        self.refresh_ttl = seconds;
+        self
+    }
+
+    /// The `iss` claim.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The key new tokens are signed with.
+    pub fn active_key(&self) -> &TokenSigningKey {
+        &self.active
+    }
+
+    /// Makes `key` the active signing key. The previous active key keeps
+    /// being published (and its tokens keep validating) until
+    /// `retire_previous_at`; choose it at least one access TTL ahead.
+    pub fn rotate(&mut self, key: TokenSigningKey, retire_previous_at: u64) {
+        if key.kid() == self.active.kid() {
+            return;
+        }
+        self.previous.retain(|(k, _)| k.kid() != key.kid());
+        let old = std::mem::replace(&mut self.active, key);
+        self.previous.insert(0, (old, retire_previous_at));
+    }
+
+    /// Drops the keys whose retirement time has come.
+    pub fn retire_expired(&mut self, now: u64) {
+        self.previous.retain(|(_, t)| now < *t);
+    }
+
+    /// The JWKS to publish at `now`: the active key and every previous key
+    /// not yet retired.
+    pub fn jwks(&self, now: u64) -> Jwks {
+        std::iter::once(self.active.to_jwk())
+            .chain(
+                self.previous
+                    .iter()
+                    .filter(|(_, t)| now < *t)
+                    .map(|(k, _)| k.to_jwk()),
+            )
+            .collect()
+    }
+
+    /// A validator for this issuer's tokens for `audience`, trusting the keys
+    /// published at `now`. Further settings can be chained before `build`.
+    pub fn validator(&self, audience: impl Into<String>, now: u64) -> TokenValidatorBuilder {
+        TokenValidator::builder(self.issuer.clone(), audience).jwks(&self.jwks(now))
+    }
+
+    /// Mints an access token for a member of `ctx` at time `now`.
+    ///
+    /// Only permissions the member holds now may be in the token (by
+    /// default, all of them), and the token expires no later than the
+    /// member's delegation.
+    ///
+    /// # Errors
+    /// [`ContextError::NotMember`] or [`ContextError::Revoked`] for a key
+    /// that is not a live member; [`crate::PermissionError::NotCovered`] for
+    /// a permission the member does not hold;
+    /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
+    /// outside the member's delegation window;
+    /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
+    /// permissions, or a zero TTL.
+    pub fn mint(&self, ctx: &Context, request: &TokenRequest, now: u64) -> Result<String> {
+        let minted = self.claims_for(ctx, request, now, &mut rand::rng())?;
+        Ok(self.sign(&minted.claims))
+    }
+
+    /// [`TokenIssuer::mint`] at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`TokenIssuer::mint`].
+    pub fn mint_now(&self, ctx: &Context, request: &TokenRequest) -> Result<String> {
+        self.mint(ctx, request, unix_now())
+    }
+
+    /// Mints an access token and starts a new refresh family for it, stored
+    /// in `store`.
+    ///
+    /// # Errors
+    /// Those of [`TokenIssuer::mint`], and the store's.
+    pub async fn issue<S: RefreshStore + ?Sized>(
+        &self,
+        ctx: &Context,
+        request: &TokenRequest,
+        store: &S,
+        now: u64,
+    ) -> Result<TokenPair> {
+        let (minted, family, refresh) = {
+            let mut rng = rand::rng();
+            let minted = self.claims_for(ctx, request, now, &mut rng)?;
+            (
+                minted,
+                FamilyId::generate(&mut rng),
+                RefreshToken::generate(&mut rng),
+            )
+        };
+        self.finish_pair(minted, family, refresh, store, now).await
+    }
+
+    /// Spends `refresh` and returns a new access and refresh pair in the same
+    /// family.
+    ///
+    /// Refused, and the family revoked, when the token was already spent,
+    /// when its context is not `ctx`, or when its member is no longer live,
+    /// no longer holds the family's permissions, or is outside its
+    /// delegation window.
+    ///
+    /// # Errors
+    /// [`TokenError::RefreshUnknown`], [`TokenError::RefreshReused`],
+    /// [`TokenError::RefreshRevoked`], [`TokenError::RefreshExpired`],
+    /// [`TokenError::WrongContext`], the minting refusals of
+    /// [`TokenIssuer::mint`], and the store's.
+    pub async fn refresh<S: RefreshStore + ?Sized>(
+        &self,
+        ctx: &Context,
+        refresh: &RefreshToken,
+        store: &S,
+        now: u64,
+    ) -> Result<TokenPair> {
+        let record = store.consume(&refresh.hash(), now).await?;
+        let family = *record.family();
+        let minted = if record.context_id() == ctx.id() {
+            let request = TokenRequest::new(*record.executor(), record.audience())
+                .permissions(record.permissions().clone())
+                .subject(record.subject());
+            let mut rng = rand::rng();
+            self.claims_for(ctx, &request, now, &mut rng)
+                .map(|claims| (claims, RefreshToken::generate(&mut rng)))
+        } else {
+            Err(TokenError::WrongContext.into())
+        };
+        match minted {
+            Ok((minted, next)) => self.finish_pair(minted, family, next, store, now).await,
+            Err(e) => {
+                store.revoke_family(&family).await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn finish_pair<S: RefreshStore + ?Sized>(
+        &self,
+        minted: Minted,
+        family: FamilyId,
+        refresh: RefreshToken,
+        store: &S,
+        now: u64,
+    ) -> Result<TokenPair> {
+        let Minted {
+            claims,
+            executor,
+            window_end,
+        } = minted;
+        let refresh_expires_at = now.saturating_add(self.refresh_ttl).min(window_end);
+        let record = RefreshRecord::new(
+            family,
+            claims.context_id,
+            executor,
+            claims.subject.clone(),
+            claims.audience.clone(),
+            claims.permissions.clone(),
+            refresh_expires_at,
+        );
+        store.insert(refresh.hash(), record).await?;
+        Ok(TokenPair {
+            access_token: self.sign(&claims),
+            access_expires_at: claims.expires_at,
+            refresh_token: refresh,
+            refresh_expires_at,
+        })
+    }
+
+    /// Checks a request against the live context and builds the claims.
+    fn claims_for<R: CryptoRng + ?Sized>(
+        &self,
+        ctx: &Context,
+        request: &TokenRequest,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<Minted> {
+        if request.audience.is_empty() {
+            return Err(TokenError::InvalidRequest("empty audience").into());
+        }
+        if request.subject.as_deref() == Some("") {
+            return Err(TokenError::InvalidRequest("empty subject").into());
+        }
+        let key = &request.executor;
+        let member = ctx
+            .member(key)
+            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
+        let held = member
+            .permissions()
+            .ok_or_else(|| ContextError::Revoked(key.to_string()))?;
+        let permissions = match &request.permissions {
+            Some(wanted) => {
+                wanted.require_subset_of(held)?;
+                wanted.clone()
+            }
+            None => held.clone(),
+        };
+        if permissions.is_empty() {
+            return Err(TokenError::InvalidRequest("a token needs at least one permission").into());
+        }
+        let (not_before, window_end) = member
+            .window()
+            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
+        if now < not_before {
+            return Err(DelegationError::NotYetValid { not_before, now }.into());
+        }
+        if now >= window_end {
+            return Err(DelegationError::Expired {
+                expires_at: window_end,
+                now,
+            }
+            .into());
+        }
+        let ttl = request.ttl.unwrap_or(self.access_ttl);
+        if ttl == 0 {
+            return Err(TokenError::InvalidRequest("zero ttl").into());
+        }
+        let mut jti = [0u8; 16];
+        rng.fill_bytes(&mut jti);
+        let mut jti_text = String::with_capacity(22);
+        b64_append(&jti, &mut jti_text);
+        let claims = TokenClaims {
+            issuer: self.issuer.clone(),
+            subject: request.subject.clone().unwrap_or_else(|| key.to_string()),
+            audience: request.audience.clone(),
+            expires_at: now.saturating_add(ttl).min(window_end),
+            not_before: now,
+            issued_at: now,
+            jti: jti_text,
+            token_type: TokenType::Access,
+            context_id: *ctx.id(),
+            executor: key.to_bytes(),
+            permissions,
+        };
+        Ok(Minted {
+            claims,
+            executor: *member.key(),
+            window_end,
+        })
+    }
+
+    /// Signs claims with the active key into a compact JWS.
+    fn sign(&self, claims: &TokenClaims) -> String {
+        let key = self.active_key();
+        let payload = claims.to_json();
+        let header = key.header_b64();
+        let mut out = String::with_capacity(header.len() + payload.len() * 4 / 3 + 96);
+        out.push_str(header);
+        out.push('.');
+        b64_append(&payload, &mut out);
+        let signature = key.sign(out.as_bytes());
+        out.push('.');
+        b64_append(&signature, &mut out);
+        out
+    }
+}

@@ -1,0 +1,600 @@
+//! Token validation: single, context-bound, and batched.
+
+use std::fmt;
+
+use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
+
+use super::claims::{TokenClaims, TokenType};
+use super::jwks::{Jwk, Jwks};
+use super::jws::{self, Parts};
+use super::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, clip, unix_now};
+use crate::error::{Error, KeyError, Result, TokenError};
+use crate::permission::Permission;
+use crate::public_key::PublicKey;
+use crate::revocation::RevocationView;
+
+/// The largest size limit a validator may be configured with.
+const MAX_TOKEN_LEN_LIMIT: usize = 64 * 1024;
+
+/// A token that passed every check before the signature.
+struct Pending<'t, 'k> {
+    parts: Parts<'t>,
+    key: &'k VerifyingKey,
+    signature: [u8; 64],
+}
+
+/// One issuer key, decoded once at build time.
+struct ValidatorKey {
+    kid: String,
+    key: VerifyingKey,
+}
+
+/// Validates context tokens from one issuer for one audience.
+///
+/// Built from public keys or a JWKS with [`TokenValidator::builder`]; every
+/// key is checked once there (valid, not weak, no small-order component), so
+/// that the hot path is one strict signature check and a small JSON parse.
+/// See the [module docs](crate::TokenIssuer) for the order of the checks.
+///
+/// # Example
+/// ```
+/// use keytree::{TokenSigningKey, TokenValidator};
+/// let key = TokenSigningKey::from_bytes(&[1; 32]);
+/// let validator = TokenValidator::builder("https://auth.example", "api")
+///     .key(*key.public_key())
+///     .leeway(30)
+///     .build()?;
+/// assert!(validator.validate("not.a.token", 0).is_err());
+/// Ok::<(), keytree::Error>(())
+/// ```
+pub struct TokenValidator {
+    issuer: String,
+    audience: String,
+    leeway: u64,
+    max_len: usize,
+    keys: Vec<ValidatorKey>,
+}
+
+impl fmt::Debug for TokenValidator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenValidator")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("max_len", &self.max_len)
+            .field(
+                "kids",
+                &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Configures a [`TokenValidator`].
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct TokenValidatorBuilder {
+    issuer: String,
+    audience: String,
+    leeway: u64,
+    max_len: usize,
+    keys: Vec<Jwk>,
+}
+
+impl TokenValidatorBuilder {
+    /// Trusts `key` (its `kid` is its thumbprint).
+    pub fn key(mut self, key: PublicKey) -> Self {
+        self.keys.push(Jwk::from_public_key(key));
+        self
+    }
+
+    /// Trusts every key of `jwks`.
+    pub fn jwks(mut self, jwks: &Jwks) -> Self {
+        self.keys.extend(jwks.keys().iter().cloned());
+        self
+    }
+
+    /// The clock leeway for `exp`, `nbf` and `iat`, in seconds (default 60).
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// The size limit of a token in bytes (default 8 KiB, at most 64 KiB).
+    pub fn max_token_len(mut self, bytes: usize) -> Self {
+        self.max_len = bytes;
+        self
+    }
+
+    /// Builds the validator.
+    ///
+    /// # Errors
+    /// [`TokenError::InvalidRequest`] for an empty issuer or audience, no
+    /// keys, or a size limit above 64 KiB; [`Error::InvalidKey`] for a key
+    /// with a small-order component (never produced by keytree; refused so
+    /// that batch and single verification agree).
+    pub fn build(self) -> Result<TokenValidator> {
+        if self.issuer.is_empty() {
+            return Err(TokenError::InvalidRequest("empty issuer").into());
+        }
+        if self.audience.is_empty() {
+            return Err(TokenError::InvalidRequest("empty audience").into());
+        }
+        if self.keys.is_empty() {
+            return Err(TokenError::InvalidRequest("a validator needs at least one key").into());
+        }
+        if self.max_len > MAX_TOKEN_LEN_LIMIT {
+            return Err(TokenError::InvalidRequest("token size limit above 64 KiB").into());
+        }
+        let mut keys: Vec<ValidatorKey> = Vec::with_capacity(self.keys.len());
+        for jwk in self.keys {
+            if keys.iter().any(|k| k.kid == jwk.kid()) {
+                continue;
+            }
+            let key = VerifyingKey::from_bytes(jwk.public_key().as_bytes())
+                .map_err(|_| KeyError::NotOnCurve)?;
+            if !key.to_edwards().is_torsion_free() {
+                return Err(KeyError::Weak.into());
+            }
+            keys.push(ValidatorKey {
+                kid: jwk.kid().to_owned(),
+                key,
+            });
+        }
+        Ok(TokenValidator {
+            issuer: self.issuer,
+            audience: self.audience,
+            leeway: self.leeway,
+            max_len: self.max_len,
+            keys,
+        })
+    }
+}
+
+/// A token whose signature, header and claims passed validation.
+///
+/// Decoding a token also verifies it; to look inside a token without
+/// verifying it, use [`UnverifiedToken`].
+#[derive(Clone, Debug)]
+pub struct ValidatedToken {
+    claims: TokenClaims,
+    executor: Option<PublicKey>,
+}
+
+impl ValidatedToken {
+    /// The claims.
+    pub fn claims(&self) -> &TokenClaims {
+        &self.claims
+    }
+
+    /// The executor's key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if the token's key bytes are not a valid key
+    /// (keytree never mints such a token; a token validated with
+    /// [`TokenValidator::validate_for`] has its key resolved already).
+    pub fn executor_public_key(&self) -> Result<PublicKey> {
+        match self.executor {
+            Some(key) => Ok(key),
+            None => self.claims.executor_public_key(),
+        }
+    }
+
+    /// Whether the token grants `permission` (by the permission cover rules).
+    ///
+    /// # Errors
+    /// [`TokenError::PermissionNotGranted`] naming the permission.
+    pub fn require(&self, permission: &Permission) -> Result<()> {
+        if self.claims.permissions.covers(permission) {
+            Ok(())
+        } else {
+            Err(TokenError::PermissionNotGranted(permission.to_string()).into())
+        }
+    }
+}
+
+/// A token looked into **without** verifying anything: for logging and
+/// debugging only. Never authorise on it.
+#[derive(Clone, Debug)]
+pub struct UnverifiedToken {
+    kid: String,
+    claims: TokenClaims,
+}
+
+impl UnverifiedToken {
+    /// Splits and decodes a token, parsing its header and claims strictly,
+    /// but checks no signature, key, time, issuer or audience.
+    ///
+    /// # Errors
+    /// The decoding refusals of [`TokenValidator::validate`].
+    pub fn decode(token: &str) -> Result<Self> {
+        let parts = jws::split(token, MAX_TOKEN_LEN_LIMIT)?;
+        let kid = jws::check_header(parts.header_b64, |kid| Ok(kid.to_owned()))?;
+        let claims = jws::with_payload(parts.payload_b64, TokenClaims::from_json)?;
+        Ok(Self { kid, claims })
+    }
+
+    /// The header's `kid`.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The claims, unverified.
+    pub fn claims(&self) -> &TokenClaims {
+        &self.claims
+    }
+}
+
+impl TokenValidator {
+    /// Starts a validator that requires `iss == issuer` and `aud == audience`.
+    pub fn builder(
+        issuer: impl Into<String>,
+        audience: impl Into<String>,
+    ) -> TokenValidatorBuilder {
+        TokenValidatorBuilder {
+            issuer: issuer.into(),
+            audience: audience.into(),
+            leeway: DEFAULT_LEEWAY,
+            max_len: DEFAULT_MAX_TOKEN_LEN,
+            keys: Vec::new(),
+        }
+    }
+
+    /// The required issuer.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The required audience.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    /// The `kid`s of the trusted keys.
+    pub fn kids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|k| k.kid.as_str())
+    }
+
+    /// Everything before the signature check: size, shape, header, key,
+    /// signature encoding.
+    fn pre_crypto<'t>(&self, token: &'t str) -> Result<Pending<'t, '_>> {
+        let parts = jws::split(token, self.max_len)?;
+        let key = jws::check_header(parts.header_b64, |kid| {
+            self.keys
+                .iter()
+                .find(|k| k.kid == kid)
+                .map(|k| &k.key)
+                .ok_or_else(|| TokenError::UnknownKey(clip(kid, 64)).into())
+        })?;
+        let signature = jws::decode_signature(parts.signature_b64)?;
+        Ok(Pending {
+            parts,
+            key,
+            signature,
+        })
+    }
+
+    /// Everything after the signature check: claims and their values.
+    fn post_crypto(&self, parts: &Parts<'_>, now: u64) -> Result<TokenClaims> {
+        let claims = jws::with_payload(parts.payload_b64, TokenClaims::from_json)?;
+        self.check_claims(&claims, now)?;
+        Ok(claims)
+    }
+
+    fn check_claims(&self, c: &TokenClaims, now: u64) -> Result<()> {
+        if c.token_type != TokenType::Access {
+            return Err(TokenError::WrongTokenType {
+                expected: TokenType::Access.as_str(),
+            }
+            .into());
+        }
+        if c.issuer != self.issuer {
+            return Err(TokenError::WrongIssuer.into());
+        }
+        if c.audience != self.audience {
+            return Err(TokenError::WrongAudience.into());
+        }
+        if c.expires_at <= c.not_before || c.issued_at > c.expires_at {
+            return Err(TokenError::EmptyWindow.into());
+        }
+        if now >= c.expires_at.saturating_add(self.leeway) {
+            return Err(TokenError::Expired {
+                exp: c.expires_at,
+                now,
+            }
+            .into());
+        }
+        if now.saturating_add(self.leeway) < c.not_before {
+            return Err(TokenError::NotYetValid {
+                nbf: c.not_before,
+                now,
+            }
+            .into());
+        }
+        if c.issued_at > now.saturating_add(self.leeway) {
+            return Err(TokenError::IssuedInFuture {
+                iat: c.issued_at,
+                now,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Validates a token's header, signature and claims at time `now`.
+    ///
+    /// This does **not** consult the live context: a token of a revoked key
+    /// passes until it expires. Servers acting on a context use
+    /// [`TokenValidator::validate_for`].
+    ///
+    /// # Errors
+    /// [`TokenError::TooLong`], [`TokenError::Malformed`],
+    /// [`TokenError::InvalidHeader`], [`TokenError::Algorithm`],
+    /// [`TokenError::HeaderType`], [`TokenError::UnknownKey`],
+    /// [`Error::InvalidSignature`], [`TokenError::InvalidClaims`],
+    /// [`TokenError::WrongTokenType`], [`TokenError::WrongIssuer`],
+    /// [`TokenError::WrongAudience`], [`TokenError::EmptyWindow`],
+    /// [`TokenError::Expired`], [`TokenError::NotYetValid`],
+    /// [`TokenError::IssuedInFuture`] — in that order of checking.
+    pub fn validate(&self, token: &str, now: u64) -> Result<ValidatedToken> {
+        let p = self.pre_crypto(token)?;
+        p.key
+            .verify_strict(
+                p.parts.signing_input.as_bytes(),
+                &DalekSignature::from_bytes(&p.signature),
+            )
+            .map_err(|_| Error::InvalidSignature)?;
+        let claims = self.post_crypto(&p.parts, now)?;
+        Ok(ValidatedToken {
+            claims,
+            executor: None,
+        })
+    }
+
+    /// [`TokenValidator::validate`] at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`TokenValidator::validate`].
+    pub fn validate_now(&self, token: &str) -> Result<ValidatedToken> {
+        self.validate(token, unix_now())
+    }
+
+    /// Validates a token and binds it to the live context `view`: the
+    /// token's `context_id` must be the view's, its executor key must not be
+    /// revoked, and every permission in the token must still be held by that
+    /// key now.
+    ///
+    /// # Errors
+    /// Those of [`TokenValidator::validate`], then
+    /// [`TokenError::WrongContext`], [`TokenError::ExecutorRevoked`],
+    /// [`TokenError::PermissionRevoked`].
+    pub fn validate_for<V: RevocationView + ?Sized>(
+        &self,
+        view: &V,
+        token: &str,
+        now: u64,
+    ) -> Result<ValidatedToken> {
+        let validated = self.validate(token, now)?;
+        bind(view, validated.claims)
+    }
+
+    /// [`TokenValidator::validate_for`] at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`TokenValidator::validate_for`].
+    pub fn validate_for_now<V: RevocationView + ?Sized>(
+        &self,
+        view: &V,
+        token: &str,
+    ) -> Result<ValidatedToken> {
+        self.validate_for(view, token, unix_now())
+    }
+
+    /// Validates many tokens with one Ed25519 batch verification.
+    ///
+    /// Tokens refused before the signature check are refused as
+    /// [`TokenValidator::validate`] would; signatures whose nonce point is
+    /// non-canonical or of small order are refused without entering the
+    /// batch; the rest are batch-verified, and if the batch fails each is
+    /// verified alone to say which failed. The results are in input order and
+    /// equal those of validating each token alone (see the module docs for
+    /// the one theoretical exception, which needs an issuer's secret key).
+    pub fn validate_batch(&self, tokens: &[&str], now: u64) -> Vec<Result<ValidatedToken>> {
+        let mut stage: Vec<Result<Pending<'_, '_>>> =
+            tokens.iter().map(|t| self.pre_crypto(t)).collect();
+
+        // Screen nonce points that single strict verification always refuses.
+        for slot in &mut stage {
+            if let Ok(p) = slot
+                && !nonce_point_acceptable(&p.signature)
+            {
+                *slot = Err(Error::InvalidSignature);
+            }
+        }
+
+        let pending: Vec<usize> = stage
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.is_ok().then_some(i))
+            .collect();
+        let batch_ok = pending.len() >= 2 && {
+            let mut messages: Vec<&[u8]> = Vec::with_capacity(pending.len());
+            let mut signatures = Vec::with_capacity(pending.len());
+            let mut keys = Vec::with_capacity(pending.len());
+            for p in stage.iter().flatten() {
+                messages.push(p.parts.signing_input.as_bytes());
+                signatures.push(DalekSignature::from_bytes(&p.signature));
+                keys.push(*p.key);
+            }
+            ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok()
+        };
+        if !batch_ok {
+            for i in pending {
+                if let Some(slot) = stage.get_mut(i)
+                    && let Ok(p) = slot
+                    && p.key
+                        .verify_strict(
+                            p.parts.signing_input.as_bytes(),
+                            &DalekSignature::from_bytes(&p.signature),
+                        )
+                        .is_err()
+                {
+                    *slot = Err(Error::InvalidSignature);
+                }
+            }
+        }
+
+        stage
+            .into_iter()
+            .map(|s| {
+                let p = s?;
+                Ok(ValidatedToken {
+                    claims: self.post_crypto(&p.parts, now)?,
+                    executor: None,
+                })
+            })
+            .collect()
+    }
+
+    /// [`TokenValidator::validate_batch`], then the context binding of
+    /// [`TokenValidator::validate_for`] for each token.
+    pub fn validate_batch_for<V: RevocationView + ?Sized>(
+        &self,
+        view: &V,
+        tokens: &[&str],
+        now: u64,
+    ) -> Vec<Result<ValidatedToken>> {
+        self.validate_batch(tokens, now)
+            .into_iter()
+            .map(|r| r.and_then(|v| bind(view, v.claims)))
+            .collect()
+    }
+}
+
+/// Binds verified claims to the live context.
+fn bind<V: RevocationView + ?Sized>(view: &V, claims: TokenClaims) -> Result<ValidatedToken> {
+    if claims.context_id != *view.context_id() {
+        return Err(TokenError::WrongContext.into());
+    }
+    let revoked = || {
+        TokenError::ExecutorRevoked(format!(
+            "ed25519:{}",
+            bs58::encode(&claims.executor).into_string()
+        ))
+    };
+    let executor = view.resolve_key(&claims.executor).ok_or_else(revoked)?;
+    if view.is_key_revoked(&executor) {
+        return Err(revoked().into());
+    }
+    for p in &claims.permissions {
+        if !view.live_permissions_cover(&executor, p) {
+            return Err(TokenError::PermissionRevoked(p.to_string()).into());
+        }
+    }
+    Ok(ValidatedToken {
+        claims,
+        executor: Some(executor),
+    })
+}
+
+/// Whether a signature's nonce point `R` can pass `verify_strict`: its
+/// encoding is canonical (`y < p`) and it is not one of the small-order
+/// points. Cheap byte checks, so batches need no extra decompression.
+fn nonce_point_acceptable(signature: &[u8; 64]) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(signature.get(..32).unwrap_or(&[0u8; 32]));
+    !(y_non_canonical(&r) || small_order_encoding(&r))
+}
+
+/// `y ≥ p = 2^255 − 19`, ignoring the sign bit.
+fn y_non_canonical(r: &[u8; 32]) -> bool {
+    let mut y = *r;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    // p little-endian: ed ff .. ff 7f.
+    let Some((first, rest)) = y.split_first() else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return false;
+    };
+    *last == 0x7f && middle.iter().all(|b| *b == 0xff) && *first >= 0xed
+}
+
+/// The canonical encodings of the eight small-order points, each with the
+/// sign bit clear and set (the non-canonical `y ≥ p` forms are refused by
+/// [`y_non_canonical`]).
+fn small_order_encoding(r: &[u8; 32]) -> bool {
+    const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+        // y = 1: the identity (order 1).
+        [
+            0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0,
+        ],
+        // y = p − 1 (order 2).
+        [
+            0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0x7f,
+        ],
+        // y = 0 (order 4).
+        [0; 32],
+        // The two y values of the order-8 points.
+        [
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+            0x6d, 0x53, 0xfc, 0x05,
+        ],
+        [
+            0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10,
+            0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77,
+            0x92, 0xac, 0x03, 0x7a,
+        ],
+    ];
+    let mut y = *r;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    SMALL_ORDER_Y.contains(&y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_order_table_matches_dalek() {
+        // Every point whose encoding the table lists decompresses to a weak
+        // (small-order) key, and the table covers all eight small-order points.
+        let mut weak_points = std::collections::BTreeSet::new();
+        // Walk multiples of a known order-8 point: its multiples are the
+        // eight small-order points; each must be in the table.
+        let order8 = VerifyingKey::from_bytes(&[
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+            0x6d, 0x53, 0xfc, 0x05,
+        ])
+        .unwrap();
+        assert!(order8.is_weak());
+        let p = order8.to_edwards();
+        let mut acc = p;
+        for _ in 0..8 {
+            let enc = acc.compress().to_bytes();
+            assert!(small_order_encoding(&enc), "{enc:02x?} missing");
+            weak_points.insert(enc);
+            acc += p;
+        }
+        assert_eq!(weak_points.len(), 8);
+        // And a normal point is not flagged.
+        let normal = crate::RootKey::from_bytes(&[1; 32]).public_key().to_bytes();
+        assert!(!small_order_encoding(&normal));
+        assert!(!y_non_canonical(&normal));
+        let mut p_enc = [0xffu8; 32];
+        p_enc[0] = 0xed;
+        p_enc[31] = 0x7f;
+        assert!(y_non_canonical(&p_enc));
+        p_enc[0] = 0xec;
+        assert!(!y_non_canonical(&p_enc));
+    }
+}
