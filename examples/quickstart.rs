@@ -178,7 +178,14 @@ fn ethereum_rooted_delegation(now: u64) -> Result<(), Box<dyn std::error::Error>
     signature.push(27 + recovery.to_byte());
 
     let wallets = WalletRegistry::with_defaults();
-    let delegation = unsigned.finish(signature, &wallets)?; // verifies
+    let delegation = unsigned
+        .finish(signature)?
+        .verify_signature_with_wallets(&wallets)?;
+    let decoded = Delegation::from_bytes_with_wallets(&delegation.to_bytes(), &wallets)?;
+    expect(
+        decoded == delegation,
+        "the delegation decodes and verifies again",
+    )?;
     delegation.verify_with_wallets(&wallets, now)?;
     expect(true, "the Ethereum-signed delegation verifies")?;
     expect(

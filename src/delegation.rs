@@ -385,6 +385,30 @@ impl Delegation {
         }
     }
 
+    /// The human-readable statement a wallet signs to issue a delegation.
+    ///
+    /// One fixed template carries every field and the delegation id (which is
+    /// BLAKE3 of the canonical bytes, so it binds every field again). The
+    /// verifier never reads the statement from the wire: it rebuilds it from the
+    /// delegation's fields and checks the wallet's signature over it.
+    ///
+    /// ```text
+    /// keytree delegation v1
+    ///
+    /// {issuer CAIP-10} grants the key below these permissions in context {context id}.
+    ///
+    /// Subject: {ed25519:…}
+    /// Permissions: {name}, {name}, …        ("(none)" when empty)
+    /// Valid from: {RFC 3339 UTC} ({unix seconds})
+    /// Valid until: {RFC 3339 UTC} ({unix seconds})
+    /// Serial: {32 lowercase hex}
+    /// Parent: {parent id, base58 | none}
+    /// Delegation ID: {id, base58}
+    /// ```
+    ///
+    /// Lines end in LF, with no trailing newline. Permission names cannot hold
+    /// `,` or spaces, so the list is unambiguous.
+    ///
     /// The statement a wallet issuer signs, rebuilt from the fields; `None`
     /// for a native issuer. See [`Delegation::verify_signature_with_wallets`]
     /// for the template and the per-chain wrapping.
@@ -502,7 +526,7 @@ impl Delegation {
     /// As [`Delegation::from_bytes`] and
     /// [`Delegation::verify_signature_with_wallets`].
     pub fn from_bytes_with_wallets(bytes: &[u8], wallets: &WalletRegistry) -> Result<Self> {
-        UnverifiedDelegation::from_bytes(bytes)?.verify_with_wallets(wallets)
+        UnverifiedDelegation::from_bytes(bytes)?.verify_signature_with_wallets(wallets)
     }
 
     fn decode_unverified(bytes: &[u8]) -> Result<Self> {
@@ -693,15 +717,14 @@ impl UnsignedDelegation {
         }
     }
 
-    /// Attaches the wallet's signature and verifies it through `wallets`.
+    /// Attaches the wallet's signature. The result is unverified: turn it
+    /// into a [`Delegation`] with
+    /// [`UnverifiedDelegation::verify_signature_with_wallets`].
     ///
     /// # Errors
-    /// [`Error::Decode`] for an empty or oversized signature; otherwise as
-    /// [`Delegation::verify_signature_with_wallets`].
-    pub fn finish(self, signature: Vec<u8>, wallets: &WalletRegistry) -> Result<Delegation> {
-        let d = Delegation::checked(self.body, signature)?;
-        d.verify_signature_with_wallets(wallets)?;
-        Ok(d)
+    /// [`Error::Decode`] for an empty or oversized signature.
+    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+        Delegation::checked(self.body, signature).map(UnverifiedDelegation)
     }
 }
 
@@ -906,7 +929,7 @@ impl UnverifiedDelegation {
     ///
     /// # Errors
     /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]
-    /// for a wallet issuer (use [`UnverifiedDelegation::verify_with_wallets`]).
+    /// for a wallet issuer (use [`Self::verify_signature_with_wallets`]).
     pub fn verify_signature(self) -> Result<Delegation> {
         self.0.verify_signature()?;
         Ok(self.0)
@@ -916,7 +939,7 @@ impl UnverifiedDelegation {
     ///
     /// # Errors
     /// As [`Delegation::verify_signature_with_wallets`].
-    pub fn verify_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
+    pub fn verify_signature_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
         self.0.verify_signature_with_wallets(wallets)?;
         Ok(self.0)
     }

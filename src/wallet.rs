@@ -18,7 +18,7 @@
 //! | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 //! | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 //! | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-//! | ICP | `icp` | `mainnet` | principal text |
+//! | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
 //! | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 //! | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 //! | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
@@ -123,9 +123,29 @@ impl fmt::Display for Chain {
 
 /// A wallet account: a chain, a CAIP-2 reference (network) and an address.
 ///
-/// Construct by parsing CAIP-10 text or with the per-chain constructors;
-/// every constructor validates, so an `AccountId` is always canonical.
-/// See the [module docs](crate::AccountId) table for each chain's form.
+/// # CAIP-10 text
+///
+/// [`AccountId`] prints and parses `namespace:reference:address`:
+///
+/// | chain | namespace | reference | address |
+/// |---|---|---|---|
+/// | Ethereum | `eip155` | decimal chain id, no leading zero (`1`) | `0x` + 40 hex, printed EIP-55 |
+/// | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
+/// | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
+/// | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
+/// | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+/// | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
+/// | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
+/// | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
+///
+/// Parsing is strict and the printed form is the one canonical text: an
+/// Ethereum address given in lowercase (or a valid EIP-55 mixed case) prints
+/// in EIP-55, and parsing the printed text gives the same account.
+/// Deviation from CAIP-10: NEAR addresses may contain `_`, as NEAR account
+/// ids do.
+///
+/// Construct by parsing CAIP-10 text or with [`AccountId::new`]; every
+/// constructor validates, so an `AccountId` is always canonical.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId {
     chain: Chain,
@@ -453,6 +473,14 @@ pub struct StatementProof<'a> {
 }
 
 /// Checks wallet signatures for one chain.
+///
+/// A [`WalletVerifier`] checks a [`WalletProof`] (a chain-specific signed
+/// message) against what the server expects ([`Expectations`]) and returns
+/// the [`VerifiedAccount`] that signed. A [`WalletRegistry`] maps each
+/// [`Chain`] to its verifier; [`WalletRegistry::with_defaults`] holds every
+/// chain compiled in, and a server registers its own with
+/// [`WalletRegistry::register`] (a NEAR verifier with its access-key
+/// resolver, say, or a chain keytree does not know).
 ///
 /// Implement it for a chain keytree does not know and
 /// [`register`](WalletRegistry::register) it; plain values, references,

@@ -52,3 +52,6 @@ mod tokens_interop;
 ))]
 #[path = "suite/wallet_delegation.rs"]
 mod wallet_delegation;
+#[cfg(all(feature = "stellar", feature = "solana"))]
+#[path = "suite/wallet_properties.rs"]
+mod wallet_properties;

@@ -57,13 +57,16 @@ fn check_namespace(ns: &str) -> Result<()> {
             "namespace must match [-a-z0-9]{3,8}",
         ));
     }
+    // Built-in namespaces have their own `Chain` variant; `ed25519` and
+    // `did` would collide with the native issuer text forms
+    // (`ed25519:<base58>`, `did:key:…`).
     if matches!(
         ns,
-        "eip155" | "near" | "icp" | "stellar" | "solana" | "rawkey"
+        "eip155" | "near" | "icp" | "stellar" | "solana" | "rawkey" | "ed25519" | "did"
     ) {
         return Err(Error::malformed(
             WHAT,
-            "a built-in namespace cannot be a custom chain",
+            "a built-in or reserved namespace cannot be a custom chain",
         ));
     }
     Ok(())

@@ -737,10 +737,9 @@ mod verifier {
         let u = unsigned(root_pub.principal().account_id());
         let sig = root.sign(u.statement().as_bytes());
         let d = u
-            .finish(
-                IcpProof::statement_signature(&root_pub, sig.as_bytes()),
-                &wallets,
-            )
+            .finish(IcpProof::statement_signature(&root_pub, sig.as_bytes()))
+            .unwrap()
+            .verify_signature_with_wallets(&wallets)
             .unwrap();
         d.verify_with_wallets(&wallets, now).unwrap();
         assert_eq!(
@@ -754,13 +753,20 @@ mod verifier {
         let u = unsigned(key.principal().account_id());
         let sig: k256::ecdsa::Signature = sk.sign(u.statement().as_bytes());
         let stored = IcpProof::statement_signature(&key, &sig.to_bytes());
-        let d = u.finish(stored.clone(), &wallets).unwrap();
+        let d = u
+            .finish(stored.clone())
+            .unwrap()
+            .verify_signature_with_wallets(&wallets)
+            .unwrap();
         d.verify_with_wallets(&wallets, now).unwrap();
         // The same signature under another identity's account: the
         // statement names the issuer, so it no longer verifies.
         let u = unsigned(root_pub.principal().account_id());
         assert_eq!(
-            u.finish(stored, &wallets).unwrap_err(),
+            u.finish(stored)
+                .unwrap()
+                .verify_signature_with_wallets(&wallets)
+                .unwrap_err(),
             Error::InvalidSignature
         );
     }

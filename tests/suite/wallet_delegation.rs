@@ -53,11 +53,13 @@ fn ethereum_rooted_delegation() {
     assert!(statement.starts_with("keytree delegation v1\n\n"));
     assert!(statement.contains(&u.id().to_string()));
     assert!(statement.contains(&account.to_string()));
+    let wallets = WalletRegistry::with_defaults();
     let d = u
-        .finish(eth_sign(&sk, &statement), &WalletRegistry::with_defaults())
+        .finish(eth_sign(&sk, &statement))
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
         .unwrap();
     assert_eq!(d.wallet_statement().unwrap(), statement);
-    let wallets = WalletRegistry::with_defaults();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     assert!(d.verify_with_wallets(&wallets, NOW + 3600).is_err());
     // The native path refuses clearly.
@@ -65,29 +67,36 @@ fn ethereum_rooted_delegation() {
         d.verify(NOW).unwrap_err(),
         Error::Delegation(DelegationError::UnsupportedIssuer)
     );
-    // Round trips keep the id and the signature valid.
-    // Decoding verifies: without a registry a wallet issuer is refused.
+    // Round trips keep the id and the signature valid. Decoding straight
+    // into a (verified) Delegation needs a registry, so it goes through
+    // UnverifiedDelegation.
     assert_eq!(
         Delegation::from_bytes(&d.to_bytes()).unwrap_err(),
         Error::Delegation(DelegationError::UnsupportedIssuer)
     );
-    let back = Delegation::from_bytes_with_wallets(&d.to_bytes(), &wallets).unwrap();
+    let back = UnverifiedDelegation::from_bytes(&d.to_bytes())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
+        .unwrap();
     assert_eq!(back, d);
     back.verify_with_wallets(&wallets, NOW).unwrap();
     let json = serde_json::to_value(&d).unwrap();
     assert_eq!(json["issuer"], account.to_string());
     assert!(serde_json::from_value::<Delegation>(json.clone()).is_err());
     let back: UnverifiedDelegation = serde_json::from_value(json.clone()).unwrap();
-    assert_eq!(back.verify_with_wallets(&wallets).unwrap(), d);
+    let back = back.verify_signature_with_wallets(&wallets).unwrap();
+    assert_eq!(back.id(), d.id());
     // A lowercase (non-canonical) issuer text in JSON is refused.
     let mut lower = json.clone();
     lower["issuer"] = account.to_string().to_lowercase().into();
     assert!(serde_json::from_value::<UnverifiedDelegation>(lower).is_err());
     // Another key's signature over the same statement.
     let other = k256::ecdsa::SigningKey::from_slice(&[0x22; 32]).unwrap();
-    let forged = unsigned(account.clone()).finish(eth_sign(&other, &statement), &wallets);
+    let forged = unsigned(account.clone())
+        .finish(eth_sign(&other, &statement))
+        .unwrap();
     assert_eq!(
-        forged.unwrap_err(),
+        forged.verify_signature_with_wallets(&wallets).unwrap_err(),
         Error::Wallet(WalletError::AccountMismatch)
     );
     // Tampering with any field changes the statement: the signature fails.
@@ -96,9 +105,9 @@ fn ethereum_rooted_delegation() {
     for i in 0..bytes.len() - 70 {
         let mut t = bytes.clone();
         t[i] ^= 1;
-        if let Ok(t) = Delegation::from_bytes(&t) {
+        if let Ok(t) = UnverifiedDelegation::from_bytes(&t) {
             assert!(
-                t.verify_with_wallets(&wallets, NOW).is_err(),
+                t.verify_signature_with_wallets(&wallets).is_err(),
                 "tamper at {i}"
             );
         }
@@ -161,10 +170,9 @@ fn near_stellar_solana_raw_rooted_delegations() {
     );
     let sig = key.sign(&payload.hash());
     let d = u
-        .finish(
-            [pk.as_bytes().as_slice(), sig.as_bytes()].concat(),
-            &wallets,
-        )
+        .finish([pk.as_bytes().as_slice(), sig.as_bytes()].concat())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
         .unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // Stellar.
@@ -176,7 +184,11 @@ fn near_stellar_solana_raw_rooted_delegations() {
     .unwrap();
     let u = unsigned(stellar);
     let sig = key.sign(&keytree::sep53_hash(u.statement().as_bytes()));
-    let d = u.finish(sig.to_bytes().to_vec(), &wallets).unwrap();
+    let d = u
+        .finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
+        .unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // Solana.
     let solana: AccountId = format!(
@@ -188,7 +200,11 @@ fn near_stellar_solana_raw_rooted_delegations() {
     .unwrap();
     let u = unsigned(solana.clone());
     let sig = key.sign(u.statement().as_bytes());
-    let d = u.finish(sig.to_bytes().to_vec(), &wallets).unwrap();
+    let d = u
+        .finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
+        .unwrap();
     d.verify_with_wallets(&wallets, NOW).unwrap();
     // A Solana signature does not verify for a Stellar account with the same key:
     // the statement names the issuer, and SEP-53 prefixes and hashes.
@@ -201,13 +217,18 @@ fn near_stellar_solana_raw_rooted_delegations() {
         .unwrap(),
     );
     assert_eq!(
-        u.finish(sig.to_bytes().to_vec(), &wallets).unwrap_err(),
+        u.finish(sig.to_bytes().to_vec())
+            .unwrap()
+            .verify_signature_with_wallets(&wallets)
+            .unwrap_err(),
         Error::InvalidSignature
     );
     // Raw Ed25519.
     let u = unsigned(AccountId::raw_ed25519(&pk));
     let sig = key.sign(u.statement().as_bytes());
-    u.finish(sig.to_bytes().to_vec(), &wallets)
+    u.finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
         .unwrap()
         .verify_with_wallets(&wallets, NOW)
         .unwrap();
@@ -224,7 +245,9 @@ fn near_stellar_solana_raw_rooted_delegations() {
     let digest: [u8; 32] = sha2::Sha256::digest(u.statement().as_bytes()).into();
     let (sig, _) = sk.sign_prehash_recoverable(&digest);
     let sig = sig.normalize_s();
-    u.finish(sig.to_bytes().to_vec(), &wallets)
+    u.finish(sig.to_bytes().to_vec())
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
         .unwrap()
         .verify_with_wallets(&wallets, NOW)
         .unwrap();
