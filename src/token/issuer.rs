@@ -425,7 +425,10 @@ impl TokenIssuer {
         b64_append(&jti, &mut jti_text);
         let claims = TokenClaims {
             issuer: self.issuer.clone(),
-            subject: request.subject.clone().unwrap_or_else(|| key.to_string()),
+            subject: match &request.subject {
+                Some(subject) => subject.clone(),
+                None => super::claims::executor_text(key.as_bytes()),
+            },
             audience: request.audience.clone(),
             expires_at: now.saturating_add(ttl).min(window_end),
             not_before: now,
