@@ -212,12 +212,19 @@ pub(crate) fn decode_b58_32(text: &str) -> Option<[u8; 32]> {
         return None;
     }
     let zeros = bytes.iter().take_while(|&&c| c == b'1').count();
-    // The number, as eight big-endian 32-bit limbs.
+    // The number, as eight big-endian 32-bit limbs, fed five digits at a
+    // time (58^5 < 2^32).
     let mut limbs = [0u32; 8];
-    for &c in bytes.get(zeros..)? {
-        let mut carry = u64::from(b58_digit(c)?);
+    for chunk in bytes.get(zeros..)?.chunks(5) {
+        let mut value = 0u64;
+        let mut scale = 1u64;
+        for &c in chunk {
+            value = value * 58 + u64::from(b58_digit(c)?);
+            scale *= 58;
+        }
+        let mut carry = value;
         for limb in limbs.iter_mut().rev() {
-            let v = u64::from(*limb) * 58 + carry;
+            let v = u64::from(*limb) * scale + carry;
             *limb = v as u32;
             carry = v >> 32;
         }
