@@ -17,3 +17,7 @@ mod derivation;
 mod tokens;
 #[path = "suite/tokens_interop.rs"]
 mod tokens_interop;
+#[path = "../fuzz/targets.rs"]
+mod fuzz_targets;
+#[path = "suite/fuzz_replay.rs"]
+mod fuzz_replay;
