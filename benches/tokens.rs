@@ -10,7 +10,12 @@
 //!
 //! Run: `cargo bench --bench tokens -- --warm-up-time 1 --measurement-time 3`
 
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use std::hint::black_box;
 

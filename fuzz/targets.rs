@@ -9,8 +9,11 @@
 
 use std::str::FromStr;
 
+/// A fuzz target body.
+pub type Target = fn(&[u8]);
+
 /// `(corpus directory name, target function)` for the replay test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("public_key_text", public_key_text),
     ("delegation_bytes", delegation_bytes),
     ("delegation_json", delegation_json),
@@ -29,7 +32,10 @@ pub fn public_key_text(data: &[u8]) {
     if let Ok(key) = keytree::PublicKey::from_str(text) {
         let again = keytree::PublicKey::from_str(&key.to_string()).unwrap();
         assert_eq!(key, again);
-        assert_eq!(keytree::PublicKey::from_str(&key.to_did_key()).unwrap(), key);
+        assert_eq!(
+            keytree::PublicKey::from_str(&key.to_did_key()).unwrap(),
+            key
+        );
     }
 }
 
@@ -99,7 +105,11 @@ fn token_fixture() -> &'static TokenFixture {
         let issuer =
             keytree::TokenIssuer::new("iss", keytree::TokenSigningKey::from_bytes(&[3; 32]));
         let token = issuer
-            .mint(&ctx, &keytree::TokenRequest::new(client.public_key(), "aud"), now)
+            .mint(
+                &ctx,
+                &keytree::TokenRequest::new(client.public_key(), "aud"),
+                now,
+            )
             .unwrap();
         let validator = issuer.validator("aud", now).build().unwrap();
         TokenFixture {
@@ -153,7 +163,10 @@ pub fn token_header(data: &[u8]) {
     }
     // With the issuer's real signature over different bytes, never valid.
     if let Ok(v) = f.validator.validate(&token, f.now) {
-        assert_eq!(v.claims(), f.validator.validate(&f.token, f.now).unwrap().claims());
+        assert_eq!(
+            v.claims(),
+            f.validator.validate(&f.token, f.now).unwrap().claims()
+        );
     }
 }
 
@@ -175,7 +188,10 @@ pub fn token_claims(data: &[u8]) {
         assert_eq!(obj["iss"].as_str(), Some(c.issuer()));
         assert_eq!(obj["aud"].as_str(), Some(c.audience()));
         // The fast base58 decoders accept only canonical text.
-        assert_eq!(obj["context_id"].as_str().unwrap(), c.context_id().to_string());
+        assert_eq!(
+            obj["context_id"].as_str().unwrap(),
+            c.context_id().to_string()
+        );
         assert_eq!(
             obj["executor_public_key"].as_str().unwrap(),
             format!("ed25519:{}", keytree::base58_encode(c.executor_key_bytes()))
@@ -196,7 +212,9 @@ pub fn jwks_json(data: &[u8]) {
             assert_eq!(k.kid(), keytree::jwk_thumbprint(k.public_key()));
         }
         if !set.keys().is_empty() {
-            let _ = keytree::TokenValidator::builder("iss", "aud").jwks(&set).build();
+            let _ = keytree::TokenValidator::builder("iss", "aud")
+                .jwks(&set)
+                .build();
         }
     }
 }

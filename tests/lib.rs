@@ -13,11 +13,11 @@
 mod common;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[path = "suite/fuzz_replay.rs"]
+mod fuzz_replay;
+#[path = "../fuzz/targets.rs"]
+mod fuzz_targets;
 #[path = "suite/tokens.rs"]
 mod tokens;
 #[path = "suite/tokens_interop.rs"]
 mod tokens_interop;
-#[path = "../fuzz/targets.rs"]
-mod fuzz_targets;
-#[path = "suite/fuzz_replay.rs"]
-mod fuzz_replay;
