@@ -40,13 +40,28 @@ pub fn public_key_text(data: &[u8]) {
 }
 
 pub fn delegation_bytes(data: &[u8]) {
-    if let Ok(d) = keytree::Delegation::from_bytes(data) {
-        assert_eq!(d.to_bytes(), data, "accepted a non-canonical encoding");
-        let _ = d.verify_signature();
+    if let Ok(u) = keytree::UnverifiedDelegation::from_bytes(data) {
+        assert_eq!(
+            u.dangerous_inspect().to_bytes(),
+            data,
+            "accepted a non-canonical encoding"
+        );
+        let id = u.id();
+        if let Ok(d) = u.verify_signature() {
+            assert_eq!(d.id(), id);
+            assert_eq!(keytree::Delegation::from_bytes(data).unwrap(), d);
+        }
+    } else {
+        assert!(keytree::Delegation::from_bytes(data).is_err());
     }
 }
 
 pub fn delegation_json(data: &[u8]) {
+    if let Ok(u) = serde_json::from_slice::<keytree::UnverifiedDelegation>(data) {
+        let json = serde_json::to_vec(&u).unwrap();
+        let back: keytree::UnverifiedDelegation = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, u);
+    }
     if let Ok(d) = serde_json::from_slice::<keytree::Delegation>(data) {
         let json = serde_json::to_vec(&d).unwrap();
         let back: keytree::Delegation = serde_json::from_slice(&json).unwrap();

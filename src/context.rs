@@ -794,12 +794,13 @@ impl Context {
     /// [`Error::Delegation`] for a bad member chain, or
     /// [`Error::InvalidSignature`].
     pub fn apply(&mut self, op: ContextOp) -> Result<()> {
-        self.check(&op)?;
-        self.commit(op);
+        let bytes = op.signing_bytes();
+        self.check(&op, &bytes)?;
+        self.commit(op, OpHash(*blake3::hash(&bytes).as_bytes()));
         Ok(())
     }
 
-    fn check(&self, op: &ContextOp) -> Result<()> {
+    fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         if op.context_id != self.id {
             return Err(ContextError::WrongContext.into());
         }
@@ -817,7 +818,7 @@ impl Context {
         if op.timestamp < self.last_timestamp {
             return Err(ContextError::TimeWentBackwards.into());
         }
-        self.check_signatures(op)?;
+        self.check_signatures(op, bytes)?;
         match &op.op {
             OpKind::Genesis { .. } => Err(ContextError::Genesis.into()),
             OpKind::AddMember { chain } => self.check_add_member(chain, op.timestamp),
@@ -838,15 +839,14 @@ impl Context {
                 if self.revoked_keys.contains(key.as_bytes()) {
                     return Err(ContextError::Revoked(key.to_string()).into());
                 }
-                self.check_admin_removal(key)
+                self.check_cascade_keeps_threshold(&[key.to_bytes()])
             }
             OpKind::RevokeDelegation { id } => {
                 if self.revoked_delegations.contains(id.as_bytes()) {
                     return Err(ContextError::DelegationRevoked(id.to_string()).into());
                 }
-                // Admins whose authority the cascade would remove are only
-                // removed through RevokeKey/RemoveAdmin, so nothing else to check.
-                Ok(())
+                let affected = self.delegation_members.get(id).cloned().unwrap_or_default();
+                self.check_cascade_keeps_threshold(&affected)
             }
             OpKind::AddAdmin { key } => {
                 if self.revoked_keys.contains(key.as_bytes()) {
@@ -883,8 +883,7 @@ impl Context {
         Ok(())
     }
 
-    fn check_signatures(&self, op: &ContextOp) -> Result<()> {
-        let bytes = op.signing_bytes();
+    fn check_signatures(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         let mut seen = BTreeSet::new();
         for s in &op.signatures {
             if !self.admins.contains(&s.signer) {
@@ -893,7 +892,7 @@ impl Context {
             if !seen.insert(s.signer) {
                 return Err(ContextError::DuplicateSigner(s.signer.to_string()).into());
             }
-            s.signer.verify(&bytes, &s.signature)?;
+            s.signer.verify(bytes, &s.signature)?;
         }
         let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
         if seen.len() < required {
@@ -940,7 +939,7 @@ impl Context {
     }
 
     /// Mutates the state for an op that passed [`Self::check`]. Infallible.
-    fn commit(&mut self, op: ContextOp) {
+    fn commit(&mut self, op: ContextOp, hash: OpHash) {
         let seq = op.seq;
         match &op.op {
             OpKind::Genesis { .. } => {}
@@ -982,14 +981,12 @@ impl Context {
                 }
             }
             OpKind::RevokeKey { key } => {
-                self.revoke_key_cascade(key.to_bytes(), seq);
+                self.revoke_cascade(&[key.to_bytes()], seq);
             }
             OpKind::RevokeDelegation { id } => {
                 self.revoked_delegations.insert(*id.as_bytes());
                 let affected = self.delegation_members.get(id).cloned().unwrap_or_default();
-                for member in affected {
-                    self.revoke_key_cascade(member, seq);
-                }
+                self.revoke_cascade(&affected, seq);
             }
             OpKind::AddAdmin { key } => {
                 self.admins.insert(*key);
@@ -998,15 +995,49 @@ impl Context {
                 self.admins.remove(key);
             }
         }
-        self.head = op.hash();
+        self.head = hash;
         self.last_timestamp = op.timestamp;
         self.log.push(op);
     }
 
-    fn revoke_key_cascade(&mut self, start: KeyBytes, seq: u64) {
-        let mut work = vec![start];
+    /// Every key a revocation starting at `starts` reaches: the starts and,
+    /// transitively, every member whose chain has a link issued by a reached
+    /// key. Read-only, so `check` and `commit` agree on it.
+    fn cascade(&self, starts: &[KeyBytes]) -> Vec<KeyBytes> {
+        let mut reached: std::collections::HashSet<KeyBytes> = starts.iter().copied().collect();
+        let mut work: Vec<KeyBytes> = starts.to_vec();
         while let Some(kb) = work.pop() {
-            // Newly revoked or not, a key's dependents must end up revoked.
+            for d in self.dependents.get(&kb).into_iter().flatten() {
+                if reached.insert(*d) {
+                    work.push(*d);
+                }
+            }
+        }
+        let mut out: Vec<KeyBytes> = reached.into_iter().collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Refuses a revocation whose cascade would leave fewer admins than the threshold.
+    fn check_cascade_keeps_threshold(&self, starts: &[KeyBytes]) -> Result<()> {
+        let lost = self
+            .cascade(starts)
+            .iter()
+            .filter(|kb| self.admins.iter().any(|a| a.as_bytes() == *kb))
+            .count();
+        let remaining = self.admins.len().saturating_sub(lost);
+        if usize::try_from(self.threshold).map_or(true, |t| t > remaining) {
+            return Err(ContextError::InvalidThreshold {
+                threshold: self.threshold,
+                admins: remaining,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn revoke_cascade(&mut self, starts: &[KeyBytes], seq: u64) {
+        for kb in self.cascade(starts) {
             self.revoked_keys.insert(kb);
             if let Some(m) = self.members.get_mut(&kb)
                 && m.revoked_seq.is_none()
@@ -1014,14 +1045,6 @@ impl Context {
                 m.revoked_seq = Some(seq);
             }
             self.admins.retain(|a| a.as_bytes() != &kb);
-            if let Some(deps) = self.dependents.get(&kb) {
-                for d in deps {
-                    let live = self.members.get(d).is_some_and(Member::is_live);
-                    if live || !self.revoked_keys.contains(d) {
-                        work.push(*d);
-                    }
-                }
-            }
         }
     }
 

@@ -247,9 +247,13 @@ impl Body {
     }
 }
 
-/// A signed delegation. Construct with [`Delegation::builder`]; decode with
-/// [`Delegation::from_bytes`] or serde. Decoding checks the encoding, not the
-/// signature: call [`Delegation::verify`] (or verify a chain) before trusting it.
+/// A signed delegation whose signature has been checked.
+///
+/// Construct with [`Delegation::builder`]; decode with
+/// [`Delegation::from_bytes`] or serde, which decode strictly *and* verify
+/// the issuer's signature ([`UnverifiedDelegation`] decodes without
+/// verifying). The validity window is not checked at decode time, because it
+/// depends on `now`: call [`Delegation::verify`] or [`verify_chain`].
 ///
 /// # Example
 /// ```
@@ -411,14 +415,21 @@ impl Delegation {
         out
     }
 
-    /// Decodes the binary form, refusing anything that is not the one
-    /// canonical encoding. Does not verify the signature.
+    /// Decodes the binary form and verifies the issuer's signature.
+    ///
+    /// Only the one canonical encoding is accepted. To inspect a delegation
+    /// without verifying it, use [`UnverifiedDelegation::from_bytes`].
     ///
     /// # Errors
     /// [`Error::Decode`] (truncated, trailing bytes, unknown version or issuer
     /// kind, unsorted permissions, empty window, bad signature length …),
-    /// [`Error::InvalidKey`] or [`Error::Permission`] for bad fields.
+    /// [`Error::InvalidKey`] or [`Error::Permission`] for bad fields, and
+    /// [`Error::InvalidSignature`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        UnverifiedDelegation::from_bytes(bytes)?.verify_signature()
+    }
+
+    fn decode_unverified(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_DELEGATION_BYTES {
             return Err(Error::decode(
                 WHAT,
@@ -693,10 +704,70 @@ impl Serialize for Delegation {
     }
 }
 
+/// Deserialization decodes strictly and verifies the issuer's signature;
+/// use [`UnverifiedDelegation`] to inspect without verifying.
 impl<'de> Deserialize<'de> for Delegation {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        UnverifiedDelegation::deserialize(d)?
+            .verify_signature()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A delegation decoded (strictly) but not yet verified: for inspection,
+/// logging, or routing to the right verifier. Its fields can be read; turn it
+/// into a [`Delegation`] with [`UnverifiedDelegation::verify_signature`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct UnverifiedDelegation(Delegation);
+
+impl UnverifiedDelegation {
+    /// Decodes the binary form, refusing anything that is not the one
+    /// canonical encoding. Does not verify the signature.
+    ///
+    /// # Errors
+    /// As [`Delegation::from_bytes`], except [`Error::InvalidSignature`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Delegation::decode_unverified(bytes).map(Self)
+    }
+
+    /// Verifies the issuer's signature over the canonical bytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`].
+    pub fn verify_signature(self) -> Result<Delegation> {
+        self.0.verify_signature()?;
+        Ok(self.0)
+    }
+
+    /// The fields, for inspection only: nothing here has been verified.
+    pub fn dangerous_inspect(&self) -> &Delegation {
+        &self.0
+    }
+
+    /// The id (BLAKE3 of the canonical bytes), which needs no verification.
+    pub fn id(&self) -> DelegationId {
+        self.0.id
+    }
+}
+
+impl fmt::Debug for UnverifiedDelegation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Unverified{:?}", self.0)
+    }
+}
+
+impl Serialize for UnverifiedDelegation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for UnverifiedDelegation {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let j = DelegationJson::deserialize(d)?;
-        Delegation::try_from(j).map_err(serde::de::Error::custom)
+        Delegation::try_from(j)
+            .map(Self)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -780,15 +851,26 @@ mod tests {
             d.verify(20),
             Err(Error::Delegation(DelegationError::Expired { .. }))
         ));
-        // Flip each byte of the signed part: decode fails or signature fails.
+        // Flip each bit-0 of every byte: decoding (which verifies) refuses
+        // all of them, while some still decode unverified, for inspection.
         let bytes = d.to_bytes();
+        let mut inspectable = 0;
         for i in 0..bytes.len() {
             let mut t = bytes.clone();
             t[i] ^= 1;
-            if let Ok(t) = Delegation::from_bytes(&t) {
-                assert!(t.verify(15).is_err(), "tamper at byte {i} accepted");
+            assert!(
+                Delegation::from_bytes(&t).is_err(),
+                "tamper at byte {i} accepted"
+            );
+            if let Ok(u) = UnverifiedDelegation::from_bytes(&t) {
+                inspectable += 1;
+                // The id covers the signed bytes, not the signature.
+                let in_signed_part = i < d.signed_bytes().len();
+                assert_eq!(u.id() != d.id(), in_signed_part, "byte {i}");
+                assert_eq!(u.verify_signature().unwrap_err(), Error::InvalidSignature);
             }
         }
+        assert!(inspectable > 0);
     }
 
     #[test]
@@ -844,9 +926,20 @@ mod tests {
         let mut unsorted = json.clone();
         unsorted["permissions"] = serde_json::json!(["b:c", "a"]);
         assert!(serde_json::from_value::<Delegation>(unsorted).is_err());
-        let mut short_sig = json;
+        let mut short_sig = json.clone();
         short_sig["signature"] = "AAAA".into();
         assert!(serde_json::from_value::<Delegation>(short_sig).is_err());
+        // A valid encoding with a forged field: decodes unverified, refused verified.
+        let mut forged = json;
+        forged["expires_at"] = 30.into();
+        assert_eq!(
+            serde_json::from_value::<Delegation>(forged.clone())
+                .unwrap_err()
+                .to_string(),
+            "signature verification failed"
+        );
+        let u: UnverifiedDelegation = serde_json::from_value(forged).unwrap();
+        assert_eq!(u.dangerous_inspect().expires_at(), 30);
     }
 
     #[test]

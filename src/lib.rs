@@ -1,4 +1,90 @@
 //! keytree: hierarchical identity and key management.
+//!
+//! keytree answers "who is this, and may they do that here?" for Rust
+//! services. It does the cryptography, the bookkeeping and the checks, and no
+//! network I/O of its own.
+//!
+//! # The model
+//!
+//! - A [`RootKey`] (native Ed25519) stands at the top of a tree of keys.
+//! - It derives one [`ClientKey`] per context and rotation index,
+//!   deterministically (HKDF-SHA256, see [`RootKey::derive_client_key`]).
+//! - A [`Delegation`] says "issuer grants subject these [`Permissions`] in
+//!   this context from `not_before` until `expires_at`". It is signed over
+//!   canonical bytes and identified by their BLAKE3 hash ([`DelegationId`]).
+//!   Chains (client key → sub-key) are attenuating: every link's permissions
+//!   are covered by its parent's and its window lies inside its parent's.
+//! - A [`Context`] holds members, admins and revocations. It changes only
+//!   through signed [`ContextOp`]s in a hash-chained log that every node
+//!   replays to the same state.
+//! - Revocation is permanent and cascades to everything the revoked key
+//!   delegated; history signed before it stays valid ([`DeltaPolicy`]).
+//!
+//! # Walkthrough
+//!
+//! ```
+//! use keytree::{Context, ContextId, Delegation, DeltaPolicy, OpKind, Permission, Permissions, RootKey};
+//!
+//! let now = 1_700_000_000; // every time check takes `now` explicitly
+//!
+//! // A root key and a context it administers.
+//! let root = RootKey::from_bytes(&[7; 32]); // or RootKey::generate(&mut rand::rng())
+//! let id = ContextId::from_bytes([1; 32]);
+//! let mut context = Context::builder(id).create(&root, now)?;
+//!
+//! // A client key for this context, derived from the root, and its delegation.
+//! let client = root.derive_client_key(&id, 0);
+//! let delegation = Delegation::builder(client.public_key(), id, Permissions::parse(["context:execute"])?)
+//!     .valid_for(now, 3600)
+//!     .sign_as_root(&root)?;
+//!
+//! // Membership changes are signed ops in the context's log.
+//! let op = context.propose(OpKind::AddMember { chain: vec![delegation] }, now).sign(&root);
+//! context.apply(op)?;
+//! let execute: Permission = "context:execute:transfer".parse()?;
+//! context.authorize(&client.public_key(), &execute, context.head_seq())?;
+//!
+//! // The client signs a delta against the membership sequence it saw.
+//! let delta = client.sign_delta(&id, context.head_seq(), b"payload");
+//! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
+//!
+//! // Revocation: permanent; the old delta stays valid, new ones are refused.
+//! let op = context.propose(OpKind::RevokeKey { key: client.public_key() }, now + 1).sign(&root);
+//! context.apply(op)?;
+//! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
+//! let late = client.sign_delta(&id, context.head_seq(), b"too late");
+//! assert!(context.verify_delta(&late, &execute, DeltaPolicy::Historical).is_err());
+//!
+//! // Any node replays the exported log to the same state.
+//! let replayed = Context::import_json(&context.export_json()?)?;
+//! assert_eq!(replayed.state_hash(), context.state_hash());
+//! Ok::<(), keytree::Error>(())
+//! ```
+//!
+//! # Decisions worth knowing
+//!
+//! - Native signatures are always verified with `verify_strict`; weak,
+//!   small-order and non-canonical public keys are refused where they enter.
+//! - Secrets ([`RootKey`], [`ClientKey`]) are zeroized on drop, never shown
+//!   by `Debug`, compared in constant time, exported only as `Zeroizing`.
+//! - All signature failures are one detail-free [`Error::InvalidSignature`].
+//! - Time is unix seconds, passed in; windows are `[not_before, expires_at)`.
+//! - Context ops are checked against their own timestamp (never a clock), so
+//!   replay is deterministic; timestamps may not go backwards.
+//! - The context root is always an admin and holds every permission; it can
+//!   be neither revoked nor removed. Member chains must start at the root or
+//!   at a current admin. `SetPermissions` may narrow a member or restore it up
+//!   to its delegation, never beyond.
+//! - With a k-of-n threshold the root's signature counts as one of the k.
+//! - Revoking a delegation id revokes every member whose chain contains it.
+//!   Revoking an admin's key removes it from the admins; an op that would
+//!   leave fewer admins than the threshold is refused.
+//! - [`DeltaPolicy::Historical`] lets a revoked key back-date new deltas to
+//!   an old sequence number; [`DeltaPolicy::Strict`] refuses deltas first
+//!   seen at or after the signer's revocation. Pick per use.
+//! - JSON decoding is strict: unknown fields, missing fields, unsorted or
+//!   duplicate permissions and non-canonical key text are refused, and the
+//!   binary delegation decoder accepts only the one canonical encoding.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -21,7 +107,7 @@ pub use context::{
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, verify_chain,
+    DelegationId, Issuer, MAX_DELEGATION_BYTES, UnverifiedDelegation, verify_chain,
 };
 pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,

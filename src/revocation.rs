@@ -153,6 +153,12 @@ impl RevocationSet {
         self.values.iter()
     }
 
+    /// Heap bytes the set holds (the value vector's and the index table's
+    /// allocations), for capacity planning.
+    pub fn heap_bytes(&self) -> usize {
+        self.values.capacity() * 32 + self.index.allocation_size()
+    }
+
     /// Reserves room for `additional` more entries.
     pub fn reserve(&mut self, additional: usize) {
         self.values.reserve(additional);

@@ -123,9 +123,40 @@ impl fmt::Display for RootIdentity {
     }
 }
 
+impl std::str::FromStr for RootIdentity {
+    type Err = crate::Error;
+
+    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        s.parse().map(Self::Native)
+    }
+}
+
+impl serde::Serialize for RootIdentity {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RootIdentity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let key = PublicKey::deserialize(d)?;
+        Ok(Self::Native(key))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identity_text_and_json() {
+        let id = RootKey::from_bytes(&[5; 32]).identity();
+        assert_eq!(id.to_string().parse::<RootIdentity>().unwrap(), id);
+        let json = serde_json::to_string(&id).unwrap();
+        assert_eq!(serde_json::from_str::<RootIdentity>(&json).unwrap(), id);
+        assert!("nope".parse::<RootIdentity>().is_err());
+    }
 
     #[test]
     fn debug_hides_secret() {

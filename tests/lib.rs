@@ -11,12 +11,18 @@
 
 #[path = "suite/common.rs"]
 mod common;
+#[path = "suite/conformance_ed25519.rs"]
+mod conformance_ed25519;
+#[path = "suite/context.rs"]
+mod context;
 #[path = "suite/derivation.rs"]
 mod derivation;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[path = "suite/properties.rs"]
+mod properties;
 #[path = "suite/tokens.rs"]
 mod tokens;
 #[path = "suite/tokens_interop.rs"]
