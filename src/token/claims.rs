@@ -131,7 +131,12 @@ impl TokenClaims {
             permissions: &self.permissions,
         };
         // Serializing strings, integers and a string array cannot fail.
-        serde_json::to_vec(&wire).unwrap_or_default()
+        let mut out =
+            Vec::with_capacity(320 + self.issuer.len() + self.subject.len() + self.audience.len());
+        if serde_json::to_writer(&mut out, &wire).is_err() {
+            out.clear();
+        }
+        out
     }
 
     /// Parses the claims JSON strictly.
