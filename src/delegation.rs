@@ -24,6 +24,7 @@ use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
 use crate::root::RootKey;
+use crate::wallet::{AccountId, StatementProof, WalletRegistry, statement};
 
 const DOMAIN: &str = "keytree/v1/delegation";
 const WHAT: &str = "delegation";
@@ -36,6 +37,11 @@ pub const DEFAULT_MAX_CHAIN_DEPTH: usize = 4;
 
 /// Issuer kind byte of a native Ed25519 key in the canonical encoding.
 const ISSUER_ED25519: u8 = 1;
+/// Issuer kind byte of a wallet account (followed by its CAIP-10 text,
+/// length-prefixed).
+const ISSUER_WALLET: u8 = 2;
+/// The largest wallet signature a delegation carries.
+pub const MAX_WALLET_SIGNATURE: usize = 8 * 1024;
 
 /// The BLAKE3 hash of a delegation's canonical bytes. Text form: base58.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,13 +94,17 @@ impl<'de> Deserialize<'de> for DelegationId {
 
 /// Who signed a delegation.
 ///
-/// Text form: `ed25519:<base58>` for a native key. Wallet accounts join with
-/// the wallet features, which is why the enum is non-exhaustive.
+/// Text form: `ed25519:<base58>` for a native key, CAIP-10
+/// (`eip155:1:0x…`) for a wallet account. Canonical encoding: kind byte 1 +
+/// the 32 key bytes, or kind byte 2 + the CAIP-10 text, length-prefixed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Issuer {
     /// A native Ed25519 key: a root key, or a client key delegating onwards.
     Key(PublicKey),
+    /// A wallet account; it signs the [wallet statement](Delegation::wallet_statement)
+    /// and is verified through a [`WalletRegistry`].
+    Wallet(AccountId),
 }
 
 impl Issuer {
@@ -103,12 +113,21 @@ impl Issuer {
             Self::Key(key) => {
                 w.u8(ISSUER_ED25519).bytes(key.as_bytes());
             }
+            Self::Wallet(account) => {
+                w.u8(ISSUER_WALLET).bytes(account.to_string().as_bytes());
+            }
         }
     }
 
     fn decode(r: &mut CanonicalReader<'_>) -> Result<Self> {
         match r.u8()? {
             ISSUER_ED25519 => Ok(Self::Key(PublicKey::from_bytes(&r.sized::<32>()?)?)),
+            ISSUER_WALLET => {
+                let raw = r.bytes()?;
+                let text = std::str::from_utf8(raw)
+                    .map_err(|_| Error::malformed(WHAT, "issuer account is not utf-8"))?;
+                Ok(Self::Wallet(parse_canonical_account(text)?))
+            }
             other => Err(Error::malformed(
                 WHAT,
                 format!("unknown issuer kind {other}"),
@@ -120,30 +139,49 @@ impl Issuer {
     pub fn as_key(&self) -> Option<&PublicKey> {
         match self {
             Self::Key(key) => Some(key),
+            Self::Wallet(_) => None,
         }
     }
+
+    /// The issuer's wallet account, when it is one.
+    pub fn as_wallet(&self) -> Option<&AccountId> {
+        match self {
+            Self::Wallet(account) => Some(account),
+            Self::Key(_) => None,
+        }
+    }
+}
+
+/// Parses CAIP-10 text that must already be canonical (one encoding per account).
+fn parse_canonical_account(text: &str) -> Result<AccountId> {
+    let account: AccountId = text.parse()?;
+    if account.to_string() != text {
+        return Err(Error::decode(
+            "issuer",
+            DecodeReason::NonCanonical("account id text"),
+        ));
+    }
+    Ok(account)
 }
 
 impl fmt::Display for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Key(key) => key.fmt(f),
+            Self::Wallet(account) => account.fmt(f),
         }
     }
 }
 
 impl FromStr for Issuer {
     type Err = Error;
+
+    /// `ed25519:<base58>` or canonical CAIP-10 text.
     fn from_str(s: &str) -> Result<Self> {
         if s.starts_with("ed25519:") {
             return s.parse().map(Self::Key);
         }
-        Err(Error::decode(
-            "issuer",
-            DecodeReason::Prefix {
-                expected: "ed25519:",
-            },
-        ))
+        parse_canonical_account(s).map(Self::Wallet)
     }
 }
 
@@ -175,6 +213,20 @@ struct Body {
 }
 
 impl Body {
+    fn statement(&self, issuer: &AccountId, id: &DelegationId) -> String {
+        statement::render(&statement::StatementFields {
+            issuer,
+            subject: &self.subject,
+            context: &self.context,
+            permissions: &self.permissions,
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+            serial: &self.serial,
+            parent: self.parent.as_ref(),
+            id,
+        })
+    }
+
     fn canonical_bytes(&self) -> Vec<u8> {
         let mut w = CanonicalWriter::new(DOMAIN);
         w.u8(DELEGATION_VERSION);
@@ -364,7 +416,8 @@ impl Delegation {
     /// Checks the issuer's signature over the canonical bytes.
     ///
     /// # Errors
-    /// [`Error::InvalidSignature`].
+    /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]
+    /// for a wallet issuer (use [`Delegation::verify_signature_with_wallets`]).
     pub fn verify_signature(&self) -> Result<()> {
         match &self.body.issuer {
             Issuer::Key(key) => {
@@ -372,7 +425,64 @@ impl Delegation {
                     Signature::from_slice(&self.signature).map_err(|_| Error::InvalidSignature)?;
                 key.verify(&self.canonical, &sig)
             }
+            Issuer::Wallet(_) => Err(DelegationError::UnsupportedIssuer.into()),
         }
+    }
+
+    /// The statement a wallet issuer signs, rebuilt from the fields; `None`
+    /// for a native issuer. See [`Delegation::verify_signature_with_wallets`]
+    /// for the template and the per-chain wrapping.
+    pub fn wallet_statement(&self) -> Option<String> {
+        self.body
+            .issuer
+            .as_wallet()
+            .map(|account| self.body.statement(account, &self.id))
+    }
+
+    /// Checks the issuer's signature: native keys directly, wallet accounts
+    /// through `wallets`.
+    ///
+    /// A wallet issuer signs the statement returned by
+    /// [`Delegation::wallet_statement`], wrapped per chain:
+    ///
+    /// | chain | wrapping | stored signature |
+    /// |---|---|---|
+    /// | Ethereum | EIP-191 `personal_sign` of the statement | 65 bytes `r ‖ s ‖ v` |
+    /// | NEAR | NEP-413: message = statement, nonce = the delegation id (32 bytes), recipient = `"keytree"`, no callback URL | 32-byte public key ‖ 64-byte signature |
+    /// | Stellar | SEP-53 of the statement | 64 bytes |
+    /// | Solana | `signMessage` of the statement's UTF-8 bytes | 64 bytes |
+    /// | raw Ed25519 | Ed25519 of the statement's UTF-8 bytes | 64 bytes |
+    /// | raw secp256k1 | ECDSA-SHA256 of the statement, low-S | 64 bytes `r ‖ s` |
+    /// | ICP, custom chains | as their verifier's `verify_statement` says | |
+    ///
+    /// # Errors
+    /// [`Error::InvalidSignature`], [`Error::Wallet`] (no verifier for the
+    /// chain, account mismatch …) or [`DelegationError::UnsupportedIssuer`]
+    /// when the chain's verifier does not root delegations.
+    pub fn verify_signature_with_wallets(&self, wallets: &WalletRegistry) -> Result<()> {
+        match &self.body.issuer {
+            Issuer::Key(_) => self.verify_signature(),
+            Issuer::Wallet(account) => {
+                let statement = self.body.statement(account, &self.id);
+                wallets
+                    .verify_statement(&StatementProof {
+                        account,
+                        statement: &statement,
+                        id: self.id.as_bytes(),
+                        signature: &self.signature,
+                    })
+                    .map(|_| ())
+            }
+        }
+    }
+
+    /// [`Delegation::verify_signature_with_wallets`], then the window at `now`.
+    ///
+    /// # Errors
+    /// See [`Delegation::verify_signature_with_wallets`] and [`Delegation::check_time`].
+    pub fn verify_with_wallets(&self, wallets: &WalletRegistry, now: u64) -> Result<()> {
+        self.verify_signature_with_wallets(wallets)?;
+        self.check_time(now)
     }
 
     /// Checks that `now` lies in `[not_before, expires_at)`.
@@ -469,6 +579,15 @@ impl Delegation {
                 ));
             }
             Issuer::Key(_) => {}
+            Issuer::Wallet(_) if signature.is_empty() || signature.len() > MAX_WALLET_SIGNATURE => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::TooLong {
+                        max: MAX_WALLET_SIGNATURE,
+                    },
+                ));
+            }
+            Issuer::Wallet(_) => {}
         }
         Ok(Self::from_body(body, signature))
     }
@@ -543,7 +662,18 @@ impl DelegationBuilder {
         self.sign_ed25519(key.signing_key(), key.public_key())
     }
 
-    fn sign_ed25519(self, signing: &SigningKey, issuer: PublicKey) -> Result<Delegation> {
+    /// Prepares a delegation issued by a wallet account: the returned
+    /// [`UnsignedDelegation`] shows the statement the wallet must sign.
+    ///
+    /// # Errors
+    /// [`DelegationError::EmptyWindow`] when the window is empty.
+    pub fn for_wallet(self, issuer: AccountId) -> Result<UnsignedDelegation> {
+        let body = self.into_body(Issuer::Wallet(issuer))?;
+        let id = DelegationId(*blake3::hash(&body.canonical_bytes()).as_bytes());
+        Ok(UnsignedDelegation { body, id })
+    }
+
+    fn into_body(self, issuer: Issuer) -> Result<Body> {
         if self.not_before >= self.expires_at {
             return Err(DelegationError::EmptyWindow.into());
         }
@@ -552,8 +682,8 @@ impl DelegationBuilder {
             rand::rng().fill_bytes(&mut s);
             s
         });
-        let body = Body {
-            issuer: Issuer::Key(issuer),
+        Ok(Body {
+            issuer,
             subject: self.subject,
             context: self.context,
             permissions: self.permissions,
@@ -561,10 +691,50 @@ impl DelegationBuilder {
             expires_at: self.expires_at,
             serial,
             parent: self.parent,
-        };
+        })
+    }
+
+    fn sign_ed25519(self, signing: &SigningKey, issuer: PublicKey) -> Result<Delegation> {
+        let body = self.into_body(Issuer::Key(issuer))?;
         let canonical = body.canonical_bytes();
         let sig = signing.sign(&canonical);
         Ok(Delegation::from_body(body, sig.to_bytes().to_vec()))
+    }
+}
+
+/// A wallet-issued delegation waiting for the wallet's signature.
+///
+/// Show [`UnsignedDelegation::statement`] to the wallet, wrap it as the
+/// chain requires (see [`Delegation::verify_signature_with_wallets`]), and
+/// pass the signature bytes to [`UnsignedDelegation::finish`].
+#[derive(Clone, Debug)]
+pub struct UnsignedDelegation {
+    body: Body,
+    id: DelegationId,
+}
+
+impl UnsignedDelegation {
+    /// The delegation id the signed delegation will have.
+    pub fn id(&self) -> DelegationId {
+        self.id
+    }
+
+    /// The statement the wallet signs.
+    pub fn statement(&self) -> String {
+        match &self.body.issuer {
+            Issuer::Wallet(account) => self.body.statement(account, &self.id),
+            Issuer::Key(_) => String::new(),
+        }
+    }
+
+    /// Attaches the wallet's signature. The result is unverified: turn it
+    /// into a [`Delegation`] with
+    /// [`UnverifiedDelegation::verify_signature_with_wallets`].
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for an empty or oversized signature.
+    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+        Delegation::checked(self.body, signature).map(UnverifiedDelegation)
     }
 }
 
@@ -615,12 +785,47 @@ pub fn verify_chain<'a>(
     Ok(leaf)
 }
 
+/// [`verify_chain`] for a chain whose root may be a wallet account: the
+/// first link's signature is checked through `wallets` (later links are
+/// always signed by native client keys).
+///
+/// # Errors
+/// As [`verify_chain`], plus the wallet errors of
+/// [`Delegation::verify_signature_with_wallets`].
+pub fn verify_chain_with_wallets<'a>(
+    chain: &'a [Delegation],
+    root: &Issuer,
+    now: u64,
+    policy: &ChainPolicy,
+    wallets: &WalletRegistry,
+) -> Result<&'a Delegation> {
+    let leaf = verify_chain_structure_with(
+        chain,
+        |issuer| issuer == root,
+        policy,
+        |first| first.verify_signature_with_wallets(wallets),
+    )?;
+    for link in chain {
+        link.check_time(now)?;
+    }
+    Ok(leaf)
+}
+
 /// Everything [`verify_chain`] checks except time; `trusted_root` decides
 /// whether the first link's issuer may start a chain.
 pub(crate) fn verify_chain_structure<'a>(
     chain: &'a [Delegation],
     trusted_root: impl Fn(&Issuer) -> bool,
     policy: &ChainPolicy,
+) -> Result<&'a Delegation> {
+    verify_chain_structure_with(chain, trusted_root, policy, Delegation::verify_signature)
+}
+
+fn verify_chain_structure_with<'a>(
+    chain: &'a [Delegation],
+    trusted_root: impl Fn(&Issuer) -> bool,
+    policy: &ChainPolicy,
+    verify_first: impl Fn(&Delegation) -> Result<()>,
 ) -> Result<&'a Delegation> {
     let (first, rest) = chain.split_first().ok_or(DelegationError::EmptyChain)?;
     if chain.len() > policy.max_depth {
@@ -640,7 +845,7 @@ pub(crate) fn verify_chain_structure<'a>(
         }
         .into());
     }
-    first.verify_signature()?;
+    verify_first(first)?;
     let mut parent = first;
     for (offset, link) in rest.iter().enumerate() {
         let index = offset + 1;
@@ -730,12 +935,22 @@ impl UnverifiedDelegation {
         Delegation::decode_unverified(bytes).map(Self)
     }
 
-    /// Verifies the issuer's signature over the canonical bytes.
+    /// Verifies a native issuer's signature over the canonical bytes.
     ///
     /// # Errors
-    /// [`Error::InvalidSignature`].
+    /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]
+    /// for a wallet issuer (use [`Self::verify_signature_with_wallets`]).
     pub fn verify_signature(self) -> Result<Delegation> {
         self.0.verify_signature()?;
+        Ok(self.0)
+    }
+
+    /// Verifies the issuer's signature, native or wallet (through `wallets`).
+    ///
+    /// # Errors
+    /// As [`Delegation::verify_signature_with_wallets`].
+    pub fn verify_signature_with_wallets(self, wallets: &WalletRegistry) -> Result<Delegation> {
+        self.0.verify_signature_with_wallets(wallets)?;
         Ok(self.0)
     }
 

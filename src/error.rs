@@ -304,6 +304,89 @@ pub enum WalletError {
     /// The proof is valid but for another account than the one claimed.
     #[error("the signature is not from the claimed account")]
     AccountMismatch,
+    /// A required expectation (message, domain, nonce) was not supplied;
+    /// verifiers fail closed rather than skip the check.
+    #[error("the verifier needs an expected {0}")]
+    MissingExpectation(&'static str),
+    /// A proof was handed to the verifier of another chain.
+    #[error("proof for chain {got} given to the {expected} verifier")]
+    WrongChain {
+        /// The verifier's chain.
+        expected: String,
+        /// The proof's chain.
+        got: String,
+    },
+    /// The account's network (CAIP-2 reference) is not the expected one.
+    #[error("wrong network: expected {expected}, got {got}")]
+    WrongNetwork {
+        /// The network the verifier accepts.
+        expected: String,
+        /// The network in the proof.
+        got: String,
+    },
+    /// The signed message is not the one the server expects.
+    #[error("the signed message is not the expected one")]
+    MessageMismatch,
+    /// The message's domain (SIWE/SIWS) or recipient (NEP-413) is wrong.
+    #[error("wrong domain: expected {expected:?}, got {got:?}")]
+    DomainMismatch {
+        /// The expected domain.
+        expected: String,
+        /// The domain in the message.
+        got: String,
+    },
+    /// The message's nonce is not the one the server issued.
+    #[error("the nonce is not the expected one")]
+    NonceMismatch,
+    /// NEP-413 `callbackUrl` differs from the expected one (exact equality).
+    #[error("the callback url is not the expected one")]
+    CallbackUrlMismatch,
+    /// A SIWE/SIWS field other than domain and nonce is wrong (chain id, URI …).
+    #[error("wrong {field} in sign-in message")]
+    FieldMismatch {
+        /// The field.
+        field: &'static str,
+    },
+    /// The message's expiration time has passed.
+    #[error("message expired (expiration {expires_at}, now {now})")]
+    Expired {
+        /// Expiration time, unix seconds.
+        expires_at: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// The message's not-before time has not arrived.
+    #[error("message not yet valid (not before {not_before}, now {now})")]
+    NotYetValid {
+        /// Not-before time, unix seconds.
+        not_before: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// The message claims to be issued in the future.
+    #[error("message issued in the future (issued at {issued_at}, now {now})")]
+    IssuedInFuture {
+        /// Issued-at time, unix seconds.
+        issued_at: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// An Ethereum contract wallet signed, but no EIP-1271 resolver is set.
+    #[error("contract wallets need an eip-1271 resolver, and none is configured")]
+    ContractWalletUnsupported,
+    /// A named NEAR account was presented, but no access-key resolver is set.
+    #[error("named near accounts need an access-key resolver, and none is configured")]
+    NoAccessKeyResolver,
+    /// The signing key is not an access key of the account.
+    #[error("the signing key is not an access key of the account")]
+    UnknownAccessKey,
+    /// The signing key is a function-call access key, and only full-access
+    /// keys were allowed.
+    #[error("the signing key is a function-call access key; full access is required")]
+    FunctionCallKey,
+    /// A server-supplied resolver failed; verification fails closed.
+    #[error("resolver failed: {0}")]
+    Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
 
     // --- ICP kinds below ---

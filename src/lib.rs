@@ -99,6 +99,7 @@ mod revocation;
 mod root;
 mod store;
 mod token;
+mod wallet;
 
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -107,7 +108,8 @@ pub use context::{
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, UnverifiedDelegation, verify_chain,
+    DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
+    UnverifiedDelegation, verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
@@ -127,3 +129,30 @@ pub use token::{
     TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
     TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
+#[cfg(feature = "ethereum")]
+pub use wallet::ethereum::{
+    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
+    SiweMessage, address_of as ethereum_address_of,
+    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
+    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+};
+#[cfg(feature = "near")]
+pub use wallet::near::{
+    AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
+    NearVerifier, Nep413Payload, parse_near_public_key,
+};
+pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
+#[cfg(feature = "solana")]
+pub use wallet::solana::{
+    MAX_SIWS_LEN, SOLANA_DEVNET, SOLANA_MAINNET, SOLANA_TESTNET, SiwsMessage, SolanaProof,
+    SolanaVerifier,
+};
+#[cfg(feature = "stellar")]
+pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
+pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
+pub use wallet::{
+    AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
+    MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
+    WalletVerifier,
+};
+// ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`

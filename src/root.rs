@@ -9,7 +9,9 @@ use zeroize::Zeroizing;
 
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
+use crate::delegation::Issuer;
 use crate::public_key::{PublicKey, Signature};
+use crate::wallet::AccountId;
 
 /// A native root secret: an Ed25519 key from which client keys derive.
 ///
@@ -104,21 +106,34 @@ impl fmt::Debug for RootKey {
     }
 }
 
-/// Who stands at the top of a delegation tree.
-///
-/// Wallet accounts (NEAR, Ethereum, …) join this enum with the wallet
-/// features; it is non-exhaustive so that adding them is not a breaking change.
+/// Who stands at the top of a delegation tree: a native root key, or a
+/// wallet account (NEAR, Ethereum, ICP, Stellar, Solana, a raw key) that
+/// signs delegations in its chain's own message format.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RootIdentity {
     /// A native Ed25519 root key.
     Native(PublicKey),
+    /// A wallet account. It cannot derive client keys: its client keys are
+    /// random, and it signs their delegations.
+    Wallet(AccountId),
+}
+
+impl RootIdentity {
+    /// The delegation issuer this root signs as.
+    pub fn issuer(&self) -> Issuer {
+        match self {
+            Self::Native(key) => Issuer::Key(*key),
+            Self::Wallet(account) => Issuer::Wallet(account.clone()),
+        }
+    }
 }
 
 impl fmt::Display for RootIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Native(key) => key.fmt(f),
+            Self::Wallet(account) => account.fmt(f),
         }
     }
 }

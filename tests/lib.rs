@@ -17,13 +17,35 @@ mod conformance_ed25519;
 mod context;
 #[path = "suite/derivation.rs"]
 mod derivation;
+#[cfg(feature = "ethereum")]
+#[path = "suite/ethereum.rs"]
+mod ethereum;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[cfg(feature = "near")]
+#[path = "suite/near.rs"]
+mod near;
+#[path = "suite/primitives.rs"]
+mod primitives;
 #[path = "suite/properties.rs"]
 mod properties;
+#[cfg(feature = "solana")]
+#[path = "suite/solana.rs"]
+mod solana;
+#[cfg(feature = "stellar")]
+#[path = "suite/stellar.rs"]
+mod stellar;
 #[path = "suite/tokens.rs"]
 mod tokens;
 #[path = "suite/tokens_interop.rs"]
 mod tokens_interop;
+#[cfg(all(
+    feature = "ethereum",
+    feature = "near",
+    feature = "stellar",
+    feature = "solana"
+))]
+#[path = "suite/wallet_delegation.rs"]
+mod wallet_delegation;

@@ -1,0 +1,418 @@
+//! NEAR: NEP-413 `signMessage`.
+//!
+//! The signed bytes are SHA-256 of `borsh(u32 2^31 + 413) ‖ borsh(payload)`,
+//! payload = `{ message: string, nonce: [u8; 32], recipient: string,
+//! callbackUrl: Option<string> }`, verified with Ed25519 (strict). Keys are
+//! `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
+//! return them).
+//!
+//! Borsh is encoded by hand (four rules: u32 little-endian, string = u32
+//! length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
+//! than pulling in the borsh crate for one struct.
+//!
+//! Policies:
+//! - The verifier requires the expected recipient ([`Expectations::domain`])
+//!   and nonce ([`Expectations::nonce`], 32 bytes) and the exact message
+//!   ([`Expectations::message`]).
+//! - `callbackUrl`: the proof's value must equal [`Expectations::callback_url`]
+//!   exactly, absent matching only absent. The default expectation is
+//!   absent, so a proof carrying a callback URL is refused unless the server
+//!   names that URL.
+//! - Account binding: an implicit account (64 lowercase hex) is its own key.
+//!   A named account's keys come from the server's [`AccessKeyResolver`];
+//!   only full-access keys count unless
+//!   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+//!   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
+
+use std::sync::Arc;
+
+use sha2::{Digest as _, Sha256};
+
+use super::text::{near_implicit_key, parse_base64_signature};
+use super::{
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
+    WalletVerifier,
+};
+use crate::encoding::base58_decode_array;
+use crate::error::{DecodeReason, Error, Result, WalletError};
+use crate::public_key::{PublicKey, Signature};
+
+/// The NEP-413 tag, 2^31 + 413.
+pub const NEP413_TAG: u32 = (1 << 31) + 413;
+/// The recipient used when a NEAR wallet signs a delegation statement.
+pub const NEAR_DELEGATION_RECIPIENT: &str = "keytree";
+/// The largest message, recipient or callback URL accepted (bytes).
+const MAX_FIELD: usize = 64 * 1024;
+
+/// Parses an `ed25519:<base58>` NEAR public key.
+///
+/// # Errors
+/// [`Error::Decode`] or [`Error::InvalidKey`].
+pub fn parse_near_public_key(text: &str) -> Result<PublicKey> {
+    let b58 = text.strip_prefix("ed25519:").ok_or(Error::decode(
+        "near public key",
+        DecodeReason::Prefix {
+            expected: "ed25519:",
+        },
+    ))?;
+    PublicKey::from_bytes(&base58_decode_array::<32>(b58, "near public key")?)
+}
+
+/// The NEP-413 payload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Nep413Payload {
+    /// The message shown to the user.
+    pub message: String,
+    /// 32 bytes chosen by the server.
+    pub nonce: [u8; 32],
+    /// Who the message is for (the app's domain or account).
+    pub recipient: String,
+    /// Optional callback URL.
+    pub callback_url: Option<String>,
+}
+
+fn borsh_string(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+impl Nep413Payload {
+    /// A payload.
+    pub fn new(
+        message: impl Into<String>,
+        nonce: [u8; 32],
+        recipient: impl Into<String>,
+        callback_url: Option<String>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            nonce,
+            recipient: recipient.into(),
+            callback_url,
+        }
+    }
+
+    /// `borsh(tag) ‖ borsh(payload)`.
+    pub fn to_borsh(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.message.len() + self.recipient.len());
+        out.extend_from_slice(&NEP413_TAG.to_le_bytes());
+        borsh_string(&mut out, &self.message);
+        out.extend_from_slice(&self.nonce);
+        borsh_string(&mut out, &self.recipient);
+        match &self.callback_url {
+            None => out.push(0),
+            Some(url) => {
+                out.push(1);
+                borsh_string(&mut out, url);
+            }
+        }
+        out
+    }
+
+    /// Decodes `borsh(tag) ‖ borsh(payload)` strictly (tag, UTF-8, option
+    /// flag 0/1, no trailing bytes).
+    ///
+    /// # Errors
+    /// [`Error::Decode`].
+    pub fn from_borsh(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "nep-413 payload";
+        struct Cursor<'a>(&'a [u8]);
+        impl<'a> Cursor<'a> {
+            fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+                if self.0.len() < n {
+                    return Err(Error::malformed(WHAT, "truncated"));
+                }
+                let (head, tail) = self.0.split_at(n);
+                self.0 = tail;
+                Ok(head)
+            }
+            fn u32(&mut self) -> Result<u32> {
+                let mut a = [0u8; 4];
+                a.copy_from_slice(self.take(4)?);
+                Ok(u32::from_le_bytes(a))
+            }
+            fn string(&mut self) -> Result<String> {
+                let len = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
+                if len > MAX_FIELD {
+                    return Err(Error::decode(
+                        WHAT,
+                        DecodeReason::TooLong { max: MAX_FIELD },
+                    ));
+                }
+                String::from_utf8(self.take(len)?.to_vec())
+                    .map_err(|_| Error::malformed(WHAT, "not utf-8"))
+            }
+        }
+        let mut c = Cursor(bytes);
+        if c.u32()? != NEP413_TAG {
+            return Err(Error::malformed(WHAT, "wrong tag"));
+        }
+        let message = c.string()?;
+        let mut nonce = [0u8; 32];
+        nonce.copy_from_slice(c.take(32)?);
+        let recipient = c.string()?;
+        let callback_url = match c.take(1)? {
+            [0] => None,
+            [1] => Some(c.string()?),
+            _ => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::NonCanonical("option flag"),
+                ));
+            }
+        };
+        if !c.0.is_empty() {
+            return Err(Error::malformed(WHAT, "trailing bytes"));
+        }
+        Ok(Self {
+            message,
+            nonce,
+            recipient,
+            callback_url,
+        })
+    }
+
+    /// SHA-256 of [`Self::to_borsh`]: the bytes the wallet signs.
+    pub fn hash(&self) -> [u8; 32] {
+        Sha256::digest(self.to_borsh()).into()
+    }
+}
+
+/// A NEP-413 signed message from a NEAR wallet.
+///
+/// # Example
+/// ```
+/// use keytree::{Expectations, Nep413Payload, NearProof, WalletRegistry};
+/// // near-api-js signNep413Message vector: an implicit account.
+/// let proof = NearProof::new(
+///     "near:mainnet:03586f7a0388f22e876daa5134b7fc0b04790f432e4a1761bd42a6c52dbe92d4".parse()?,
+///     "ed25519:E4SHEDdgnmCdEwRcrEmAtJJAG8oKPt2un5LfL2t8ZCo",
+///     Nep413Payload::new("hi", core::array::from_fn(|i| i as u8), "myapp.com", None),
+///     "gE7kqQtK/ELlbxx3AgoV7dZRD0xvJvTyV5wy6lzCRf26bdS58Rw6lHJJSbtIAQ7rtPO7rKKNt8BpB0vvNFaWBA==",
+/// );
+/// # let _ = proof;
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NearProof {
+    account: AccountId,
+    public_key: PublicKey,
+    payload: Nep413Payload,
+    signature: Signature,
+}
+
+impl NearProof {
+    /// A proof from the wallet's response: the account, the signing key
+    /// (`ed25519:<base58>`), the payload and the base64 signature.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] / [`Error::InvalidKey`] for bad encodings;
+    /// [`WalletError::WrongChain`] for a non-NEAR account.
+    pub fn new(
+        account: AccountId,
+        public_key: &str,
+        payload: Nep413Payload,
+        signature_base64: &str,
+    ) -> Result<Self> {
+        if account.chain() != &Chain::Near {
+            return Err(WalletError::WrongChain {
+                expected: Chain::Near.to_string(),
+                got: account.chain().to_string(),
+            }
+            .into());
+        }
+        Ok(Self {
+            account,
+            public_key: parse_near_public_key(public_key)?,
+            payload,
+            signature: parse_base64_signature(signature_base64, "near signature")?,
+        })
+    }
+
+    /// The claimed account.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &Nep413Payload {
+        &self.payload
+    }
+}
+
+impl From<NearProof> for WalletProof {
+    fn from(p: NearProof) -> Self {
+        Self::Near(p)
+    }
+}
+
+/// An access key's permission, as the chain reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AccessKeyPermission {
+    /// Full access.
+    FullAccess,
+    /// Function-call access (limited to some contract methods).
+    FunctionCall,
+}
+
+/// Looks up a named NEAR account's access keys (the server queries an RPC
+/// node or an indexer; keytree does no I/O).
+pub trait AccessKeyResolver: Send + Sync {
+    /// The permission of `key` on `account`, or `None` when it is not one
+    /// of the account's access keys.
+    ///
+    /// # Errors
+    /// Any lookup failure; verification then fails closed.
+    fn access_key(
+        &self,
+        account: &AccountId,
+        key: &PublicKey,
+    ) -> Result<Option<AccessKeyPermission>>;
+}
+
+impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for &T {
+    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
+        (**self).access_key(a, k)
+    }
+}
+
+impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Box<T> {
+    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
+        (**self).access_key(a, k)
+    }
+}
+
+impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
+    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
+        (**self).access_key(a, k)
+    }
+}
+
+/// Verifies NEAR proofs.
+#[derive(Clone, Default)]
+pub struct NearVerifier {
+    resolver: Option<Arc<dyn AccessKeyResolver>>,
+    allow_function_call: bool,
+}
+
+impl std::fmt::Debug for NearVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NearVerifier")
+            .field("resolver", &self.resolver.is_some())
+            .field("allow_function_call", &self.allow_function_call)
+            .finish()
+    }
+}
+
+impl NearVerifier {
+    /// Implicit accounts only (no resolver).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Resolves named accounts' keys through `resolver`.
+    #[must_use]
+    pub fn with_access_keys(mut self, resolver: impl AccessKeyResolver + 'static) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Also accepts function-call access keys (off by default).
+    #[must_use]
+    pub fn allow_function_call_keys(mut self) -> Self {
+        self.allow_function_call = true;
+        self
+    }
+
+    fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
+        if let Some(implicit) = near_implicit_key(account.address())
+            && &implicit == key.as_bytes()
+        {
+            return Ok(());
+        }
+        let Some(resolver) = &self.resolver else {
+            return Err(if near_implicit_key(account.address()).is_some() {
+                WalletError::AccountMismatch.into()
+            } else {
+                WalletError::NoAccessKeyResolver.into()
+            });
+        };
+        match resolver.access_key(account, key)? {
+            Some(AccessKeyPermission::FullAccess) => Ok(()),
+            Some(AccessKeyPermission::FunctionCall) if self.allow_function_call => Ok(()),
+            Some(AccessKeyPermission::FunctionCall) => Err(WalletError::FunctionCallKey.into()),
+            None => Err(WalletError::UnknownAccessKey.into()),
+        }
+    }
+}
+
+impl WalletVerifier for NearVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Near
+    }
+
+    /// Requires the expected message, recipient ([`Expectations::domain`])
+    /// and nonce; the callback URL must equal the expected one.
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        let WalletProof::Near(p) = proof else {
+            return Err(WalletError::WrongChain {
+                expected: self.chain().to_string(),
+                got: proof.chain().to_string(),
+            }
+            .into());
+        };
+        let recipient = expect.require_domain()?;
+        let nonce = expect.require_nonce()?;
+        let message = expect.require_message()?;
+        if p.payload.recipient != recipient {
+            return Err(WalletError::DomainMismatch {
+                expected: recipient.to_owned(),
+                got: p.payload.recipient.clone(),
+            }
+            .into());
+        }
+        if p.payload.nonce.as_slice() != nonce {
+            return Err(WalletError::NonceMismatch.into());
+        }
+        if p.payload.message.as_bytes() != message {
+            return Err(WalletError::MessageMismatch.into());
+        }
+        if p.payload.callback_url.as_deref() != expect.callback_url {
+            return Err(WalletError::CallbackUrlMismatch.into());
+        }
+        p.public_key.verify(&p.payload.hash(), &p.signature)?;
+        self.check_binding(&p.account, &p.public_key)?;
+        Ok(VerifiedAccount::new(
+            p.account.clone(),
+            SignerKey::Ed25519(p.public_key),
+        ))
+    }
+
+    /// Delegation statements: NEP-413 with message = the statement, nonce =
+    /// the delegation id, recipient = `"keytree"`, no callback URL. The
+    /// stored signature is the 32-byte public key followed by the 64-byte
+    /// signature (a named account has several keys).
+    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
+        let (Some(key), Some(sig), 96) = (
+            proof.signature.get(..32),
+            proof.signature.get(32..),
+            proof.signature.len(),
+        ) else {
+            return Err(Error::InvalidSignature);
+        };
+        let key = PublicKey::from_bytes(
+            &<[u8; 32]>::try_from(key).map_err(|_| Error::InvalidSignature)?,
+        )?;
+        let sig = Signature::from_slice(sig)?;
+        let payload =
+            Nep413Payload::new(proof.statement, *proof.id, NEAR_DELEGATION_RECIPIENT, None);
+        key.verify(&payload.hash(), &sig)?;
+        self.check_binding(proof.account, &key)?;
+        Ok(VerifiedAccount::new(
+            proof.account.clone(),
+            SignerKey::Ed25519(key),
+        ))
+    }
+}
