@@ -31,6 +31,10 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("icp_principal_text", icp_principal_text),
     ("der_spki", der_spki),
     ("icp_delegation_json", icp_delegation_json),
+    ("token_jws", token_jws),
+    ("token_header", token_header),
+    ("token_claims", token_claims),
+    ("jwks_json", jwks_json),
 ];
 
 pub fn public_key_text(data: &[u8]) {
@@ -258,6 +262,151 @@ pub fn icp_delegation_json(data: &[u8]) {
                 assert_eq!(v.principal(), chain.root_public_key().principal());
             }
             let _ = chain.verify(now, None);
+        }
+    }
+}
+
+/// A context with one member, an issuer, a validator and one valid token,
+/// built once per process.
+struct TokenFixture {
+    validator: keytree::TokenValidator,
+    token: String,
+    now: u64,
+}
+
+fn token_fixture() -> &'static TokenFixture {
+    static FIXTURE: std::sync::OnceLock<TokenFixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let now = 1_700_000_000;
+        let root = keytree::RootKey::from_bytes(&[1; 32]);
+        let id = keytree::ContextId::from_bytes([2; 32]);
+        let mut ctx = keytree::Context::builder(id).create(&root, now).unwrap();
+        let client = root.derive_client_key(&id, 0);
+        let grant = keytree::Delegation::builder(
+            client.public_key(),
+            id,
+            keytree::Permissions::parse(["blob"]).unwrap(),
+        )
+        .valid_for(now, 86_400)
+        .sign_as_root(&root)
+        .unwrap();
+        let op = ctx
+            .propose(keytree::OpKind::AddMember { chain: vec![grant] }, now)
+            .sign(&root);
+        ctx.apply(op).unwrap();
+        let issuer =
+            keytree::TokenIssuer::new("iss", keytree::TokenSigningKey::from_bytes(&[3; 32]));
+        let token = issuer
+            .mint(
+                &ctx,
+                &keytree::TokenRequest::new(client.public_key(), "aud"),
+                now,
+            )
+            .unwrap();
+        let validator = issuer.validator("aud", now).build().unwrap();
+        TokenFixture {
+            validator,
+            token,
+            now,
+        }
+    })
+}
+
+fn same(
+    a: &keytree::Result<keytree::ValidatedToken>,
+    b: &keytree::Result<keytree::ValidatedToken>,
+) -> bool {
+    match (a, b) {
+        (Ok(x), Ok(y)) => x.claims() == y.claims(),
+        (Err(x), Err(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The JWS splitter and decoder: arbitrary text through the validator,
+/// single and batched (which must agree), beside a valid token.
+pub fn token_jws(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let f = token_fixture();
+    let single = f.validator.validate(text, f.now);
+    let batch = f.validator.validate_batch(&[text, &f.token, text], f.now);
+    assert!(same(&batch[0], &single));
+    assert!(same(&batch[2], &single));
+    assert!(batch[1].is_ok());
+    let _ = keytree::UnverifiedToken::decode(text);
+}
+
+/// The strict header parser: arbitrary bytes as the protected header of an
+/// otherwise well-formed token. Anything accepted must be keytree's header.
+pub fn token_header(data: &[u8]) {
+    let f = token_fixture();
+    let mut parts = f.token.split('.');
+    let (_, payload, signature) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+    let token = format!("{}.{payload}.{signature}", keytree::base64url_encode(data));
+    if keytree::UnverifiedToken::decode(&token).is_ok() {
+        let v: serde_json::Value = serde_json::from_slice(data).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 3);
+        assert_eq!(obj["alg"], "EdDSA");
+        assert_eq!(obj["typ"], "at+jwt");
+        assert!(obj["kid"].is_string());
+    }
+    // With the issuer's real signature over different bytes, never valid.
+    if let Ok(v) = f.validator.validate(&token, f.now) {
+        assert_eq!(
+            v.claims(),
+            f.validator.validate(&f.token, f.now).unwrap().claims()
+        );
+    }
+}
+
+/// The strict claims parser: arbitrary bytes as the payload. Anything
+/// accepted has every claim once, of its type, in canonical text forms.
+pub fn token_claims(data: &[u8]) {
+    let f = token_fixture();
+    let mut parts = f.token.split('.');
+    let (header, _, signature) = (parts.next().unwrap(), parts.next(), parts.next().unwrap());
+    let token = format!("{header}.{}.{signature}", keytree::base64url_encode(data));
+    if let Ok(t) = keytree::UnverifiedToken::decode(&token) {
+        let c = t.claims();
+        let v: serde_json::Value = serde_json::from_slice(data).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 11);
+        assert_eq!(obj["exp"].as_u64(), Some(c.expires_at()));
+        assert_eq!(obj["nbf"].as_u64(), Some(c.not_before()));
+        assert_eq!(obj["iat"].as_u64(), Some(c.issued_at()));
+        assert_eq!(obj["iss"].as_str(), Some(c.issuer()));
+        assert_eq!(obj["aud"].as_str(), Some(c.audience()));
+        // The fast base58 decoders accept only canonical text.
+        assert_eq!(
+            obj["context_id"].as_str().unwrap(),
+            c.context_id().to_string()
+        );
+        assert_eq!(
+            obj["executor_public_key"].as_str().unwrap(),
+            format!("ed25519:{}", keytree::base58_encode(c.executor_key_bytes()))
+        );
+        assert!(!c.permissions().is_empty());
+    }
+}
+
+/// JWKS parsing; an accepted set round-trips.
+pub fn jwks_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(set) = keytree::Jwks::from_json(text) {
+        let again = keytree::Jwks::from_json(&set.to_json()).unwrap();
+        assert_eq!(again, set);
+        for k in set.keys() {
+            assert_eq!(k.kid(), keytree::jwk_thumbprint(k.public_key()));
+        }
+        if !set.keys().is_empty() {
+            let _ = keytree::TokenValidator::builder("iss", "aud")
+                .jwks(&set)
+                .build();
         }
     }
 }
