@@ -14,7 +14,7 @@ pub const CLIENT_KEY_SALT: &[u8] = b"keytree/v1/client-key";
 /// A client key: the secret a device or service holds for one context.
 ///
 /// Same secret hygiene as [`crate::RootKey`]: zeroized on drop, no secret in
-/// `Debug`, constant-time equality, exported only as [`Zeroizing`] bytes.
+/// `Debug`, constant-time equality, exported only as [`Zeroizing`](zeroize::Zeroizing) bytes.
 pub struct ClientKey {
     signing: SigningKey,
 }
