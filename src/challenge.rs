@@ -189,7 +189,9 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     pub fn new(domain: impl Into<String>, store: S) -> Result<Self> {
         let domain = domain.into();
         if crate::wallet::signin::check_authority(&domain, "domain").is_err() {
-            return Err(ChallengeError::InvalidSettings("domain is not an rfc 3986 authority").into());
+            return Err(
+                ChallengeError::InvalidSettings("domain is not an rfc 3986 authority").into(),
+            );
         }
         Ok(Self {
             uri: format!("https://{domain}"),
@@ -226,7 +228,9 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         let s = statement.into();
         if s.is_empty()
             || s.len() > 512
-            || !s.chars().all(|c| is_unreserved(c) || is_reserved(c) || c == ' ')
+            || !s
+                .chars()
+                .all(|c| is_unreserved(c) || is_reserved(c) || c == ' ')
         {
             return Err(ChallengeError::InvalidSettings("statement").into());
         }
@@ -481,8 +485,13 @@ mod tests {
         let key = crate::RootKey::from_bytes(&[2; 32]).public_key();
         let c = ready(i.issue(&AccountId::raw_ed25519(&key), now)).unwrap();
         let text = c.message().text();
-        assert!(text.starts_with("example.com wants you to sign in with your Ed25519 key account:\nrawkey:ed25519:"));
-        assert!(text.contains(&format!("\n\nSign in to Example\n\nURI: https://example.com\nNonce: {}\n", c.nonce())));
+        assert!(text.starts_with(
+            "example.com wants you to sign in with your Ed25519 key account:\nrawkey:ed25519:"
+        ));
+        assert!(text.contains(&format!(
+            "\n\nSign in to Example\n\nURI: https://example.com\nNonce: {}\n",
+            c.nonce()
+        )));
         assert!(text.ends_with("Expiration Time: 2023-11-14T22:18:20Z"));
     }
 }

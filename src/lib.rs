@@ -121,8 +121,8 @@ pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 pub use error::{
-    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError, Result,
-    TokenError, WalletError,
+    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
+    Result, TokenError, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};

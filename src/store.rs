@@ -106,8 +106,7 @@ pub trait NonceStore: Send + Sync {
     ///
     /// # Errors
     /// The refusals in the trait docs, or [`crate::Error::StoreUnavailable`].
-    fn consume(&self, nonce: &ChallengeNonce, now: u64)
-    -> impl Future<Output = Result<()>> + Send;
+    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send;
 }
 
 macro_rules! forward_nonce_store {

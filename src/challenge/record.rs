@@ -107,7 +107,7 @@ impl FromStr for ChallengeNonce {
 /// # Example
 /// ```
 /// use keytree::ChallengeRecord;
-/// let bytes = br#"kt1:L:000:1700000300:5:{"account":"rawkey:ed25519:0000000000000000000000000000000000000000000000000000000000000000","domain":"example.com","issued_at":1700000000,"message":"hi"}"#;
+/// let bytes = br#"kt1:L:000:1700000300:5:{"account":"eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","domain":"example.com","issued_at":1700000000,"message":"hi"}"#;
 /// let record = ChallengeRecord::from_store_bytes(bytes)?;
 /// assert_eq!(record.expires_at(), 1_700_000_300);
 /// assert_eq!(record.to_store_bytes(), bytes);
@@ -271,7 +271,9 @@ impl ChallengeRecord {
             return Err(corrupt("too long"));
         }
         let text = std::str::from_utf8(bytes).map_err(|_| corrupt("not utf-8"))?;
-        let rest = text.strip_prefix(MAGIC).ok_or_else(|| corrupt("bad magic"))?;
+        let rest = text
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| corrupt("bad magic"))?;
         let mut parts = rest.splitn(5, ':');
         let (Some(state), Some(attempts), Some(expires_at), Some(max), Some(json)) = (
             parts.next(),
@@ -290,7 +292,9 @@ impl ChallengeRecord {
         if attempts.len() != 3 || !attempts.bytes().all(|c| c.is_ascii_digit()) {
             return Err(corrupt("bad attempt counter"));
         }
-        let attempts: u32 = attempts.parse().map_err(|_| corrupt("bad attempt counter"))?;
+        let attempts: u32 = attempts
+            .parse()
+            .map_err(|_| corrupt("bad attempt counter"))?;
         let expires_at = decimal(expires_at).ok_or_else(|| corrupt("bad expiry"))?;
         let max_attempts = decimal(max)
             .and_then(|m| u32::try_from(m).ok())
@@ -364,7 +368,10 @@ mod tests {
             text.replacen("}", ",\"x\":1}", 1),
             text[..text.len() - 1].to_owned(),
         ] {
-            assert!(ChallengeRecord::from_store_bytes(bad.as_bytes()).is_err(), "{bad}");
+            assert!(
+                ChallengeRecord::from_store_bytes(bad.as_bytes()).is_err(),
+                "{bad}"
+            );
         }
     }
 
@@ -390,7 +397,12 @@ mod tests {
     fn nonce_text() {
         let n = ChallengeNonce::from_bytes([0xab; 32]);
         assert_eq!(n.to_string().parse::<ChallengeNonce>().unwrap(), n);
-        assert!(n.to_string().to_uppercase().parse::<ChallengeNonce>().is_err());
+        assert!(
+            n.to_string()
+                .to_uppercase()
+                .parse::<ChallengeNonce>()
+                .is_err()
+        );
         assert!("abcd".parse::<ChallengeNonce>().is_err());
     }
 }

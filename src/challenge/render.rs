@@ -1,9 +1,9 @@
 //! The text or payload a wallet signs for a challenge, per chain, and the
 //! way back: which nonce, account and bytes a proof carries.
 
+use crate::error::{ChallengeError, Result};
 #[cfg(feature = "near")]
 use crate::wallet::near::Nep413Payload;
-use crate::error::{ChallengeError, Result};
 use crate::wallet::{AccountId, Chain, WalletProof, rfc3339};
 
 use super::ChallengeNonce;

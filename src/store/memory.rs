@@ -56,9 +56,9 @@ impl MemoryRefreshStore {
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
         // A poisoned lock means a panic mid-update elsewhere: fail closed.
-        self.inner.lock().map_err(|_| {
-            Error::StoreUnavailable("in-memory refresh store: lock poisoned".into())
-        })
+        self.inner
+            .lock()
+            .map_err(|_| Error::StoreUnavailable("in-memory refresh store: lock poisoned".into()))
     }
 
     /// How many records (live, spent or revoked) the store holds.

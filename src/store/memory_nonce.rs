@@ -201,11 +201,7 @@ impl NonceStore for MemoryNonceStore {
         }))
     }
 
-    fn consume(
-        &self,
-        nonce: &ChallengeNonce,
-        now: u64,
-    ) -> impl Future<Output = Result<()>> + Send {
+    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send {
         ready(self.with_live(nonce, now, ChallengeRecord::set_spent))
     }
 }

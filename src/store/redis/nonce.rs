@@ -134,9 +134,8 @@ impl NonceStore for RedisStore {
             cmd.arg(&key);
             let value: Option<Vec<u8>> = self.call("get", cmd.query_async(&mut conn)).await?;
             let value = value.ok_or(ChallengeError::Unknown)?;
-            let record = ChallengeRecord::from_store_bytes(&value).map_err(|_| {
-                Error::StoreUnavailable("redis: corrupt challenge record".into())
-            })?;
+            let record = ChallengeRecord::from_store_bytes(&value)
+                .map_err(|_| Error::StoreUnavailable("redis: corrupt challenge record".into()))?;
             record.check_live(now)?;
             Ok(record)
         }
@@ -155,11 +154,7 @@ impl NonceStore for RedisStore {
         }
     }
 
-    fn consume(
-        &self,
-        nonce: &ChallengeNonce,
-        now: u64,
-    ) -> impl Future<Output = Result<()>> + Send {
+    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send {
         async move {
             self.run_nonce_script("consume", &CONSUME, nonce, now)
                 .await

@@ -157,9 +157,8 @@ impl RefreshStore for RedisStore {
                 1 => Err(TokenError::RefreshReused.into()),
                 2 => Err(TokenError::RefreshRevoked.into()),
                 3 => Err(TokenError::RefreshExpired.into()),
-                4 => serde_json::from_str(&json).map_err(|_| {
-                    Error::StoreUnavailable("redis: corrupt refresh record".into())
-                }),
+                4 => serde_json::from_str(&json)
+                    .map_err(|_| Error::StoreUnavailable("redis: corrupt refresh record".into())),
                 _ => Err(Error::StoreUnavailable(
                     "redis: unexpected script reply".into(),
                 )),
