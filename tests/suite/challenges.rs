@@ -664,7 +664,7 @@ mod redis {
 
             // Redis dies in the middle of concurrent redeems.
             let mut tasks = Vec::new();
-            for c in outstanding.iter().cloned() {
+            for c in outstanding.clone() {
                 let (issuer, sk) = (issuer.clone(), sk.clone());
                 tasks.push(tokio::spawn(async move {
                     tokio::time::sleep(Duration::from_millis(50)).await;

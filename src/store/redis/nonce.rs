@@ -141,24 +141,16 @@ impl NonceStore for RedisStore {
         }
     }
 
-    fn record_failure(
-        &self,
-        nonce: &ChallengeNonce,
-        now: u64,
-    ) -> impl Future<Output = Result<u32>> + Send {
-        async move {
-            let (attempts, ..) = self
-                .run_nonce_script("record failure", &FAILURE, nonce, now)
-                .await?;
-            Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
-        }
+    async fn record_failure(&self, nonce: &ChallengeNonce, now: u64) -> Result<u32> {
+        let (attempts, ..) = self
+            .run_nonce_script("record failure", &FAILURE, nonce, now)
+            .await?;
+        Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
     }
 
-    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send {
-        async move {
-            self.run_nonce_script("consume", &CONSUME, nonce, now)
-                .await
-                .map(|_| ())
-        }
+    async fn consume(&self, nonce: &ChallengeNonce, now: u64) -> Result<()> {
+        self.run_nonce_script("consume", &CONSUME, nonce, now)
+            .await
+            .map(|_| ())
     }
 }

@@ -105,38 +105,32 @@ impl RedisStore {
 }
 
 impl RefreshStore for RedisStore {
-    fn insert(
-        &self,
-        hash: RefreshHash,
-        record: RefreshRecord,
-    ) -> impl Future<Output = Result<()>> + Send {
-        async move {
-            let json = serde_json::to_string(&record)
-                .map_err(|e| Error::StoreUnavailable(format!("redis: encoding record: {e}")))?;
-            let family = record.family().to_string();
-            let member = format!(
-                "{}:{}",
-                hex_encode(record.context_id().as_bytes()),
-                hex_encode(&record.executor().to_bytes())
-            );
-            let keep_until_ms = record
-                .expires_at()
-                .saturating_add(self.retention)
-                .saturating_mul(1000);
-            let mut conn = self.conn.clone();
-            let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
-            invocation
-                .key(self.key("rf", &family))
-                .key(self.key("rm", &member))
-                .arg(json)
-                .arg(&family)
-                .arg(record.expires_at())
-                .arg(keep_until_ms);
-            let _: i64 = self
-                .call("refresh insert", invocation.invoke_async(&mut conn))
-                .await?;
-            Ok(())
-        }
+    async fn insert(&self, hash: RefreshHash, record: RefreshRecord) -> Result<()> {
+        let json = serde_json::to_string(&record)
+            .map_err(|e| Error::StoreUnavailable(format!("redis: encoding record: {e}")))?;
+        let family = record.family().to_string();
+        let member = format!(
+            "{}:{}",
+            hex_encode(record.context_id().as_bytes()),
+            hex_encode(&record.executor().to_bytes())
+        );
+        let keep_until_ms = record
+            .expires_at()
+            .saturating_add(self.retention)
+            .saturating_mul(1000);
+        let mut conn = self.conn.clone();
+        let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
+        invocation
+            .key(self.key("rf", &family))
+            .key(self.key("rm", &member))
+            .arg(json)
+            .arg(&family)
+            .arg(record.expires_at())
+            .arg(keep_until_ms);
+        let _: i64 = self
+            .call("refresh insert", invocation.invoke_async(&mut conn))
+            .await?;
+        Ok(())
     }
 
     fn consume(
