@@ -1,13 +1,14 @@
 //! keytree end to end: root key → derived client key → context → member →
-//! signed delta → revocation → the old delta still verifies, a new one is
-//! refused.
+//! signed delta → context token → revocation (the old delta still verifies,
+//! a new one and the token are refused) → an Ethereum-rooted delegation.
 //!
 //! Run: `cargo run --example quickstart`. Exits non-zero on any failure.
 
 use std::process::ExitCode;
 
 use keytree::{
-    Context, ContextId, Delegation, DeltaPolicy, Error, OpKind, Permission, Permissions, RootKey,
+    AccountId, Context, ContextId, Delegation, DeltaPolicy, Error, OpKind, Permission, Permissions,
+    RootKey, TokenIssuer, TokenRequest, TokenSigningKey, WalletRegistry,
 };
 
 fn main() -> ExitCode {
@@ -86,7 +87,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     context.verify_delta(&old_delta, &execute, DeltaPolicy::Historical)?;
     expect(true, "delta signed before revocation verifies")?;
 
-    println!("6. revoke the client key");
+    println!("6. mint a context token for the member and validate it against the live context");
+    let issuer = TokenIssuer::new(
+        "https://auth.example",
+        TokenSigningKey::generate(&mut rand::rng()),
+    );
+    let token = issuer.mint(
+        &context,
+        &TokenRequest::new(client.public_key(), "api.example"),
+        now,
+    )?;
+    let validator = issuer.validator("api.example", now).build()?;
+    let validated = validator.validate_for(&context, &token, now + 1)?;
+    validated.require(&execute)?;
+    println!("   token: {}…", token.get(..48).unwrap_or(&token));
+    expect(true, "the token validates and grants context:execute")?;
+    println!(
+        "   JWKS for /.well-known/jwks.json: {}",
+        issuer.jwks(now).to_json()
+    );
+
+    println!("7. revoke the client key");
     let op = context
         .propose(
             OpKind::RevokeKey {
@@ -101,7 +122,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "client is no longer a member",
     )?;
 
-    println!("7. history stays valid, new work is refused");
+    match validator.validate_for(&context, &token, now + 61) {
+        Err(e) => println!("  ok: the unexpired token is refused at once: {e}"),
+        Ok(_) => return Err("a token of a revoked member was accepted".into()),
+    }
+
+    println!("8. history stays valid, new work is refused");
     context.verify_delta(&old_delta, &execute, DeltaPolicy::Historical)?;
     expect(true, "the old delta still verifies")?;
     let new_delta = client.sign_delta(&context_id, context.head_seq(), b"set counter = 2");
@@ -111,12 +137,69 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Ok(()) => return Err("a delta from a revoked key was accepted".into()),
     }
 
-    println!("8. export the log and replay it elsewhere");
+    println!("9. export the log and replay it elsewhere");
     let json = context.export_json()?;
     let replayed = Context::import_json(&json)?;
     expect(
         replayed.state_hash() == context.state_hash(),
         "replay gives the same state hash",
     )?;
+
+    println!("10. a wallet as root: an Ethereum account delegates to a client key");
+    ethereum_rooted_delegation(now)?;
     Ok(())
+}
+
+/// An Ethereum account (a fixed test key standing in for a wallet) signs the
+/// delegation statement with EIP-191 `personal_sign`; keytree rebuilds the
+/// statement from the fields and verifies it through the wallet registry.
+fn ethereum_rooted_delegation(now: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let wallet = k256::ecdsa::SigningKey::from_slice(&[0x11; 32])?;
+    let address = keytree::ethereum_address_of(wallet.verifying_key());
+    let account: AccountId = format!("eip155:1:{}", keytree::eip55_encode(&address)).parse()?;
+    println!("   wallet account: {account}");
+
+    let context_id = ContextId::generate(&mut rand::rng());
+    let client = keytree::ClientKey::generate(&mut rand::rng()); // wallets cannot derive
+    let unsigned = Delegation::builder(
+        client.public_key(),
+        context_id,
+        Permissions::parse(["context:execute"])?,
+    )
+    .valid_for(now, 3600)
+    .for_wallet(account)?;
+    let statement = unsigned.statement();
+    println!("   the wallet is asked to sign:\n{}", indent(&statement));
+
+    // What the wallet does: personal_sign (EIP-191) of the statement text.
+    let hash = keytree::eip191_hash(statement.as_bytes());
+    let (sig, recovery) = wallet.sign_prehash_recoverable(&hash);
+    let mut signature = sig.to_bytes().to_vec();
+    signature.push(27 + recovery.to_byte());
+
+    let wallets = WalletRegistry::with_defaults();
+    let delegation = unsigned
+        .finish(signature)?
+        .verify_signature_with_wallets(&wallets)?;
+    let decoded = Delegation::from_bytes_with_wallets(&delegation.to_bytes(), &wallets)?;
+    expect(
+        decoded == delegation,
+        "the delegation decodes and verifies again",
+    )?;
+    delegation.verify_with_wallets(&wallets, now)?;
+    expect(true, "the Ethereum-signed delegation verifies")?;
+    expect(
+        delegation
+            .verify_with_wallets(&wallets, now + 3600)
+            .is_err(),
+        "and is refused once expired",
+    )?;
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("     | {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -19,6 +19,22 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("delegation_json", delegation_json),
     ("context_log_json", context_log_json),
     ("context_op_json", context_op_json),
+    ("eth_signature_hex", eth_signature_hex),
+    ("eip55_address", eip55_address),
+    ("siwe_text", siwe_text),
+    ("near_key_and_signature", near_key_and_signature),
+    ("nep413_payload", nep413_payload),
+    ("strkey", strkey),
+    ("solana_base58", solana_base58),
+    ("caip10", caip10),
+    ("siws_text", siws_text),
+    ("icp_principal_text", icp_principal_text),
+    ("der_spki", der_spki),
+    ("icp_delegation_json", icp_delegation_json),
+    ("token_jws", token_jws),
+    ("token_header", token_header),
+    ("token_claims", token_claims),
+    ("jwks_json", jwks_json),
     ("challenge_record", challenge_record),
 ];
 
@@ -96,5 +112,315 @@ pub fn context_op_json(data: &[u8]) {
         let back: keytree::ContextOp = serde_json::from_slice(&json).unwrap();
         assert_eq!(back, op);
         assert_eq!(back.hash(), op.hash());
+    }
+}
+
+/// Ethereum signature hex: decode, split (v and low-S rules), recover.
+pub fn eth_signature_hex(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(bytes) = keytree::ethereum_signature_from_hex(text) {
+        if let Ok((sig, _)) = keytree::parse_ethereum_signature(&bytes) {
+            assert_eq!(sig.normalize_s(), sig, "accepted a high-S signature");
+            assert_eq!(bytes.len(), 65);
+            assert!(matches!(bytes[64], 0 | 1 | 27 | 28));
+        }
+        let _ = keytree::ethereum_recover_address(&[7; 32], &bytes);
+    }
+}
+
+/// EIP-55 addresses: parse, checksum, and the canonical form re-parses.
+pub fn eip55_address(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(addr) = keytree::parse_eth_address(text) {
+        let checksummed = keytree::eip55_encode(&addr);
+        assert!(keytree::eip55_is_valid(&checksummed));
+        assert_eq!(keytree::parse_eth_address(&checksummed).unwrap(), addr);
+        assert_eq!(
+            keytree::parse_eth_address(&checksummed.to_lowercase()).unwrap(),
+            addr
+        );
+    }
+}
+
+/// SIWE text: a parsed message prints back byte for byte.
+pub fn siwe_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(m) = text.parse::<keytree::SiweMessage>() {
+        assert_eq!(m.to_string(), text);
+        let _ = m.issued_at_unix().unwrap();
+        let _ = m.expiration_unix().unwrap();
+        let _ = m.not_before_unix().unwrap();
+        let _ = keytree::EthereumProof::siwe(text, &"00".repeat(65));
+    }
+}
+
+/// NEAR `ed25519:<base58>` key, then a base64 signature, split at the first newline.
+pub fn near_key_and_signature(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (key, sig) = text.split_once('\n').unwrap_or((text, ""));
+    if let Ok(k) = keytree::parse_near_public_key(key) {
+        assert_eq!(keytree::parse_near_public_key(&k.to_string()).unwrap(), k);
+    }
+    let account: keytree::AccountId = format!("near:mainnet:{}", "ab".repeat(32)).parse().unwrap();
+    let payload = keytree::Nep413Payload::new("m", [0; 32], "r", None);
+    let _ = keytree::NearProof::new(account, key, payload, sig);
+}
+
+/// NEP-413 borsh payload: strict decode, and re-encode gives the same bytes.
+pub fn nep413_payload(data: &[u8]) {
+    if let Ok(p) = keytree::Nep413Payload::from_borsh(data) {
+        assert_eq!(p.to_borsh(), data);
+    }
+}
+
+/// Stellar strkeys: decode and re-encode gives the same text.
+pub fn strkey(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(k) = keytree::Strkey::decode(text) {
+        assert_eq!(k.encode().as_str(), text);
+    }
+}
+
+/// Solana base58 addresses and signatures.
+pub fn solana_base58(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (addr, sig) = text.split_once('\n').unwrap_or((text, ""));
+    let caip = format!("solana:{}:{addr}", keytree::SOLANA_MAINNET);
+    if let Ok(a) = caip.parse::<keytree::AccountId>() {
+        assert_eq!(a.to_string(), caip);
+        let _ = keytree::SolanaProof::message(a, b"m", sig);
+    }
+}
+
+/// CAIP-10 account ids: parse, print, re-parse.
+pub fn caip10(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(a) = text.parse::<keytree::AccountId>() {
+        let printed = a.to_string();
+        let again: keytree::AccountId = printed.parse().unwrap();
+        assert_eq!(again, a);
+        assert_eq!(again.to_string(), printed);
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            serde_json::from_str::<keytree::AccountId>(&json).unwrap(),
+            a
+        );
+        let issuer: keytree::Issuer = printed.parse().unwrap();
+        assert_eq!(issuer.to_string(), printed);
+    }
+}
+
+/// SIWS text: a parsed message prints back byte for byte.
+pub fn siws_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(m) = text.parse::<keytree::SiwsMessage>() {
+        assert_eq!(m.to_string(), text);
+        let _ = keytree::SolanaProof::sign_in(text, "1");
+    }
+}
+
+pub fn icp_principal_text(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(p) = keytree::Principal::from_text(text) {
+        assert_eq!(p.to_text(), text, "accepted a non-canonical principal");
+        assert_eq!(keytree::Principal::from_slice(p.as_slice()).unwrap(), p);
+        assert!(p.as_slice().len() <= keytree::Principal::MAX_LEN);
+    }
+    if let Ok(p) = keytree::Principal::from_text_ignore_case(text) {
+        assert_eq!(p.to_text(), text.to_ascii_lowercase());
+    }
+}
+
+pub fn der_spki(data: &[u8]) {
+    if let Ok(key) = keytree::IcpPublicKey::from_der(data) {
+        assert_eq!(key.to_der(), data, "accepted a non-canonical DER key");
+        assert!(key.principal().is_self_authenticating());
+        assert_eq!(
+            key.principal(),
+            keytree::Principal::self_authenticating(data)
+        );
+        let _ = key.verify(b"fuzz", &[1; 64]);
+    }
+}
+
+pub fn icp_delegation_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(chain) = keytree::UnverifiedIcpDelegationChain::from_json(text) {
+        let json = chain.to_json();
+        let again = keytree::UnverifiedIcpDelegationChain::from_json(&json).unwrap();
+        assert_eq!(again, chain);
+        assert_eq!(again.to_json(), json);
+        let target = keytree::Principal::anonymous();
+        for now in [0, 1_700_000_000, u64::MAX] {
+            if let Ok(v) = chain.verify(now, Some(&target)) {
+                assert_eq!(v.principal(), chain.root_public_key().principal());
+            }
+            let _ = chain.verify(now, None);
+        }
+    }
+}
+
+/// A context with one member, an issuer, a validator and one valid token,
+/// built once per process.
+struct TokenFixture {
+    validator: keytree::TokenValidator,
+    token: String,
+    now: u64,
+}
+
+fn token_fixture() -> &'static TokenFixture {
+    static FIXTURE: std::sync::OnceLock<TokenFixture> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let now = 1_700_000_000;
+        let root = keytree::RootKey::from_bytes(&[1; 32]);
+        let id = keytree::ContextId::from_bytes([2; 32]);
+        let mut ctx = keytree::Context::builder(id).create(&root, now).unwrap();
+        let client = root.derive_client_key(&id, 0);
+        let grant = keytree::Delegation::builder(
+            client.public_key(),
+            id,
+            keytree::Permissions::parse(["blob"]).unwrap(),
+        )
+        .valid_for(now, 86_400)
+        .sign_as_root(&root)
+        .unwrap();
+        let op = ctx
+            .propose(keytree::OpKind::AddMember { chain: vec![grant] }, now)
+            .sign(&root);
+        ctx.apply(op).unwrap();
+        let issuer =
+            keytree::TokenIssuer::new("iss", keytree::TokenSigningKey::from_bytes(&[3; 32]));
+        let token = issuer
+            .mint(
+                &ctx,
+                &keytree::TokenRequest::new(client.public_key(), "aud"),
+                now,
+            )
+            .unwrap();
+        let validator = issuer.validator("aud", now).build().unwrap();
+        TokenFixture {
+            validator,
+            token,
+            now,
+        }
+    })
+}
+
+fn same(
+    a: &keytree::Result<keytree::ValidatedToken>,
+    b: &keytree::Result<keytree::ValidatedToken>,
+) -> bool {
+    match (a, b) {
+        (Ok(x), Ok(y)) => x.claims() == y.claims(),
+        (Err(x), Err(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The JWS splitter and decoder: arbitrary text through the validator,
+/// single and batched (which must agree), beside a valid token.
+pub fn token_jws(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let f = token_fixture();
+    let single = f.validator.validate(text, f.now);
+    let batch = f.validator.validate_batch(&[text, &f.token, text], f.now);
+    assert!(same(&batch[0], &single));
+    assert!(same(&batch[2], &single));
+    assert!(batch[1].is_ok());
+    let _ = keytree::UnverifiedToken::decode(text);
+}
+
+/// The strict header parser: arbitrary bytes as the protected header of an
+/// otherwise well-formed token. Anything accepted must be keytree's header.
+pub fn token_header(data: &[u8]) {
+    let f = token_fixture();
+    let mut parts = f.token.split('.');
+    let (_, payload, signature) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+    let token = format!("{}.{payload}.{signature}", keytree::base64url_encode(data));
+    if keytree::UnverifiedToken::decode(&token).is_ok() {
+        let v: serde_json::Value = serde_json::from_slice(data).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 3);
+        assert_eq!(obj["alg"], "EdDSA");
+        assert_eq!(obj["typ"], "at+jwt");
+        assert!(obj["kid"].is_string());
+    }
+    // With the issuer's real signature over different bytes, never valid.
+    if let Ok(v) = f.validator.validate(&token, f.now) {
+        assert_eq!(
+            v.claims(),
+            f.validator.validate(&f.token, f.now).unwrap().claims()
+        );
+    }
+}
+
+/// The strict claims parser: arbitrary bytes as the payload. Anything
+/// accepted has every claim once, of its type, in canonical text forms.
+pub fn token_claims(data: &[u8]) {
+    let f = token_fixture();
+    let mut parts = f.token.split('.');
+    let (header, _, signature) = (parts.next().unwrap(), parts.next(), parts.next().unwrap());
+    let token = format!("{header}.{}.{signature}", keytree::base64url_encode(data));
+    if let Ok(t) = keytree::UnverifiedToken::decode(&token) {
+        let c = t.claims();
+        let v: serde_json::Value = serde_json::from_slice(data).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 11);
+        assert_eq!(obj["exp"].as_u64(), Some(c.expires_at()));
+        assert_eq!(obj["nbf"].as_u64(), Some(c.not_before()));
+        assert_eq!(obj["iat"].as_u64(), Some(c.issued_at()));
+        assert_eq!(obj["iss"].as_str(), Some(c.issuer()));
+        assert_eq!(obj["aud"].as_str(), Some(c.audience()));
+        // The fast base58 decoders accept only canonical text.
+        assert_eq!(
+            obj["context_id"].as_str().unwrap(),
+            c.context_id().to_string()
+        );
+        assert_eq!(
+            obj["executor_public_key"].as_str().unwrap(),
+            format!("ed25519:{}", keytree::base58_encode(c.executor_key_bytes()))
+        );
+        assert!(!c.permissions().is_empty());
+    }
+}
+
+/// JWKS parsing; an accepted set round-trips.
+pub fn jwks_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(set) = keytree::Jwks::from_json(text) {
+        let again = keytree::Jwks::from_json(&set.to_json()).unwrap();
+        assert_eq!(again, set);
+        for k in set.keys() {
+            assert_eq!(k.kid(), keytree::jwk_thumbprint(k.public_key()));
+        }
+        if !set.keys().is_empty() {
+            let _ = keytree::TokenValidator::builder("iss", "aud")
+                .jwks(&set)
+                .build();
+        }
     }
 }

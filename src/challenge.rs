@@ -24,6 +24,7 @@
 //! | Solana | SIWS: the same fields, chain id `mainnet`/`devnet`/`testnet` from the account's reference |
 //! | NEAR | NEP-413: `message` = the sign-in text below, `nonce` = the 32 nonce bytes, `recipient` = the domain, no `callbackUrl` |
 //! | Stellar | the sign-in text, as a SEP-53 signed message |
+//! | ICP | the sign-in text's bytes, signed by the identity's key or a delegation chain's session key |
 //! | raw Ed25519 / secp256k1 keys, custom chains | the sign-in text's bytes |
 //!
 //! The sign-in text of the non-SIWx forms is SIWE-shaped:

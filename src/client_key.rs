@@ -1,17 +1,12 @@
 //! Client keys: per-context Ed25519 keys, derived from a native root or
 //! generated at random for wallet roots.
 
-use std::fmt;
-
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
 use hkdf::Hkdf;
-use rand_core::CryptoRng;
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::context::{ContextId, Delta};
-use crate::public_key::{PublicKey, Signature};
 
 /// The HKDF salt of client-key derivation.
 pub const CLIENT_KEY_SALT: &[u8] = b"keytree/v1/client-key";
@@ -24,26 +19,9 @@ pub struct ClientKey {
     signing: SigningKey,
 }
 
+crate::secret_key::ed25519_secret_key!(ClientKey);
+
 impl ClientKey {
-    /// Generates a random client key (for wallet roots, which cannot derive).
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        Self {
-            signing: SigningKey::generate(rng),
-        }
-    }
-
-    /// A client key from its 32-byte seed.
-    pub fn from_bytes(seed: &[u8; 32]) -> Self {
-        Self {
-            signing: SigningKey::from_bytes(seed),
-        }
-    }
-
-    /// The seed, in a buffer that wipes itself when dropped.
-    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.signing.to_bytes())
-    }
-
     /// HKDF-SHA256(ikm = root seed, salt = [`CLIENT_KEY_SALT`],
     /// info = context id ‖ index u32 BE) → Ed25519 seed.
     pub(crate) fn derive(root_seed: &[u8; 32], context: &ContextId, index: u32) -> Self {
@@ -53,25 +31,15 @@ impl ClientKey {
         ctx.copy_from_slice(context.as_bytes());
         idx.copy_from_slice(&index.to_be_bytes());
         let mut seed = Zeroizing::new([0u8; 32]);
-        // 32 bytes is far below HKDF-SHA256's 8160-byte limit, so expand
-        // cannot fail; should it ever, the zero seed would be caught by the
-        // derivation vectors, and we still never panic.
         if hk.expand(&info, seed.as_mut()).is_err() {
-            seed.as_mut().fill(0);
+            // HKDF-SHA256 refuses only outputs over 255 * 32 bytes; 32 bytes
+            // never fail, whatever the inputs. Falling back to any fixed seed
+            // would be a known key, so this stays unreachable.
+            unreachable!("HKDF-SHA256 expand of 32 bytes cannot fail");
         }
         Self {
             signing: SigningKey::from_bytes(&seed),
         }
-    }
-
-    /// The public key, always derived from the secret.
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey::from_verifying_key(self.signing.verifying_key())
-    }
-
-    /// Signs `message` with plain Ed25519 (see [`crate::RootKey::sign`]).
-    pub fn sign(&self, message: &[u8]) -> Signature {
-        Signature::from_dalek(&self.signing.sign(message))
     }
 
     /// Signs a state delta for `context`, made against membership sequence
@@ -84,32 +52,6 @@ impl ClientKey {
             seq,
             payload.to_vec(),
         )
-    }
-
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        &self.signing
-    }
-}
-
-impl ConstantTimeEq for ClientKey {
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.signing.as_bytes().ct_eq(other.signing.as_bytes())
-    }
-}
-
-impl PartialEq for ClientKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).into()
-    }
-}
-
-impl Eq for ClientKey {}
-
-impl fmt::Debug for ClientKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientKey")
-            .field("public_key", &self.public_key())
-            .finish_non_exhaustive()
     }
 }
 

@@ -42,17 +42,13 @@
 //! revocation is refused.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fmt;
-use std::str::FromStr;
 
 use rand_core::CryptoRng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client_key::ClientKey;
 use crate::delegation::{ChainPolicy, Delegation, DelegationId, Issuer, verify_chain_structure};
-use crate::encoding::{
-    CanonicalWriter, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
-};
+use crate::encoding::{CanonicalWriter, base64url_decode, base64url_encode};
 use crate::error::{ContextError, DecodeReason, Error, Result};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
@@ -80,88 +76,15 @@ impl ContextId {
         rng.fill_bytes(&mut id);
         Self(id)
     }
-
-    /// Wraps 32 bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
 }
 
-impl fmt::Display for ContextId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&base58_encode(&self.0))
-    }
-}
-
-impl fmt::Debug for ContextId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ContextId({self})")
-    }
-}
-
-impl FromStr for ContextId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        base58_decode_array::<32>(s, "context id").map(Self)
-    }
-}
-
-impl Serialize for ContextId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ContextId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
+crate::encoding::base58_id!(ContextId, "context id");
 
 /// The BLAKE3 hash of an op's canonical bytes. Text form: base58.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct OpHash([u8; 32]);
 
-impl OpHash {
-    /// The 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for OpHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&base58_encode(&self.0))
-    }
-}
-
-impl fmt::Debug for OpHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "OpHash({self})")
-    }
-}
-
-impl Serialize for OpHash {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for OpHash {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        base58_decode_array::<32>(&s, "op hash")
-            .map(Self)
-            .map_err(serde::de::Error::custom)
-    }
-}
+crate::encoding::base58_id!(OpHash, "op hash");
 
 /// A secret key that can sign context ops: a [`RootKey`] or a [`ClientKey`].
 pub trait Signer: sealed::Sealed {

@@ -17,8 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
 use crate::encoding::{
-    CanonicalReader, CanonicalWriter, base58_decode_array, base58_encode, base64url_decode,
-    base64url_encode, hex_decode, hex_encode,
+    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
@@ -47,50 +46,7 @@ pub const MAX_WALLET_SIGNATURE: usize = 8 * 1024;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DelegationId([u8; 32]);
 
-impl DelegationId {
-    /// Wraps 32 bytes.
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-
-    /// The 32 bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl fmt::Display for DelegationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&base58_encode(&self.0))
-    }
-}
-
-impl fmt::Debug for DelegationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DelegationId({self})")
-    }
-}
-
-impl FromStr for DelegationId {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        base58_decode_array::<32>(s, "delegation id").map(Self)
-    }
-}
-
-impl Serialize for DelegationId {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for DelegationId {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
-    }
-}
+crate::encoding::base58_id!(DelegationId, "delegation id");
 
 /// Who signed a delegation.
 ///
@@ -429,6 +385,30 @@ impl Delegation {
         }
     }
 
+    /// The human-readable statement a wallet signs to issue a delegation.
+    ///
+    /// One fixed template carries every field and the delegation id (which is
+    /// BLAKE3 of the canonical bytes, so it binds every field again). The
+    /// verifier never reads the statement from the wire: it rebuilds it from the
+    /// delegation's fields and checks the wallet's signature over it.
+    ///
+    /// ```text
+    /// keytree delegation v1
+    ///
+    /// {issuer CAIP-10} grants the key below these permissions in context {context id}.
+    ///
+    /// Subject: {ed25519:…}
+    /// Permissions: {name}, {name}, …        ("(none)" when empty)
+    /// Valid from: {RFC 3339 UTC} ({unix seconds})
+    /// Valid until: {RFC 3339 UTC} ({unix seconds})
+    /// Serial: {32 lowercase hex}
+    /// Parent: {parent id, base58 | none}
+    /// Delegation ID: {id, base58}
+    /// ```
+    ///
+    /// Lines end in LF, with no trailing newline. Permission names cannot hold
+    /// `,` or spaces, so the list is unambiguous.
+    ///
     /// The statement a wallet issuer signs, rebuilt from the fields; `None`
     /// for a native issuer. See [`Delegation::verify_signature_with_wallets`]
     /// for the template and the per-chain wrapping.
@@ -537,6 +517,16 @@ impl Delegation {
     /// [`Error::InvalidSignature`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         UnverifiedDelegation::from_bytes(bytes)?.verify_signature()
+    }
+
+    /// Decodes the binary form and verifies the issuer's signature, native
+    /// or wallet (through `wallets`).
+    ///
+    /// # Errors
+    /// As [`Delegation::from_bytes`] and
+    /// [`Delegation::verify_signature_with_wallets`].
+    pub fn from_bytes_with_wallets(bytes: &[u8], wallets: &WalletRegistry) -> Result<Self> {
+        UnverifiedDelegation::from_bytes(bytes)?.verify_signature_with_wallets(wallets)
     }
 
     fn decode_unverified(bytes: &[u8]) -> Result<Self> {
@@ -935,7 +925,7 @@ impl UnverifiedDelegation {
         Delegation::decode_unverified(bytes).map(Self)
     }
 
-    /// Verifies a native issuer's signature over the canonical bytes.
+    /// Verifies the issuer's signature over the canonical bytes.
     ///
     /// # Errors
     /// [`Error::InvalidSignature`]; [`DelegationError::UnsupportedIssuer`]

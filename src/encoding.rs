@@ -149,6 +149,60 @@ impl<'a> CanonicalReader<'a> {
     }
 }
 
+/// Gives a `struct Name([u8; 32])` id its public API and text forms:
+/// `from_bytes`/`as_bytes`, base58 `Display`, `Debug` as `Name(<base58>)`,
+/// strict `FromStr` (canonical base58 of exactly 32 bytes) and serde as that
+/// text. One definition for every 32-byte id keytree has.
+macro_rules! base58_id {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            /// Wraps 32 bytes.
+            pub fn from_bytes(bytes: [u8; 32]) -> Self {
+                Self(bytes)
+            }
+
+            /// The 32 bytes.
+            pub fn as_bytes(&self) -> &[u8; 32] {
+                &self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(&$crate::encoding::base58_encode(&self.0))
+            }
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> $crate::Result<Self> {
+                $crate::encoding::base58_decode_array::<32>(s, $what).map(Self)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <String as ::serde::Deserialize>::deserialize(d)?
+                    .parse()
+                    .map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use base58_id;
+
 /// Base58 (Bitcoin alphabet) of `bytes`.
 pub fn base58_encode(bytes: &[u8]) -> String {
     bs58::encode(bytes).into_string()

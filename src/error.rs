@@ -398,6 +398,48 @@ pub enum WalletError {
     // --- chain-independent kinds above, added by the wallets work ---
 
     // --- ICP kinds below ---
+    /// An ICP public key of an algorithm this build cannot verify.
+    #[error("unsupported icp public key algorithm: {0}")]
+    IcpUnsupportedKey(String),
+    /// An ICP canister-signature key (Internet Identity); not supported yet.
+    #[error("icp canister signatures (internet identity) are not supported yet")]
+    IcpCanisterSignature,
+    /// An ICP delegation chain longer than the IC allows.
+    #[error("icp delegation chain of {len} links exceeds the maximum {max}")]
+    IcpChainTooLong {
+        /// The number of links.
+        len: usize,
+        /// The maximum allowed.
+        max: usize,
+    },
+    /// An ICP delegation has expired.
+    #[error("icp delegation {index} expired (expiration {expiration_ns} ns, now {now} s)")]
+    IcpDelegationExpired {
+        /// The link (0-based).
+        index: usize,
+        /// Its expiration, in nanoseconds since the Unix epoch.
+        expiration_ns: u64,
+        /// The time checked, in Unix seconds.
+        now: u64,
+    },
+    /// An ICP delegation is restricted to canisters that do not include the target.
+    #[error("icp delegation {index} does not allow the target canister")]
+    IcpTargetNotAllowed {
+        /// The link (0-based).
+        index: usize,
+    },
+    /// An ICP delegation is restricted to canisters, but no target canister was given.
+    #[error("icp delegation {index} is restricted to canisters, but no target canister was given")]
+    IcpTargetRequired {
+        /// The link (0-based).
+        index: usize,
+    },
+    /// An ICP delegation delegates to a key already in the chain (a cycle or a self-delegation).
+    #[error("icp delegation {index} delegates to a key already in the chain")]
+    IcpDelegationCycle {
+        /// The link (0-based).
+        index: usize,
+    },
 }
 
 /// Why a context token was refused or could not be minted.
@@ -408,21 +450,21 @@ pub enum TokenError {
     #[error("malformed token: {0}")]
     Malformed(String),
     /// The token is longer than the validator accepts.
-    #[error("token longer than {max} bytes")]
+    #[error("longer than {max} bytes")]
     TooLong {
         /// The limit.
         max: usize,
     },
     /// The protected header is malformed: not a JSON object, a duplicated or
     /// unknown member, a member of the wrong type, or a missing one.
-    #[error("invalid token header: {0}")]
+    #[error("invalid header: {0}")]
     InvalidHeader(String),
     /// The header's `alg` is not exactly `EdDSA` (no `none`, HMAC, RSA, ECDSA
     /// or differently-cased spellings).
-    #[error("token algorithm {0:?} refused: only EdDSA is accepted")]
+    #[error("algorithm {0:?} refused: only EdDSA is accepted")]
     Algorithm(String),
     /// The header's `typ` is not the one expected.
-    #[error("token type header {got:?} refused: expected {expected:?}")]
+    #[error("typ {got:?} refused: expected {expected:?}")]
     HeaderType {
         /// The `typ` required.
         expected: &'static str,
@@ -430,14 +472,14 @@ pub enum TokenError {
         got: String,
     },
     /// The header's `kid` names no key the validator knows (unknown or retired).
-    #[error("unknown token signing key {0:?}")]
+    #[error("unknown signing key {0:?}")]
     UnknownKey(String),
     /// The claims are malformed: not a JSON object, a duplicated or unknown
     /// claim, a claim of the wrong JSON type, or a missing required claim.
-    #[error("invalid token claims: {0}")]
+    #[error("invalid claims: {0}")]
     InvalidClaims(String),
     /// `now` is past `exp` plus the leeway.
-    #[error("token expired (exp {exp}, now {now})")]
+    #[error("expired (exp {exp}, now {now})")]
     Expired {
         /// The token's `exp`.
         exp: u64,
@@ -445,7 +487,7 @@ pub enum TokenError {
         now: u64,
     },
     /// `now` plus the leeway is before `nbf`.
-    #[error("token not yet valid (nbf {nbf}, now {now})")]
+    #[error("not yet valid (nbf {nbf}, now {now})")]
     NotYetValid {
         /// The token's `nbf`.
         nbf: u64,
@@ -453,7 +495,7 @@ pub enum TokenError {
         now: u64,
     },
     /// `iat` lies in the future beyond the leeway.
-    #[error("token issued in the future (iat {iat}, now {now})")]
+    #[error("issued in the future (iat {iat}, now {now})")]
     IssuedInFuture {
         /// The token's `iat`.
         iat: u64,
@@ -461,13 +503,13 @@ pub enum TokenError {
         now: u64,
     },
     /// The times contradict each other (`exp` not after `nbf`, `iat` after `exp`).
-    #[error("token validity window is empty")]
+    #[error("validity window is empty")]
     EmptyWindow,
     /// `iss` is not the required issuer.
-    #[error("token issuer refused")]
+    #[error("wrong issuer")]
     WrongIssuer,
     /// `aud` is not the required audience.
-    #[error("token audience refused")]
+    #[error("wrong audience")]
     WrongAudience,
     /// `token_type` is not the kind expected (a refresh token is never an access token).
     #[error("wrong token kind: expected {expected}")]
@@ -476,19 +518,19 @@ pub enum TokenError {
         expected: &'static str,
     },
     /// The token is bound to another context than the one it is used in.
-    #[error("token is for another context")]
+    #[error("bound to another context")]
     WrongContext,
     /// The token's executor key is revoked (or no longer a member).
-    #[error("token executor key {0} is revoked or no longer a member")]
+    #[error("executor key {0} is revoked or no longer a member")]
     ExecutorRevoked(String),
     /// A permission in the token is no longer held by its executor.
-    #[error("token permission {0:?} is no longer held")]
+    #[error("permission {0:?} is no longer held by the executor")]
     PermissionRevoked(String),
     /// The token does not grant the permission asked for.
-    #[error("token does not grant {0:?}")]
+    #[error("does not grant {0:?}")]
     PermissionNotGranted(String),
     /// A mint request that cannot be honoured (zero TTL, empty audience, …).
-    #[error("invalid token request: {0}")]
+    #[error("invalid request: {0}")]
     InvalidRequest(&'static str),
     /// The refresh token is not known to the store (never issued, or purged).
     #[error("unknown refresh token")]

@@ -98,6 +98,7 @@ mod permission;
 mod public_key;
 mod revocation;
 mod root;
+mod secret_key;
 mod store;
 mod token;
 mod wallet;
@@ -147,6 +148,12 @@ pub use wallet::ethereum::{
     decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
     parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };
+#[cfg(feature = "icp")]
+pub use wallet::icp::{
+    IcpDelegation, IcpDelegationChain, IcpKeyType, IcpProof, IcpPublicKey, IcpSignedDelegation,
+    IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
+    UnverifiedIcpDelegationChain,
+};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
@@ -166,4 +173,3 @@ pub use wallet::{
     MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
     WalletVerifier,
 };
-// ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub use wallet::icp::{IcpProof, IcpVerifier};`

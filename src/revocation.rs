@@ -38,59 +38,27 @@ pub trait RevocationView {
     }
 }
 
-impl<T: RevocationView + ?Sized> RevocationView for &T {
-    fn context_id(&self) -> &ContextId {
-        (**self).context_id()
-    }
-    fn is_key_revoked(&self, key: &PublicKey) -> bool {
-        (**self).is_key_revoked(key)
-    }
-    fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
-        (**self).is_delegation_revoked(id)
-    }
-    fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
-        (**self).live_permissions_cover(key, permission)
-    }
-    fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
-        (**self).resolve_key(key)
-    }
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_revocation_view {
+    ($($ptr:ty),+) => {$(
+        impl<T: RevocationView + ?Sized> RevocationView for $ptr {
+            fn context_id(&self) -> &ContextId {
+                (**self).context_id()
+            }
+            fn is_key_revoked(&self, key: &PublicKey) -> bool {
+                (**self).is_key_revoked(key)
+            }
+            fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
+                (**self).is_delegation_revoked(id)
+            }
+            fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
+                (**self).live_permissions_cover(key, permission)
+            }
+        }
+    )+};
 }
 
-impl<T: RevocationView + ?Sized> RevocationView for Box<T> {
-    fn context_id(&self) -> &ContextId {
-        (**self).context_id()
-    }
-    fn is_key_revoked(&self, key: &PublicKey) -> bool {
-        (**self).is_key_revoked(key)
-    }
-    fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
-        (**self).is_delegation_revoked(id)
-    }
-    fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
-        (**self).live_permissions_cover(key, permission)
-    }
-    fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
-        (**self).resolve_key(key)
-    }
-}
-
-impl<T: RevocationView + ?Sized> RevocationView for std::sync::Arc<T> {
-    fn context_id(&self) -> &ContextId {
-        (**self).context_id()
-    }
-    fn is_key_revoked(&self, key: &PublicKey) -> bool {
-        (**self).is_key_revoked(key)
-    }
-    fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
-        (**self).is_delegation_revoked(id)
-    }
-    fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
-        (**self).live_permissions_cover(key, permission)
-    }
-    fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
-        (**self).resolve_key(key)
-    }
-}
+forward_revocation_view!(&T, Box<T>, std::sync::Arc<T>);
 
 /// An insert-only set of 32-byte values (revoked keys or delegation ids).
 ///

@@ -2,15 +2,12 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signer as _, SigningKey};
-use rand_core::CryptoRng;
-use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use ed25519_dalek::SigningKey;
 
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
 use crate::delegation::Issuer;
-use crate::public_key::{PublicKey, Signature};
+use crate::public_key::PublicKey;
 use crate::wallet::AccountId;
 
 /// A native root secret: an Ed25519 key from which client keys derive.
@@ -34,42 +31,12 @@ pub struct RootKey {
     signing: SigningKey,
 }
 
+crate::secret_key::ed25519_secret_key!(RootKey);
+
 impl RootKey {
-    /// Generates a root key from a cryptographically secure RNG.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        Self {
-            signing: SigningKey::generate(rng),
-        }
-    }
-
-    /// A root key from its 32-byte seed (the RFC 8032 private key).
-    pub fn from_bytes(seed: &[u8; 32]) -> Self {
-        Self {
-            signing: SigningKey::from_bytes(seed),
-        }
-    }
-
-    /// The seed, in a buffer that wipes itself when dropped.
-    pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.signing.to_bytes())
-    }
-
-    /// The public key, always derived from the secret.
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey::from_verifying_key(self.signing.verifying_key())
-    }
-
     /// The identity this root stands for.
     pub fn identity(&self) -> RootIdentity {
         RootIdentity::Native(self.public_key())
-    }
-
-    /// Signs `message` with plain Ed25519.
-    ///
-    /// keytree's own payloads are domain-separated; if you sign your own
-    /// messages with a root key, give them a domain tag of their own.
-    pub fn sign(&self, message: &[u8]) -> Signature {
-        Signature::from_dalek(&self.signing.sign(message))
     }
 
     /// Derives the client key for `context` at rotation `index`:
@@ -77,32 +44,6 @@ impl RootKey {
     /// info = context id ‖ index as u32 big-endian) gives the client seed.
     pub fn derive_client_key(&self, context: &ContextId, index: u32) -> ClientKey {
         ClientKey::derive(self.signing.as_bytes(), context, index)
-    }
-
-    pub(crate) fn signing_key(&self) -> &SigningKey {
-        &self.signing
-    }
-}
-
-impl ConstantTimeEq for RootKey {
-    fn ct_eq(&self, other: &Self) -> subtle::Choice {
-        self.signing.as_bytes().ct_eq(other.signing.as_bytes())
-    }
-}
-
-impl PartialEq for RootKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.ct_eq(other).into()
-    }
-}
-
-impl Eq for RootKey {}
-
-impl fmt::Debug for RootKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RootKey")
-            .field("public_key", &self.public_key())
-            .finish_non_exhaustive()
     }
 }
 
@@ -141,9 +82,16 @@ impl fmt::Display for RootIdentity {
 impl std::str::FromStr for RootIdentity {
     type Err = crate::Error;
 
-    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root.
+    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root,
+    /// anything else as canonical CAIP-10 text of a wallet account.
     fn from_str(s: &str) -> crate::Result<Self> {
-        s.parse().map(Self::Native)
+        if s.starts_with("ed25519:") || s.starts_with("did:key:") {
+            return s.parse().map(Self::Native);
+        }
+        match s.parse::<Issuer>()? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
     }
 }
 
@@ -155,8 +103,15 @@ impl serde::Serialize for RootIdentity {
 
 impl<'de> serde::Deserialize<'de> for RootIdentity {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let key = PublicKey::deserialize(d)?;
-        Ok(Self::Native(key))
+        let s = String::deserialize(d)?;
+        if s.starts_with("ed25519:") {
+            let key: PublicKey = s.parse().map_err(serde::de::Error::custom)?;
+            return Ok(Self::Native(key));
+        }
+        match s.parse::<Issuer>().map_err(serde::de::Error::custom)? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
     }
 }
 
@@ -171,6 +126,17 @@ mod tests {
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(serde_json::from_str::<RootIdentity>(&json).unwrap(), id);
         assert!("nope".parse::<RootIdentity>().is_err());
+        let wallet: RootIdentity = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+            .parse()
+            .unwrap();
+        assert!(matches!(wallet, RootIdentity::Wallet(_)));
+        let json = serde_json::to_string(&wallet).unwrap();
+        assert_eq!(serde_json::from_str::<RootIdentity>(&json).unwrap(), wallet);
+        assert!(
+            "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+                .parse::<RootIdentity>()
+                .is_err()
+        );
     }
 
     #[test]

@@ -13,87 +13,9 @@
 //! duplicate-free array). Any standard JWT library validates these tokens
 //! with the JWKS that [`TokenIssuer::jwks`] exports.
 //!
-//! # Validation is fail-closed
-//!
-//! [`TokenValidator`] works in a fixed order, and stops at the first refusal:
-//!
-//! 1. size: longer than the limit (8 KiB by default) is refused unread;
-//! 2. shape: exactly three base64url parts (unpadded, canonical);
-//! 3. header, before any crypto: a JSON object with exactly the members
-//!    `alg`, `typ` and `kid`, each a string, none duplicated; `alg` must be
-//!    exactly `EdDSA` (so `none`, `HS256`, `RS256`, `ES256`, `eddsa`, … are
-//!    refused), `typ` exactly `at+jwt`, and `kid` a key the validator holds;
-//! 4. the signature, with `verify_strict`;
-//! 5. claims: a JSON object with exactly the claims above, none duplicated,
-//!    each of its JSON type (`"exp":"9999999999"` is an error, never
-//!    "absent"); `token_type` must be `access`; `iss` and `aud` must match;
-//!    `exp`, `nbf` and `iat` are checked against the caller's `now` with a
-//!    leeway (60 s by default);
-//! 6. with [`TokenValidator::validate_for`], the live context: the token's
-//!    context must be the view's, its executor key must not be revoked, and
-//!    every permission in the token must still be held, so that a revocation
-//!    or a narrowing takes effect at once, not when the token expires.
-//!
-//! Unknown header members and unknown claims are refused: keytree validates
-//! only the tokens it mints.
-//!
-//! # Keys and rotation
-//!
-//! A [`TokenIssuer`] signs with one active [`TokenSigningKey`] and keeps
-//! publishing the previous ones until their retirement time, so tokens signed
-//! before a rotation keep validating while they live. A retired key leaves
-//! the JWKS; a validator built from that JWKS refuses its tokens as signed by
-//! an unknown key.
-//!
-//! # Refresh tokens
-//!
-//! Refresh tokens are opaque 256-bit random values ([`RefreshToken`]); the
-//! [`crate::RefreshStore`] sees only their hashes. Each is single-use:
-//! [`TokenIssuer::refresh`] spends it and returns a new access and refresh
-//! pair in the same family. Presenting a spent one revokes the whole family
-//! (a stolen token and its legitimate holder cannot both keep going).
-//! Refreshing for a member that was revoked, or whose permissions were
-//! narrowed below the family's, fails and revokes the family.
-//!
-//! # Batch validation
-//!
-//! [`TokenValidator::validate_batch`] screens weak and non-canonical
-//! signature points, checks all signatures with one Ed25519 batch
-//! verification, and falls back to single verification when the batch fails,
-//! to say which tokens were bad. For every signature made without an issuer's
-//! secret key the results equal validating each token alone. (The holder of
-//! an issuer key could craft a signature whose nonce point has a small-order
-//! component, which batch verification accepts with some probability and
-//! `verify_strict` refuses; that holder can mint valid tokens anyway.)
-//!
-//! # Example
-//! ```
-//! use keytree::{
-//!     Context, ContextId, Delegation, OpKind, Permission, Permissions, RootKey, TokenIssuer,
-//!     TokenRequest, TokenSigningKey, TokenValidator,
-//! };
-//! let now = 1_700_000_000;
-//! let root = RootKey::from_bytes(&[1; 32]);
-//! let id = ContextId::from_bytes([2; 32]);
-//! let mut ctx = Context::builder(id).create(&root, now)?;
-//! let client = root.derive_client_key(&id, 0);
-//! let grant = Delegation::builder(client.public_key(), id, Permissions::parse(["blob"])?)
-//!     .valid_for(now, 86_400)
-//!     .sign_as_root(&root)?;
-//! let op = ctx.propose(OpKind::AddMember { chain: vec![grant] }, now).sign(&root);
-//! ctx.apply(op)?;
-//!
-//! let issuer = TokenIssuer::new("https://auth.example", TokenSigningKey::from_bytes(&[3; 32]));
-//! let token = issuer.mint(&ctx, &TokenRequest::new(client.public_key(), "api"), now)?;
-//!
-//! let validator = TokenValidator::builder("https://auth.example", "api")
-//!     .jwks(&issuer.jwks(now))
-//!     .build()?;
-//! let valid = validator.validate_for(&ctx, &token, now + 5)?;
-//! valid.require(&Permission::new("blob:add")?)?;
-//! assert!(valid.require(&Permission::new("context:members")?).is_err());
-//! Ok::<(), keytree::Error>(())
-//! ```
+//! The public documentation of the format, the validation order, rotation,
+//! refresh and batch validation lives on [`TokenIssuer`] and
+//! [`TokenValidator`], since this module is private.
 
 mod claims;
 mod issuer;

@@ -18,7 +18,7 @@
 //! | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 //! | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 //! | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-//! | ICP | `icp` | `mainnet` | principal text |
+//! | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
 //! | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 //! | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 //! | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
@@ -51,7 +51,8 @@ use crate::public_key::PublicKey;
 
 #[cfg(feature = "ethereum")]
 pub(crate) mod ethereum;
-// ICP: wired by the icp branch — `#[cfg(feature = "icp")] pub(crate) mod icp;`
+#[cfg(feature = "icp")]
+pub(crate) mod icp;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
@@ -123,9 +124,29 @@ impl fmt::Display for Chain {
 
 /// A wallet account: a chain, a CAIP-2 reference (network) and an address.
 ///
-/// Construct by parsing CAIP-10 text or with the per-chain constructors;
-/// every constructor validates, so an `AccountId` is always canonical.
-/// See the [module docs](crate::AccountId) table for each chain's form.
+/// # CAIP-10 text
+///
+/// [`AccountId`] prints and parses `namespace:reference:address`:
+///
+/// | chain | namespace | reference | address |
+/// |---|---|---|---|
+/// | Ethereum | `eip155` | decimal chain id, no leading zero (`1`) | `0x` + 40 hex, printed EIP-55 |
+/// | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
+/// | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
+/// | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
+/// | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+/// | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
+/// | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
+/// | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
+///
+/// Parsing is strict and the printed form is the one canonical text: an
+/// Ethereum address given in lowercase (or a valid EIP-55 mixed case) prints
+/// in EIP-55, and parsing the printed text gives the same account.
+/// Deviation from CAIP-10: NEAR addresses may contain `_`, as NEAR account
+/// ids do.
+///
+/// Construct by parsing CAIP-10 text or with [`AccountId::new`]; every
+/// constructor validates, so an `AccountId` is always canonical.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId {
     chain: Chain,
@@ -382,7 +403,10 @@ pub enum WalletProof {
     /// Solana: signed message or Sign-In-With-Solana.
     #[cfg(feature = "solana")]
     Solana(solana::SolanaProof),
-    // ICP: wired by the icp branch — `#[cfg(feature = "icp")] Icp(icp::IcpProof),`
+    /// ICP: a principal's key (or a delegation chain's session key)
+    /// signing the message.
+    #[cfg(feature = "icp")]
+    Icp(icp::IcpProof),
     /// A bare Ed25519 or secp256k1 key signing a server nonce.
     RawKey(raw::RawKeyProof),
     /// A proof for a chain the server registered itself.
@@ -401,7 +425,8 @@ impl WalletProof {
             Self::Stellar(_) => Chain::Stellar,
             #[cfg(feature = "solana")]
             Self::Solana(_) => Chain::Solana,
-            // ICP: wired by the icp branch — `Self::Icp(_) => Chain::Icp,`
+            #[cfg(feature = "icp")]
+            Self::Icp(_) => Chain::Icp,
             Self::RawKey(p) => p.account().chain().clone(),
             Self::Custom(p) => p.account.chain().clone(),
         }
@@ -449,6 +474,14 @@ pub struct StatementProof<'a> {
 }
 
 /// Checks wallet signatures for one chain.
+///
+/// A [`WalletVerifier`] checks a [`WalletProof`] (a chain-specific signed
+/// message) against what the server expects ([`Expectations`]) and returns
+/// the [`VerifiedAccount`] that signed. A [`WalletRegistry`] maps each
+/// [`Chain`] to its verifier; [`WalletRegistry::with_defaults`] holds every
+/// chain compiled in, and a server registers its own with
+/// [`WalletRegistry::register`] (a NEAR verifier with its access-key
+/// resolver, say, or a chain keytree does not know).
 ///
 /// Implement it for a chain keytree does not know and
 /// [`register`](WalletRegistry::register) it; plain values, references,
@@ -537,7 +570,8 @@ impl WalletRegistry {
     /// A registry holding every built-in verifier compiled in, with default
     /// settings: raw Ed25519 and secp256k1 keys, and per feature Ethereum
     /// (no EIP-1271 resolver: contract wallets are refused), NEAR (no
-    /// access-key resolver: implicit accounts only), Stellar and Solana.
+    /// access-key resolver: implicit accounts only), Stellar, Solana and ICP
+    /// (no target canister: delegations restricted to canisters are refused).
     pub fn with_defaults() -> Self {
         let mut r = Self::new();
         r.register(raw::RawKeyVerifier::ed25519());
@@ -550,7 +584,8 @@ impl WalletRegistry {
         r.register(stellar::StellarVerifier::new());
         #[cfg(feature = "solana")]
         r.register(solana::SolanaVerifier::new());
-        // ICP: wired by the icp branch — `#[cfg(feature = "icp")] r.register(icp::IcpVerifier::new());`
+        #[cfg(feature = "icp")]
+        r.register(icp::IcpVerifier::new());
         r
     }
 

@@ -27,6 +27,9 @@ mod ethereum;
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[cfg(feature = "icp")]
+#[path = "suite/icp.rs"]
+mod icp;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;
@@ -55,3 +58,6 @@ mod tokens_interop;
 ))]
 #[path = "suite/wallet_delegation.rs"]
 mod wallet_delegation;
+#[cfg(all(feature = "stellar", feature = "solana"))]
+#[path = "suite/wallet_properties.rs"]
+mod wallet_properties;

@@ -28,8 +28,9 @@ pub enum ChallengeMessage {
     Nep413(Nep413Payload),
     /// Stellar: the sign-in text, signed as a SEP-53 message.
     Sep53(String),
-    /// Raw keys, ICP and custom chains: the sign-in text's UTF-8 bytes,
-    /// signed as they are.
+    /// Raw keys, ICP (the identity's or delegated session key signs the
+    /// bytes as given, as `SignIdentity.sign` does) and custom chains: the
+    /// sign-in text's UTF-8 bytes, signed as they are.
     Text(String),
 }
 
@@ -71,9 +72,13 @@ impl Render<'_> {
                 None,
             ))),
             Chain::Stellar => Ok(ChallengeMessage::Sep53(self.text("Stellar"))),
+            #[cfg(feature = "icp")]
+            Chain::Icp => Ok(ChallengeMessage::Text(self.text("ICP"))),
             Chain::RawEd25519 => Ok(ChallengeMessage::Text(self.text("Ed25519 key"))),
             Chain::RawSecp256k1 => Ok(ChallengeMessage::Text(self.text("secp256k1 key"))),
             Chain::Custom(ns) => Ok(ChallengeMessage::Text(self.text(ns))),
+            // Chains whose feature is off in this build.
+            #[allow(unreachable_patterns)]
             _ => Err(unsupported()),
         }
     }
@@ -189,6 +194,8 @@ impl<'a> ProofView<'a> {
             WalletProof::Stellar(p) => (p.account(), p.signed_bytes()),
             #[cfg(feature = "solana")]
             WalletProof::Solana(p) => (p.account(), p.signed_bytes()),
+            #[cfg(feature = "icp")]
+            WalletProof::Icp(p) => (p.account(), p.message()),
             WalletProof::RawKey(p) => (p.account(), p.message()),
             WalletProof::Custom(p) => (&p.account, &p.message),
             #[allow(unreachable_patterns)]

@@ -132,18 +132,63 @@ struct Minted {
 
 /// Mints context tokens for the members of a [`Context`].
 ///
-/// Holds one active signing key and the previous ones, which stay in the
-/// JWKS until their retirement time (see [`TokenIssuer::rotate`]).
+/// # Format
+///
+/// A token is a compact JWS (RFC 7515) signed with Ed25519, `alg: "EdDSA"`
+/// (RFC 8037). The protected header is exactly
+/// `{"alg":"EdDSA","typ":"at+jwt","kid":"<thumbprint>"}`: `typ` is explicit
+/// (RFC 8725 §3.11; `at+jwt` is RFC 9068's access-token type) and `kid` is the
+/// RFC 7638 JWK thumbprint of the issuer key ([`crate::jwk_thumbprint`]). The
+/// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
+/// seconds, integers), `jti`, `token_type` (`access`), `context_id`
+/// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
+/// (a sorted, duplicate-free, non-empty array). Any standard JWT library
+/// validates these tokens with the JWKS that [`TokenIssuer::jwks`] exports.
+///
+/// # Keys and rotation
+///
+/// A [`TokenIssuer`] signs with one active [`TokenSigningKey`] and keeps
+/// publishing the previous ones until their retirement time, so tokens signed
+/// before a rotation keep validating while they live. A retired key leaves
+/// the JWKS; a validator built from that JWKS refuses its tokens as signed by
+/// an unknown key.
+///
+/// # Refresh tokens
+///
+/// Refresh tokens are opaque 256-bit random values ([`RefreshToken`]); the
+/// [`crate::RefreshStore`] sees only their hashes. Each is single-use:
+/// [`TokenIssuer::refresh`] spends it and returns a new access and refresh
+/// pair in the same family. Presenting a spent one revokes the whole family
+/// (a stolen token and its legitimate holder cannot both keep going).
+/// Refreshing for a member that was revoked, or whose permissions were
+/// narrowed below the family's, fails and revokes the family.
 ///
 /// # Example
 /// ```
-/// use keytree::{TokenIssuer, TokenSigningKey};
-/// let mut issuer = TokenIssuer::new("https://auth.example", TokenSigningKey::from_bytes(&[1; 32]));
-/// let old_kid = issuer.active_key().kid().to_owned();
-/// issuer.rotate(TokenSigningKey::from_bytes(&[2; 32]), 2_000);
-/// assert_eq!(issuer.jwks(1_000).keys().len(), 2); // the old key is still published
-/// assert_eq!(issuer.jwks(2_000).keys().len(), 1); // and retired at 2000
-/// assert!(issuer.jwks(2_000).get(&old_kid).is_none());
+/// use keytree::{
+///     Context, ContextId, Delegation, OpKind, Permission, Permissions, RootKey, TokenIssuer,
+///     TokenRequest, TokenSigningKey, TokenValidator,
+/// };
+/// let now = 1_700_000_000;
+/// let root = RootKey::from_bytes(&[1; 32]);
+/// let id = ContextId::from_bytes([2; 32]);
+/// let mut ctx = Context::builder(id).create(&root, now)?;
+/// let client = root.derive_client_key(&id, 0);
+/// let grant = Delegation::builder(client.public_key(), id, Permissions::parse(["blob"])?)
+///     .valid_for(now, 86_400)
+///     .sign_as_root(&root)?;
+/// let op = ctx.propose(OpKind::AddMember { chain: vec![grant] }, now).sign(&root);
+/// ctx.apply(op)?;
+///
+/// let issuer = TokenIssuer::new("https://auth.example", TokenSigningKey::from_bytes(&[3; 32]));
+/// let token = issuer.mint(&ctx, &TokenRequest::new(client.public_key(), "api"), now)?;
+///
+/// let validator = TokenValidator::builder("https://auth.example", "api")
+///     .jwks(&issuer.jwks(now))
+///     .build()?;
+/// let valid = validator.validate_for(&ctx, &token, now + 5)?;
+/// valid.require(&Permission::new("blob:add")?)?;
+/// assert!(valid.require(&Permission::new("context:members")?).is_err());
 /// Ok::<(), keytree::Error>(())
 /// ```
 pub struct TokenIssuer {
@@ -214,6 +259,18 @@ impl TokenIssuer {
     /// Makes `key` the active signing key. The previous active key keeps
     /// being published (and its tokens keep validating) until
     /// `retire_previous_at`; choose it at least one access TTL ahead.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::{TokenIssuer, TokenSigningKey};
+    /// let mut issuer = TokenIssuer::new("https://auth.example", TokenSigningKey::from_bytes(&[1; 32]));
+    /// let old_kid = issuer.active_key().kid().to_owned();
+    /// issuer.rotate(TokenSigningKey::from_bytes(&[2; 32]), 2_000);
+    /// assert_eq!(issuer.jwks(1_000).keys().len(), 2); // the old key is still published
+    /// assert_eq!(issuer.jwks(2_000).keys().len(), 1); // and retired at 2000
+    /// assert!(issuer.jwks(2_000).get(&old_kid).is_none());
+    /// Ok::<(), keytree::Error>(())
+    /// ```
     pub fn rotate(&mut self, key: TokenSigningKey, retire_previous_at: u64) {
         if key.kid() == self.active.kid() {
             return;
@@ -425,7 +482,10 @@ impl TokenIssuer {
         b64_append(&jti, &mut jti_text);
         let claims = TokenClaims {
             issuer: self.issuer.clone(),
-            subject: request.subject.clone().unwrap_or_else(|| key.to_string()),
+            subject: match &request.subject {
+                Some(subject) => subject.clone(),
+                None => super::claims::executor_text(key.as_bytes()),
+            },
             audience: request.audience.clone(),
             expires_at: now.saturating_add(ttl).min(window_end),
             not_before: now,

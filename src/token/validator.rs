@@ -27,6 +27,8 @@ struct Pending<'t, 'k> {
 struct ValidatorKey {
     kid: String,
     key: VerifyingKey,
+    /// The encoded header keytree's issuer writes for this key.
+    header_b64: String,
 }
 
 /// Validates context tokens from one issuer for one audience.
@@ -34,7 +36,43 @@ struct ValidatorKey {
 /// Built from public keys or a JWKS with [`TokenValidator::builder`]; every
 /// key is checked once there (valid, not weak, no small-order component), so
 /// that the hot path is one strict signature check and a small JSON parse.
-/// See the [module docs](crate::TokenIssuer) for the order of the checks.
+/// The token format is described on [`TokenIssuer`](crate::TokenIssuer).
+///
+/// # Validation is fail-closed
+///
+/// [`TokenValidator`] works in a fixed order, and stops at the first refusal:
+///
+/// 1. size: longer than the limit (8 KiB by default) is refused unread;
+/// 2. shape: exactly three base64url parts (unpadded, canonical);
+/// 3. header, before any crypto: a JSON object with exactly the members
+///    `alg`, `typ` and `kid`, each a string, none duplicated; `alg` must be
+///    exactly `EdDSA` (so `none`, `HS256`, `RS256`, `ES256`, `eddsa`, … are
+///    refused), `typ` exactly `at+jwt`, and `kid` a key the validator holds;
+/// 4. the signature, with `verify_strict`;
+/// 5. claims: a JSON object with exactly the claims above, none duplicated,
+///    each of its JSON type (`"exp":"9999999999"` is an error, never
+///    "absent"); `token_type` must be `access`; `iss` and `aud` must match;
+///    `exp`, `nbf` and `iat` are checked against the caller's `now` with a
+///    leeway (60 s by default);
+/// 6. with [`TokenValidator::validate_for`], the live context: the token's
+///    context must be the view's, its executor key must not be revoked, and
+///    every permission in the token must still be held, so that a revocation
+///    or a narrowing takes effect at once, not when the token expires.
+///
+/// Unknown header members and unknown claims are refused: keytree validates
+/// only the tokens it mints.
+///
+/// # Batch validation
+///
+/// [`TokenValidator::validate_batch`] screens weak and non-canonical
+/// signature points, checks all signatures with one Ed25519 batch
+/// verification, and falls back to single verification when the batch fails,
+/// to say which tokens were bad. For every signature made without an issuer's
+/// secret key the results equal validating each token alone. (The holder of
+/// an issuer key could craft a signature whose nonce point has a small-order
+/// component, which batch verification accepts with some probability and
+/// `verify_strict` refuses; that holder can mint valid tokens anyway.)
+///
 ///
 /// # Example
 /// ```
@@ -139,6 +177,7 @@ impl TokenValidatorBuilder {
             keys.push(ValidatorKey {
                 kid: jwk.kid().to_owned(),
                 key,
+                header_b64: jws::encode_header(jwk.kid()),
             });
         }
         Ok(TokenValidator {
@@ -259,13 +298,19 @@ impl TokenValidator {
     /// signature encoding.
     fn pre_crypto<'t>(&self, token: &'t str) -> Result<Pending<'t, '_>> {
         let parts = jws::split(token, self.max_len)?;
-        let key = jws::check_header(parts.header_b64, |kid| {
-            self.keys
-                .iter()
-                .find(|k| k.kid == kid)
-                .map(|k| &k.key)
-                .ok_or_else(|| TokenError::UnknownKey(clip(kid, 64)).into())
-        })?;
+        // Fast path: byte-for-byte the header keytree writes for a trusted
+        // key, which the strict parser would accept with that `kid`; anything
+        // else goes through the strict parser.
+        let key = match self.keys.iter().find(|k| k.header_b64 == parts.header_b64) {
+            Some(k) => &k.key,
+            None => jws::check_header(parts.header_b64, |kid| {
+                self.keys
+                    .iter()
+                    .find(|k| k.kid == kid)
+                    .map(|k| &k.key)
+                    .ok_or_else(|| TokenError::UnknownKey(clip(kid, 64)).into())
+            })?,
+        };
         let signature = jws::decode_signature(parts.signature_b64)?;
         Ok(Pending {
             parts,

@@ -175,6 +175,7 @@ enum Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EthereumProof {
     account: AccountId,
+    address: [u8; 20],
     message: Message,
     signature: Vec<u8>,
 }
@@ -198,6 +199,7 @@ impl EthereumProof {
             .into());
         }
         Ok(Self {
+            address: parse_eth_address(account.address())?,
             account,
             message: Message::PersonalSign(message.as_ref().to_vec()),
             signature: decode_signature_hex(signature_hex)?,
@@ -218,6 +220,7 @@ impl EthereumProof {
             &super::text::eip55_encode(&parsed.address),
         )?;
         Ok(Self {
+            address: parse_eth_address(account.address())?,
             account,
             message: Message::Siwe(Box::new(parsed), message.to_owned()),
             signature: decode_signature_hex(signature_hex)?,
@@ -253,6 +256,21 @@ impl From<EthereumProof> for WalletProof {
     }
 }
 
+/// Ethereum: EIP-191 `personal_sign`, Sign-In with Ethereum (EIP-4361) and
+/// contract wallets (EIP-1271) through a resolver.
+///
+/// Signatures are 65 bytes `r ‖ s ‖ v`, hex with an optional `0x`. Only
+/// `v ∈ {0, 1, 27, 28}` is accepted (EIP-155 values such as 35–38 are
+/// refused), and only low-S (EIP-2): each signature has one accepted form.
+/// The address recovered must equal the claimed one. Addresses compare as
+/// 20 bytes; a mixed-case claim must pass its EIP-55 checksum (enforced
+/// when the [`AccountId`] is parsed).
+///
+/// EIP-191 signatures are not bound to a chain: the chain id in an
+/// `eip155:<id>:` account is not signed. Restrict it with
+/// [`EthereumVerifier::with_chain_ids`] when it matters; SIWE messages carry
+/// and sign their chain id, which must match the account's.
+///
 /// Verifies Ethereum proofs.
 #[derive(Clone, Default)]
 pub struct EthereumVerifier {
@@ -328,11 +346,11 @@ impl EthereumVerifier {
     fn check_signer(
         &self,
         account: &AccountId,
+        claimed: [u8; 20],
         hash: &[u8; 32],
         signature: &[u8],
     ) -> Result<VerifiedAccount> {
         let chain_id = self.chain_id(account)?;
-        let claimed = parse_eth_address(account.address())?;
         let recovered = recover_address(hash, signature);
         if let Ok((address, key)) = &recovered
             && *address == claimed
@@ -422,13 +440,14 @@ impl WalletVerifier for EthereumVerifier {
                 eip191_hash(text.as_bytes())
             }
         };
-        self.check_signer(&p.account, &hash, &p.signature)
+        self.check_signer(&p.account, p.address, &hash, &p.signature)
     }
 
     /// Delegation statements are signed with EIP-191 `personal_sign` of the
     /// statement text; the stored signature is the 65 bytes `r ‖ s ‖ v`.
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let hash = eip191_hash(proof.statement.as_bytes());
-        self.check_signer(proof.account, &hash, proof.signature)
+        let claimed = parse_eth_address(proof.account.address())?;
+        self.check_signer(proof.account, claimed, &hash, proof.signature)
     }
 }

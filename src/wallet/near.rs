@@ -184,14 +184,16 @@ impl Nep413Payload {
 /// # Example
 /// ```
 /// use keytree::{Expectations, Nep413Payload, NearProof, WalletRegistry};
-/// // near-api-js signNep413Message vector: an implicit account.
+/// // The NEP-413 spec's example payload, signed by a test key (near-api-js vector).
+/// let nonce: [u8; 32] = core::array::from_fn(|i| i as u8);
 /// let proof = NearProof::new(
 ///     "near:mainnet:03586f7a0388f22e876daa5134b7fc0b04790f432e4a1761bd42a6c52dbe92d4".parse()?,
 ///     "ed25519:E4SHEDdgnmCdEwRcrEmAtJJAG8oKPt2un5LfL2t8ZCo",
-///     Nep413Payload::new("hi", core::array::from_fn(|i| i as u8), "myapp.com", None),
-///     "gE7kqQtK/ELlbxx3AgoV7dZRD0xvJvTyV5wy6lzCRf26bdS58Rw6lHJJSbtIAQ7rtPO7rKKNt8BpB0vvNFaWBA==",
-/// );
-/// # let _ = proof;
+///     Nep413Payload::new("hi", nonce, "myapp.com", None),
+///     "lxB0IOKnxLc//JrlLxjeJRtvV1f5rPg1qMX9udJ7vhJJL9aR3KAeCnEiFcApxpNXx7CyiFcB+NoS8XyrQF4xDQ==",
+/// )?;
+/// let expect = Expectations::at(0).message(b"hi").domain("myapp.com").nonce(&nonce);
+/// WalletRegistry::with_defaults().verify(&proof.into(), &expect)?;
 /// Ok::<(), keytree::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -290,6 +292,32 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
     }
 }
 
+/// NEAR: NEP-413 `signMessage`.
+///
+/// The signed bytes are SHA-256 of `borsh(u32 2^31 + 413) ‖ borsh(payload)`,
+/// payload = `{ message: string, nonce: [u8; 32], recipient: string,
+/// callbackUrl: Option<string> }`, verified with Ed25519 (strict). Keys are
+/// `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
+/// return them).
+///
+/// Borsh is encoded by hand (four rules: u32 little-endian, string = u32
+/// length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
+/// than pulling in the borsh crate for one struct.
+///
+/// Policies:
+/// - The verifier requires the expected recipient ([`Expectations::domain`])
+///   and nonce ([`Expectations::nonce`], 32 bytes) and the exact message
+///   ([`Expectations::message`]).
+/// - `callbackUrl`: the proof's value must equal [`Expectations::callback_url`]
+///   exactly, absent matching only absent. The default expectation is
+///   absent, so a proof carrying a callback URL is refused unless the server
+///   names that URL.
+/// - Account binding: an implicit account (64 lowercase hex) is its own key.
+///   A named account's keys come from the server's [`AccessKeyResolver`];
+///   only full-access keys count unless
+///   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+///   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
+///
 /// Verifies NEAR proofs.
 #[derive(Clone, Default)]
 pub struct NearVerifier {

@@ -171,6 +171,21 @@ pub fn verify_secp256k1_sha256(
         .map_err(|_| Error::InvalidSignature)
 }
 
+/// Bare keys signing a server nonce (the WebSocket nonce login): an Ed25519
+/// or secp256k1 public key in hex, no chain around it.
+///
+/// Message construction, exactly:
+/// - Ed25519: the signature is Ed25519 (RFC 8032, verified strictly) over the
+///   message bytes as given — the nonce bytes the server issued.
+/// - secp256k1: the signature is ECDSA over SHA-256 of the message bytes
+///   (`ecdsa-with-SHA256`, the digest computed by keytree), encoded as 64
+///   bytes `r ‖ s` big-endian (IEEE P1363 / "compact"), with `s` in the low
+///   half of the group order. High-S signatures are refused: each signature
+///   has one accepted encoding. DER signatures are not accepted.
+///
+/// The account is the key itself: `rawkey:ed25519:<64 hex>` or
+/// `rawkey:secp256k1:<66 hex, SEC1 compressed>`.
+///
 /// Verifies bare-key proofs; one instance per key family.
 #[derive(Clone, Copy, Debug)]
 pub struct RawKeyVerifier {

@@ -262,8 +262,18 @@ enum Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SolanaProof {
     account: AccountId,
+    key: PublicKey,
     message: Message,
     signature: Signature,
+}
+
+/// The Ed25519 key an address stands for (refused when it is not a valid,
+/// non-weak point: such an address, e.g. a program-derived one, cannot sign).
+fn solana_key(account: &AccountId) -> Result<PublicKey> {
+    PublicKey::from_bytes(&base58_decode_array::<32>(
+        account.address(),
+        "solana address",
+    )?)
 }
 
 fn parse_signature(text: &str) -> Result<Signature> {
@@ -291,6 +301,7 @@ impl SolanaProof {
             .into());
         }
         Ok(Self {
+            key: solana_key(&account)?,
             account,
             message: Message::Plain(message.as_ref().to_vec()),
             signature: parse_signature(signature_base58)?,
@@ -310,6 +321,7 @@ impl SolanaProof {
             &m.address,
         )?;
         Ok(Self {
+            key: solana_key(&account)?,
             account,
             message: Message::SignIn(Box::new(m), text.to_owned()),
             signature: parse_signature(signature_base58)?,
@@ -336,6 +348,24 @@ impl From<SolanaProof> for WalletProof {
     }
 }
 
+/// Solana: the base58 address is the Ed25519 key; wallets' `signMessage`
+/// signs the raw message bytes (no prefix, no hash); Sign-In-With-Solana
+/// (SIWS) messages use the text format of `@solana/wallet-standard-util`
+/// `createSignInMessageText`:
+///
+/// ```text
+/// <domain> wants you to sign in with your Solana account:
+/// <address>
+/// [LF LF <statement>]
+/// [LF LF <fields, one per line, each optional, in this order>]
+///   URI: … | Version: 1 | Chain ID: … | Nonce: … | Issued At: … |
+///   Expiration Time: … | Not Before: … | Request ID: … | Resources: (LF "- " uri)*
+/// ```
+///
+/// Accounts are `solana:<genesis-hash prefix>:<address>`; a SIWS `Chain ID`
+/// (`mainnet`, `devnet`, `testnet`, optionally `solana:`-prefixed; absent =
+/// mainnet) maps to the CAIP-30 reference. Signatures travel as base58.
+///
 /// Verifies Solana proofs.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SolanaVerifier {
@@ -359,17 +389,14 @@ impl SolanaVerifier {
 
     fn check_key(
         account: &AccountId,
+        key: &PublicKey,
         message: &[u8],
         signature: &Signature,
     ) -> Result<VerifiedAccount> {
-        let key = PublicKey::from_bytes(&base58_decode_array::<32>(
-            account.address(),
-            "solana address",
-        )?)?;
         key.verify(message, signature)?;
         Ok(VerifiedAccount::new(
             account.clone(),
-            SignerKey::Ed25519(key),
+            SignerKey::Ed25519(*key),
         ))
     }
 
@@ -432,11 +459,11 @@ impl WalletVerifier for SolanaVerifier {
                 if expect.require_message()? != m.as_slice() {
                     return Err(WalletError::MessageMismatch.into());
                 }
-                Self::check_key(&p.account, m, &p.signature)
+                Self::check_key(&p.account, &p.key, m, &p.signature)
             }
             Message::SignIn(m, text) => {
                 self.check_siws(m, expect)?;
-                Self::check_key(&p.account, text.as_bytes(), &p.signature)
+                Self::check_key(&p.account, &p.key, text.as_bytes(), &p.signature)
             }
         }
     }
@@ -445,6 +472,11 @@ impl WalletVerifier for SolanaVerifier {
     /// (`signMessage`); 64-byte signature.
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let sig = Signature::from_slice(proof.signature).map_err(|_| Error::InvalidSignature)?;
-        Self::check_key(proof.account, proof.statement.as_bytes(), &sig)
+        Self::check_key(
+            proof.account,
+            &solana_key(proof.account)?,
+            proof.statement.as_bytes(),
+            &sig,
+        )
     }
 }

@@ -99,6 +99,18 @@ fn base32_decode(text: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Stellar: the strkey codec (SEP-23) for `G` accounts, `S` seeds and `M`
+/// muxed accounts, and SEP-53 signed messages.
+///
+/// A strkey is RFC 4648 base32 (uppercase, unpadded) of
+/// `version byte ‖ payload ‖ CRC16-XModem(version ‖ payload)` (checksum
+/// little-endian). Decoding refuses lowercase, padding, a wrong length or
+/// version byte, non-zero trailing bits and a bad checksum. CRC16-XModem is
+/// eight lines, so it is written here rather than taken from a crate.
+///
+/// SEP-53: the wallet signs SHA-256(`"Stellar Signed Message:\n"` ‖ message)
+/// with Ed25519; the signature travels as standard base64.
+///
 /// A decoded strkey.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -233,6 +245,7 @@ pub fn sep53_hash(message: &[u8]) -> [u8; 32] {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StellarProof {
     account: AccountId,
+    key: PublicKey,
     message: Vec<u8>,
     signature: Signature,
 }
@@ -255,6 +268,7 @@ impl StellarProof {
             .into());
         }
         Ok(Self {
+            key: PublicKey::from_bytes(&decode_account(account.address())?)?,
             account,
             message: message.as_ref().to_vec(),
             signature: parse_base64_signature(signature_base64, "stellar signature")?,
@@ -290,14 +304,14 @@ impl StellarVerifier {
 
     fn check(
         account: &AccountId,
+        key: &PublicKey,
         message: &[u8],
         signature: &Signature,
     ) -> Result<VerifiedAccount> {
-        let key = PublicKey::from_bytes(&decode_account(account.address())?)?;
         key.verify(&sep53_hash(message), signature)?;
         Ok(VerifiedAccount::new(
             account.clone(),
-            SignerKey::Ed25519(key),
+            SignerKey::Ed25519(*key),
         ))
     }
 }
@@ -319,13 +333,14 @@ impl WalletVerifier for StellarVerifier {
         if expect.require_message()? != p.message.as_slice() {
             return Err(WalletError::MessageMismatch.into());
         }
-        Self::check(&p.account, &p.message, &p.signature)
+        Self::check(&p.account, &p.key, &p.message, &p.signature)
     }
 
     /// Delegation statements: SEP-53 of the statement; 64-byte signature.
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let sig = Signature::from_slice(proof.signature).map_err(|_| Error::InvalidSignature)?;
-        Self::check(proof.account, proof.statement.as_bytes(), &sig)
+        let key = PublicKey::from_bytes(&decode_account(proof.account.address())?)?;
+        Self::check(proof.account, &key, proof.statement.as_bytes(), &sig)
     }
 }
 

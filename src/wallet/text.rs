@@ -57,13 +57,16 @@ fn check_namespace(ns: &str) -> Result<()> {
             "namespace must match [-a-z0-9]{3,8}",
         ));
     }
+    // Built-in namespaces have their own `Chain` variant; `ed25519` and
+    // `did` would collide with the native issuer text forms
+    // (`ed25519:<base58>`, `did:key:…`).
     if matches!(
         ns,
-        "eip155" | "near" | "icp" | "stellar" | "solana" | "rawkey"
+        "eip155" | "near" | "icp" | "stellar" | "solana" | "rawkey" | "ed25519" | "did"
     ) {
         return Err(Error::malformed(
             WHAT,
-            "a built-in namespace cannot be a custom chain",
+            "a built-in or reserved namespace cannot be a custom chain",
         ));
     }
     Ok(())
@@ -94,8 +97,8 @@ pub(crate) fn check_reference(chain: &Chain, reference: &str) -> Result<String> 
         Chain::Solana => reference.len() == 32 && reference.bytes().all(bs58_alphabet),
         Chain::RawEd25519 => reference == "ed25519",
         Chain::RawSecp256k1 => reference == "secp256k1",
-        // ICP: wired by the icp branch (restrict the reference there if wanted).
-        Chain::Icp => true,
+        // ICP has one public network.
+        Chain::Icp => reference == "mainnet",
         Chain::Custom(ns) => {
             check_namespace(ns)?;
             true
@@ -153,8 +156,15 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
                 .map_err(|_| Error::from(crate::error::KeyError::NotOnCurve))?;
             Ok(address.to_owned())
         }
-        // ICP: wired by the icp branch (validate principal text when `icp` is on).
-        Chain::Icp | Chain::Custom(_) => Ok(address.to_owned()),
+        // The canonical (strict, lowercase) principal text.
+        #[cfg(feature = "icp")]
+        Chain::Icp => {
+            crate::wallet::icp::Principal::from_text(address)?;
+            Ok(address.to_owned())
+        }
+        #[cfg(not(feature = "icp"))]
+        Chain::Icp => Ok(address.to_owned()),
+        Chain::Custom(_) => Ok(address.to_owned()),
     }
 }
 

@@ -453,6 +453,35 @@ fn solana_form() {
     );
 }
 
+#[cfg(feature = "icp")]
+#[test]
+fn icp_form() {
+    use keytree::{IcpProof, IcpPublicKey};
+    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let key = RootKey::from_bytes(&[9; 32]);
+    let public = IcpPublicKey::from_ed25519(key.public_key());
+    let account = keytree::Principal::self_authenticating(&public.to_der()).account_id();
+    let c = block_on(issuer.issue(&account, NOW)).unwrap();
+    let ChallengeMessage::Text(text) = c.message() else {
+        panic!("not text")
+    };
+    assert!(text.contains("with your ICP account:"));
+    let sig = key.sign(text.as_bytes()).to_bytes().to_vec();
+    let proof = IcpProof::new(
+        account.clone(),
+        &public.to_der(),
+        text.as_bytes().to_vec(),
+        sig,
+    )
+    .unwrap();
+    assert_eq!(
+        block_on(issuer.redeem(&proof.into(), NOW + 1))
+            .unwrap()
+            .account,
+        account
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Redis: the same scenarios against a real server, plus refresh reuse
 // across instances and a server dying mid-run.

@@ -326,3 +326,81 @@ fn negative_cases() {
     // Lowercase claim is fine.
     personal_sign(&addr.to_lowercase(), &msg, sig).unwrap();
 }
+
+/// A contract-wallet oracle with a fixed answer, standing in for an RPC call.
+struct FixedEip1271 {
+    contract: [u8; 20],
+    answer: keytree::Result<bool>,
+}
+
+impl keytree::Eip1271Resolver for FixedEip1271 {
+    fn is_valid_signature(
+        &self,
+        _chain_id: u64,
+        contract: &[u8; 20],
+        _hash: &[u8; 32],
+        _signature: &[u8],
+    ) -> keytree::Result<bool> {
+        if contract != &self.contract {
+            return Ok(false);
+        }
+        self.answer.clone()
+    }
+}
+
+#[test]
+fn eip1271_through_a_resolver() {
+    let Some(dir) = shared_vectors("ethereum") else {
+        return;
+    };
+    let doc = read_json(&dir.join("siwe/eip1271.json"));
+    let v = &doc["argent"];
+    let msg = v["message"].as_str().unwrap();
+    let m: SiweMessage = msg.parse().unwrap();
+    let proof: keytree::WalletProof = EthereumProof::siwe(msg, v["signature"].as_str().unwrap())
+        .unwrap()
+        .into();
+    let now = keytree_rfc3339("2022-04-19T18:56:00Z");
+    let expect = Expectations::at(now)
+        .domain(&m.domain)
+        .nonce(m.nonce.as_bytes());
+    use keytree::WalletVerifier as _;
+    // Without a resolver: refused.
+    assert!(
+        keytree::EthereumVerifier::new()
+            .verify(&proof, &expect)
+            .is_err()
+    );
+    // The contract says yes: accepted, with no key.
+    let yes = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+        contract: m.address,
+        answer: Ok(true),
+    });
+    let who = yes.verify(&proof, &expect).unwrap();
+    assert_eq!(who.signer, keytree::SignerKey::Contract);
+    // The contract says no, or the lookup fails: refused (fail closed).
+    let no = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+        contract: m.address,
+        answer: Ok(false),
+    });
+    assert_eq!(
+        no.verify(&proof, &expect).unwrap_err(),
+        Error::InvalidSignature
+    );
+    let down = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+        contract: m.address,
+        answer: Err(Error::Wallet(WalletError::Resolver(
+            "rpc unreachable".into(),
+        ))),
+    });
+    assert!(matches!(
+        down.verify(&proof, &expect).unwrap_err(),
+        Error::Wallet(WalletError::Resolver(_))
+    ));
+    // Chain-id restriction.
+    let only_polygon = keytree::EthereumVerifier::new().with_chain_ids([137]);
+    assert!(matches!(
+        only_polygon.verify(&proof, &expect).unwrap_err(),
+        Error::Wallet(WalletError::WrongNetwork { .. })
+    ));
+}

@@ -35,6 +35,30 @@ const HEADER: &str = " wants you to sign in with your Ethereum account:";
 /// The largest SIWE message accepted.
 pub const MAX_SIWE_LEN: usize = 16 * 1024;
 
+/// Sign-In with Ethereum (EIP-4361): the message grammar, parsed strictly.
+///
+/// ```text
+/// [scheme "://"] domain " wants you to sign in with your Ethereum account:" LF
+/// address LF
+/// LF
+/// [statement LF]
+/// LF
+/// "URI: " uri LF
+/// "Version: 1" LF
+/// "Chain ID: " chain-id LF
+/// "Nonce: " nonce LF
+/// "Issued At: " issued-at
+/// [LF "Expiration Time: " expiration-time]
+/// [LF "Not Before: " not-before]
+/// [LF "Request ID: " request-id]
+/// [LF "Resources:" *(LF "- " uri)]
+/// ```
+///
+/// Line endings are LF only; no trailing newline; fields in this order; the
+/// address must be EIP-55 checksummed; the nonce is at least 8 ASCII letters
+/// and digits; times are RFC 3339. URIs are checked for the RFC 3986 shape
+/// (a scheme, then URI characters only), not resolved.
+///
 /// A parsed EIP-4361 message. `Display` prints it back byte for byte.
 ///
 /// # Example

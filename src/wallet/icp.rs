@@ -1,0 +1,698 @@
+//! Internet Computer (ICP) wallets: principals, DER public keys, signature
+//! verification as the IC does it, and delegation chains.
+//!
+//! - [`Principal`]: the byte and canonical text forms.
+//! - [`IcpPublicKey`]: an Ed25519, ECDSA secp256k1 or ECDSA P-256 key in its
+//!   DER `SubjectPublicKeyInfo` form; its self-authenticating principal is
+//!   `SHA-224(DER) · 0x02`.
+//! - Signatures are what `@dfinity/identity`'s `sign(m)` and the IC accept:
+//!   Ed25519 over the raw message (verified strictly), ECDSA over
+//!   `SHA-256(m)` as 64 bytes `r · s`. For secp256k1 only low-S signatures
+//!   are accepted (k256's rule, and what every dfinity signer produces); for
+//!   P-256 high-S is accepted too, because WebCrypto produces it.
+//! - [`UnverifiedIcpDelegationChain`] parses `DelegationChain.toJSON()`;
+//!   [`UnverifiedIcpDelegationChain::verify`] checks it and returns an
+//!   [`IcpDelegationChain`].
+//!
+//! - [`IcpProof`] and [`IcpVerifier`] plug ICP into the
+//!   [`WalletRegistry`](crate::WalletRegistry): a key, or a delegation
+//!   chain's session key, signs the server's message; the account is
+//!   `icp:mainnet:<principal of the root key>`.
+//!
+//! Canister signatures (Internet Identity) and WebAuthn keys are refused with
+//! their own errors; they are not supported yet.
+//!
+//! There is no ICP standard for signing off-chain text (nothing like
+//! EIP-191): the key signs the message bytes as given, as
+//! `SignIdentity.sign(m)` does. The IC's own payloads always begin with a
+//! length-prefixed domain separator (`\x0Aic-request`, …), so a signature
+//! over a server's challenge text cannot be replayed as an IC request, nor
+//! the other way round as long as the server only accepts the exact
+//! challenge it issued (which [`IcpVerifier`] requires).
+
+mod delegation;
+mod der;
+mod principal;
+
+use std::fmt;
+
+use k256::ecdsa::signature::Verifier as _;
+
+use super::{
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
+    WalletVerifier,
+};
+use crate::encoding::{CanonicalReader, CanonicalWriter};
+use crate::error::{DecodeReason, Error, Result, WalletError};
+use crate::public_key::{PublicKey, Signature};
+
+pub use delegation::{
+    IcpDelegation, IcpDelegationChain, IcpSignedDelegation, MAX_ICP_DELEGATION_TARGETS,
+    MAX_ICP_DELEGATIONS, UnverifiedIcpDelegationChain,
+};
+pub use principal::Principal;
+
+use der::Algorithm;
+
+/// The length of every signature the IC accepts from these key types.
+const SIGNATURE_LEN: usize = 64;
+
+/// The kind of an [`IcpPublicKey`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IcpKeyType {
+    /// Ed25519 (OID 1.3.101.112).
+    Ed25519,
+    /// ECDSA on secp256k1 (id-ecPublicKey, curve 1.3.132.0.10).
+    Secp256k1,
+    /// ECDSA on P-256 (id-ecPublicKey, curve 1.2.840.10045.3.1.7).
+    P256,
+}
+
+impl fmt::Display for IcpKeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ed25519 => "ed25519",
+            Self::Secp256k1 => "secp256k1",
+            Self::P256 => "p256",
+        })
+    }
+}
+
+/// A public key as the IC uses it: DER `SubjectPublicKeyInfo` for Ed25519,
+/// ECDSA secp256k1 or ECDSA P-256.
+///
+/// Decoding is strict (one DER encoding per key, uncompressed EC points,
+/// points on the curve, no weak Ed25519 keys), so [`IcpPublicKey::to_der`]
+/// gives back exactly the bytes that were decoded and the principal is
+/// well defined.
+///
+/// # Example
+/// ```
+/// use keytree::{IcpKeyType, IcpPublicKey, RootKey, hex_decode};
+/// let root = RootKey::from_bytes(&[7; 32]);
+/// let key = IcpPublicKey::from_ed25519(root.public_key());
+/// let der = key.to_der();
+/// assert_eq!(IcpPublicKey::from_der(&der)?, key);
+/// assert_eq!(key.key_type(), IcpKeyType::Ed25519);
+///
+/// let signature = root.sign(b"hello");
+/// key.verify(b"hello", signature.as_bytes())?;
+/// assert!(key.verify(b"hullo", signature.as_bytes()).is_err());
+/// assert!(key.principal().is_self_authenticating());
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct IcpPublicKey(Key);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Key {
+    Ed25519(PublicKey),
+    Secp256k1(k256::ecdsa::VerifyingKey),
+    P256(p256::ecdsa::VerifyingKey),
+}
+
+impl IcpPublicKey {
+    /// Decodes a DER `SubjectPublicKeyInfo`.
+    ///
+    /// # Errors
+    /// - [`Error::Decode`] for malformed or non-canonical DER, a wrong key
+    ///   length or a compressed EC point;
+    /// - [`Error::InvalidKey`] for a point that is not on the curve or a
+    ///   weak Ed25519 key;
+    /// - [`WalletError::IcpCanisterSignature`](crate::WalletError::IcpCanisterSignature)
+    ///   for a canister-signature (Internet Identity) key;
+    /// - [`WalletError::IcpUnsupportedKey`](crate::WalletError::IcpUnsupportedKey)
+    ///   for any other algorithm.
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let (algorithm, key) = der::decode(der)?;
+        let key = match algorithm {
+            Algorithm::Ed25519 => {
+                let bytes = <[u8; 32]>::try_from(key).map_err(|_| {
+                    Error::decode(
+                        der::WHAT,
+                        DecodeReason::Length {
+                            expected: 32,
+                            got: key.len(),
+                        },
+                    )
+                })?;
+                Key::Ed25519(PublicKey::from_bytes(&bytes)?)
+            }
+            Algorithm::Secp256k1 => Key::Secp256k1(
+                k256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                    .map_err(|_| crate::error::KeyError::NotOnCurve)?,
+            ),
+            Algorithm::P256 => Key::P256(
+                p256::ecdsa::VerifyingKey::from_sec1_bytes(key)
+                    .map_err(|_| crate::error::KeyError::NotOnCurve)?,
+            ),
+        };
+        Ok(Self(key))
+    }
+
+    /// Wraps a native keytree Ed25519 key.
+    pub fn from_ed25519(key: PublicKey) -> Self {
+        Self(Key::Ed25519(key))
+    }
+
+    /// Wraps a secp256k1 ECDSA key.
+    pub fn from_secp256k1(key: k256::ecdsa::VerifyingKey) -> Self {
+        Self(Key::Secp256k1(key))
+    }
+
+    /// Wraps a P-256 ECDSA key.
+    pub fn from_p256(key: p256::ecdsa::VerifyingKey) -> Self {
+        Self(Key::P256(key))
+    }
+
+    /// The DER `SubjectPublicKeyInfo` encoding.
+    pub fn to_der(&self) -> Vec<u8> {
+        match &self.0 {
+            Key::Ed25519(key) => der::encode(Algorithm::Ed25519, key.as_bytes()),
+            Key::Secp256k1(key) => {
+                der::encode(Algorithm::Secp256k1, key.to_sec1_point(false).as_bytes())
+            }
+            Key::P256(key) => der::encode(Algorithm::P256, key.to_sec1_point(false).as_bytes()),
+        }
+    }
+
+    /// The key type.
+    pub fn key_type(&self) -> IcpKeyType {
+        match self.0 {
+            Key::Ed25519(_) => IcpKeyType::Ed25519,
+            Key::Secp256k1(_) => IcpKeyType::Secp256k1,
+            Key::P256(_) => IcpKeyType::P256,
+        }
+    }
+
+    /// The native Ed25519 key, when this is one.
+    pub fn as_ed25519(&self) -> Option<&PublicKey> {
+        match &self.0 {
+            Key::Ed25519(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The self-authenticating principal `SHA-224(DER) · 0x02`.
+    pub fn principal(&self) -> Principal {
+        Principal::self_authenticating(&self.to_der())
+    }
+
+    /// Verifies `signature` over `message` as the IC does for this key type:
+    /// Ed25519 over the raw message with `verify_strict`; ECDSA over
+    /// `SHA-256(message)` with a 64-byte `r · s` signature (secp256k1: low-S
+    /// only; P-256: either S).
+    ///
+    /// The message is verified as given: the IC's own payloads carry a
+    /// domain separator (`\x0Aic-request`, `\x1Aic-request-auth-delegation`)
+    /// that the caller includes.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when the signature is not 64 bytes;
+    /// [`Error::InvalidSignature`], without detail, when it does not verify.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        if signature.len() != SIGNATURE_LEN {
+            return Err(Error::decode(
+                "icp signature",
+                DecodeReason::Length {
+                    expected: SIGNATURE_LEN,
+                    got: signature.len(),
+                },
+            ));
+        }
+        match &self.0 {
+            Key::Ed25519(key) => key.verify(message, &Signature::from_slice(signature)?),
+            Key::Secp256k1(key) => {
+                // `from_slice` refuses r or s of zero or >= n; k256's verify
+                // refuses high S (NORMALIZE_S), which is keytree's policy.
+                let sig = k256::ecdsa::Signature::from_slice(signature)
+                    .map_err(|_| Error::InvalidSignature)?;
+                key.verify(message, &sig)
+                    .map_err(|_| Error::InvalidSignature)
+            }
+            Key::P256(key) => {
+                let sig = p256::ecdsa::Signature::from_slice(signature)
+                    .map_err(|_| Error::InvalidSignature)?;
+                key.verify(message, &sig)
+                    .map_err(|_| Error::InvalidSignature)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for IcpPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "IcpPublicKey({}, {})",
+            self.key_type(),
+            crate::encoding::hex_encode(&self.to_der())
+        )
+    }
+}
+
+/// The one CAIP-2 reference for ICP accounts.
+const ICP_NETWORK: &str = "mainnet";
+
+/// The domain tag of [`IcpProof::statement_signature`] bytes.
+const STATEMENT_SIGNATURE_DOMAIN: &str = "keytree/v1/icp-statement-signature";
+
+impl Principal {
+    /// The principal's wallet account, `icp:mainnet:<principal text>`.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::Principal;
+    /// let account = Principal::anonymous().account_id();
+    /// assert_eq!(account.to_string(), "icp:mainnet:2vxsx-fae");
+    /// assert_eq!(account.to_string().parse::<keytree::AccountId>()?, account);
+    /// Ok::<(), keytree::Error>(())
+    /// ```
+    pub fn account_id(&self) -> AccountId {
+        AccountId {
+            chain: Chain::Icp,
+            reference: ICP_NETWORK.into(),
+            address: self.to_text(),
+        }
+    }
+}
+
+/// An ICP identity's signature over a message: the identity's DER public
+/// key, optionally a delegation chain from it to a session key, and the
+/// signature by the last key (the session key, or the identity's own key).
+///
+/// The account is `icp:mainnet:<principal>`, the principal being the
+/// self-authenticating principal of the identity's (the chain root's) key.
+///
+/// # Example
+/// ```
+/// use keytree::{
+///     AccountId, Expectations, IcpDelegation, IcpProof, IcpPublicKey, IcpSignedDelegation,
+///     RootKey, UnverifiedIcpDelegationChain, WalletRegistry,
+/// };
+/// let identity = RootKey::from_bytes(&[1; 32]);
+/// let session = RootKey::from_bytes(&[2; 32]);
+/// let identity_key = IcpPublicKey::from_ed25519(identity.public_key());
+/// let now = 1_900_000_000;
+/// // The identity delegates to a session key for an hour…
+/// let link = IcpDelegation::new(
+///     IcpPublicKey::from_ed25519(session.public_key()),
+///     (now + 3600) * 1_000_000_000,
+///     None,
+/// )?;
+/// let link_sig = identity.sign(&link.signed_bytes()).to_bytes().to_vec();
+/// let chain = UnverifiedIcpDelegationChain::new(
+///     identity_key.clone(),
+///     vec![IcpSignedDelegation::new(link, link_sig)],
+/// )?;
+/// // …and the session key signs the server's challenge.
+/// let challenge = b"example.com wants you to sign in: 4f1c";
+/// let account = identity_key.principal().account_id();
+/// assert_eq!(account.to_string().parse::<AccountId>()?, account);
+/// let proof = IcpProof::with_delegation(
+///     account.clone(),
+///     chain,
+///     challenge.to_vec(),
+///     session.sign(challenge).to_bytes().to_vec(),
+/// )?;
+/// let who = WalletRegistry::with_defaults()
+///     .verify(&proof.into(), &Expectations::at(now).message(challenge))?;
+/// assert_eq!(who.account, account);
+/// Ok::<(), keytree::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcpProof {
+    account: AccountId,
+    public_key: IcpPublicKey,
+    delegation: Option<UnverifiedIcpDelegationChain>,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+}
+
+impl IcpProof {
+    /// The identity's key (DER) signed `message` directly.
+    ///
+    /// # Errors
+    /// [`WalletError::WrongChain`] when `account` is not an ICP account;
+    /// the errors of [`IcpPublicKey::from_der`].
+    pub fn new(
+        account: AccountId,
+        public_key_der: &[u8],
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        check_icp_account(&account)?;
+        Ok(Self {
+            account,
+            public_key: IcpPublicKey::from_der(public_key_der)?,
+            delegation: None,
+            message,
+            signature,
+        })
+    }
+
+    /// The last key of `chain` (the session key) signed `message`; the
+    /// identity is the chain's root key.
+    ///
+    /// # Errors
+    /// [`WalletError::WrongChain`] when `account` is not an ICP account.
+    pub fn with_delegation(
+        account: AccountId,
+        chain: UnverifiedIcpDelegationChain,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        check_icp_account(&account)?;
+        Ok(Self {
+            account,
+            public_key: chain.root_public_key().clone(),
+            delegation: Some(chain),
+            message,
+            signature,
+        })
+    }
+
+    /// As [`IcpProof::with_delegation`], with the chain in
+    /// `DelegationChain.toJSON()` form.
+    ///
+    /// # Errors
+    /// As [`UnverifiedIcpDelegationChain::from_json`] and
+    /// [`IcpProof::with_delegation`].
+    pub fn from_delegation_json(
+        account: AccountId,
+        chain_json: &str,
+        message: Vec<u8>,
+        signature: Vec<u8>,
+    ) -> Result<Self> {
+        let chain = UnverifiedIcpDelegationChain::from_json(chain_json)?;
+        Self::with_delegation(account, chain, message, signature)
+    }
+
+    /// The claimed account.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+
+    /// The identity's key (the chain root, when there is a chain).
+    pub fn public_key(&self) -> &IcpPublicKey {
+        &self.public_key
+    }
+
+    /// The delegation chain, when the signature is a session key's.
+    pub fn delegation(&self) -> Option<&UnverifiedIcpDelegationChain> {
+        self.delegation.as_ref()
+    }
+
+    /// The signed message.
+    pub fn message(&self) -> &[u8] {
+        &self.message
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The bytes to store as a wallet-issued delegation's signature when an
+    /// ICP identity signs a delegation statement: the identity's DER key and
+    /// its signature over the statement's UTF-8 bytes, in keytree's
+    /// canonical encoding. (A principal is a hash, so the key must travel
+    /// with the signature.) Delegation chains are not accepted there: a
+    /// statement is checked without a clock, and a chain expires.
+    pub fn statement_signature(public_key: &IcpPublicKey, signature: &[u8]) -> Vec<u8> {
+        let mut w = CanonicalWriter::new(STATEMENT_SIGNATURE_DOMAIN);
+        w.bytes(&public_key.to_der()).bytes(signature);
+        w.finish()
+    }
+}
+
+fn check_icp_account(account: &AccountId) -> Result<()> {
+    if account.chain() != &Chain::Icp {
+        return Err(WalletError::WrongChain {
+            expected: Chain::Icp.to_string(),
+            got: account.chain().to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+impl From<IcpProof> for WalletProof {
+    fn from(p: IcpProof) -> Self {
+        Self::Icp(p)
+    }
+}
+
+/// Verifies ICP proofs: the identity's key or a delegation chain's session
+/// key signed exactly the expected message, and the account is the
+/// identity key's principal.
+///
+/// Delegations restricted to canisters (`targets`) are refused unless the
+/// verifier is given the canister the server stands for
+/// ([`IcpVerifier::with_target`]) and every targeted link lists it.
+#[derive(Clone, Debug, Default)]
+pub struct IcpVerifier {
+    target: Option<Principal>,
+}
+
+impl IcpVerifier {
+    /// A verifier that accepts only unrestricted delegation chains.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A verifier for requests to `canister`: delegations restricted to
+    /// canisters must include it.
+    pub fn with_target(canister: Principal) -> Self {
+        Self {
+            target: Some(canister),
+        }
+    }
+
+    fn check(
+        &self,
+        account: &AccountId,
+        identity: &IcpPublicKey,
+        signer: &IcpPublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<VerifiedAccount> {
+        signer.verify(message, signature)?;
+        if *account != identity.principal().account_id() {
+            return Err(WalletError::AccountMismatch.into());
+        }
+        Ok(VerifiedAccount::new(
+            account.clone(),
+            SignerKey::Der(signer.to_der()),
+        ))
+    }
+}
+
+impl WalletVerifier for IcpVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Icp
+    }
+
+    /// Requires [`Expectations::message`]: the proof's message must be
+    /// exactly it. A delegation chain is checked at [`Expectations::now`].
+    /// The [`VerifiedAccount::signer`] is the DER key that signed the
+    /// message (the session key, for a chain).
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        let WalletProof::Icp(p) = proof else {
+            return Err(WalletError::WrongChain {
+                expected: self.chain().to_string(),
+                got: proof.chain().to_string(),
+            }
+            .into());
+        };
+        if expect.require_message()? != p.message.as_slice() {
+            return Err(WalletError::MessageMismatch.into());
+        }
+        match &p.delegation {
+            None => self.check(
+                &p.account,
+                &p.public_key,
+                &p.public_key,
+                &p.message,
+                &p.signature,
+            ),
+            Some(chain) => {
+                let verified = chain.verify(expect.now, self.target.as_ref())?;
+                self.check(
+                    &p.account,
+                    verified.root_public_key(),
+                    verified.session_key(),
+                    &p.message,
+                    &p.signature,
+                )
+            }
+        }
+    }
+
+    /// Delegation statements: the stored signature is
+    /// [`IcpProof::statement_signature`] (the identity's DER key and its
+    /// signature over the statement's UTF-8 bytes).
+    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
+        check_icp_account(proof.account)?;
+        let mut r = CanonicalReader::new(
+            proof.signature,
+            STATEMENT_SIGNATURE_DOMAIN,
+            "icp statement signature",
+        )?;
+        let key = IcpPublicKey::from_der(r.bytes()?)?;
+        let signature = r.bytes()?;
+        r.finish()?;
+        self.check(
+            proof.account,
+            &key,
+            &key,
+            proof.statement.as_bytes(),
+            signature,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encoding::hex_decode;
+    use crate::error::KeyError;
+
+    fn hex(s: &str) -> Vec<u8> {
+        hex_decode(s, "test").unwrap()
+    }
+
+    #[test]
+    fn ed25519_principal_matches_dfinity() {
+        // tests/vectors/icp identities.json ed25519_0.
+        let der = hex(
+            "302a300506032b65700321002cb5d3f2b944a66c102e1c5729dff245b31c5d4675bed19500cabe9111ab4231",
+        );
+        let key = IcpPublicKey::from_der(&der).unwrap();
+        assert_eq!(key.to_der(), der);
+        assert_eq!(
+            key.principal().to_text(),
+            "2ez54-zcwgz-6gb6i-v5slq-kvcdm-47h2q-5ubnq-7zhj6-xvgct-ki32j-vae"
+        );
+    }
+
+    #[test]
+    fn weak_ed25519_and_off_curve_points_are_refused() {
+        let mut der = der::encode(Algorithm::Ed25519, &[0; 32]);
+        der[12] = 1; // the identity point
+        assert_eq!(
+            IcpPublicKey::from_der(&der).unwrap_err(),
+            Error::InvalidKey(KeyError::Weak)
+        );
+        let mut point = vec![0x04];
+        point.extend([1u8; 64]);
+        for alg in [Algorithm::Secp256k1, Algorithm::P256] {
+            assert_eq!(
+                IcpPublicKey::from_der(&der::encode(alg, &point)).unwrap_err(),
+                Error::InvalidKey(KeyError::NotOnCurve)
+            );
+        }
+    }
+
+    #[test]
+    fn secp256k1_low_s_only_p256_either() {
+        use k256::ecdsa::signature::Signer as _;
+        let msg = b"keytree icp";
+        let k1 = k256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+        let key = IcpPublicKey::from_secp256k1(*k1.verifying_key());
+        let sig: k256::ecdsa::Signature = k1.sign(msg);
+        let low = sig.normalize_s();
+        key.verify(msg, &low.to_bytes()).unwrap();
+        let (r, s) = low.split_scalars();
+        let high = k256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
+        assert_eq!(
+            key.verify(msg, &high.to_bytes()).unwrap_err(),
+            Error::InvalidSignature
+        );
+        assert_eq!(IcpPublicKey::from_der(&key.to_der()).unwrap(), key);
+
+        let r1 = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+        let key = IcpPublicKey::from_p256(*r1.verifying_key());
+        let sig: p256::ecdsa::Signature = r1.sign(msg);
+        key.verify(msg, &sig.to_bytes()).unwrap();
+        let (r, s) = sig.split_scalars();
+        let flipped = p256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
+        key.verify(msg, &flipped.to_bytes()).unwrap();
+        assert_eq!(IcpPublicKey::from_der(&key.to_der()).unwrap(), key);
+    }
+
+    #[test]
+    fn signature_length_and_zero_scalars() {
+        let k1 = k256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+        let key = IcpPublicKey::from_secp256k1(*k1.verifying_key());
+        assert!(matches!(
+            key.verify(b"m", &[1; 63]).unwrap_err(),
+            Error::Decode { .. }
+        ));
+        assert_eq!(
+            key.verify(b"m", &[0; 64]).unwrap_err(),
+            Error::InvalidSignature
+        );
+        assert_eq!(
+            key.verify(b"m", &[0xff; 64]).unwrap_err(),
+            Error::InvalidSignature
+        );
+    }
+
+    #[test]
+    fn delegation_statements() {
+        use crate::WalletRegistry;
+        let root = crate::RootKey::from_bytes(&[5; 32]);
+        let key = IcpPublicKey::from_ed25519(root.public_key());
+        let account = key.principal().account_id();
+        let statement = "keytree delegation statement (test)";
+        let id = [7u8; 32];
+        let stored =
+            IcpProof::statement_signature(&key, root.sign(statement.as_bytes()).as_bytes());
+        let proof = |account, statement, signature| StatementProof {
+            account,
+            statement,
+            id: &id,
+            signature,
+        };
+        let registry = WalletRegistry::with_defaults();
+        let who = registry
+            .verify_statement(&proof(&account, statement, &stored))
+            .unwrap();
+        assert_eq!(who.account, account);
+        assert_eq!(who.signer, SignerKey::Der(key.to_der()));
+        assert_eq!(
+            registry
+                .verify_statement(&proof(&account, "other", &stored))
+                .unwrap_err(),
+            Error::InvalidSignature
+        );
+        let other = IcpPublicKey::from_ed25519(crate::RootKey::from_bytes(&[6; 32]).public_key())
+            .principal()
+            .account_id();
+        assert_eq!(
+            registry
+                .verify_statement(&proof(&other, statement, &stored))
+                .unwrap_err(),
+            Error::Wallet(WalletError::AccountMismatch)
+        );
+        let mut trailing = stored.clone();
+        trailing.push(0);
+        for bytes in [&[][..], &stored[..10], &trailing[..]] {
+            assert!(matches!(
+                registry
+                    .verify_statement(&proof(&account, statement, bytes))
+                    .unwrap_err(),
+                Error::Decode { .. }
+            ));
+        }
+        let raw = AccountId::raw_ed25519(&root.public_key());
+        assert!(matches!(
+            IcpVerifier::new()
+                .verify_statement(&proof(&raw, statement, &stored))
+                .unwrap_err(),
+            Error::Wallet(WalletError::WrongChain { .. })
+        ));
+    }
+}
