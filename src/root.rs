@@ -14,7 +14,7 @@ use crate::wallet::AccountId;
 ///
 /// Zeroized on drop (the dalek key wipes itself), never printed by `Debug`
 /// (which shows the public key), compared in constant time, and exported only
-/// as [`Zeroizing`] bytes. Not `Clone`: a root secret is moved, not copied.
+/// as [`Zeroizing`](zeroize::Zeroizing) bytes. Not `Clone`: a root secret is moved, not copied.
 ///
 /// # Example
 /// ```
