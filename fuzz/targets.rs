@@ -35,7 +35,21 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_header", token_header),
     ("token_claims", token_claims),
     ("jwks_json", jwks_json),
+    ("challenge_record", challenge_record),
 ];
+
+/// The challenge record decoder (what a shared store reads back): never
+/// panics; accepts only canonical bytes.
+pub fn challenge_record(data: &[u8]) {
+    if let Ok(r) = keytree::ChallengeRecord::from_store_bytes(data) {
+        assert_eq!(
+            r.to_store_bytes(),
+            data,
+            "accepted a non-canonical encoding"
+        );
+        let _ = r.check_live(r.expires_at());
+    }
+}
 
 pub fn public_key_text(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {

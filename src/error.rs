@@ -40,6 +40,14 @@ pub enum Error {
     /// A context token was refused or could not be minted.
     #[error("token refused: {0}")]
     Token(TokenError),
+    /// A login challenge was refused or could not be issued.
+    #[error("challenge refused: {0}")]
+    Challenge(ChallengeError),
+    /// A store (nonce, refresh, …) failed or could not be reached in time.
+    /// Nothing was accepted or changed by the failed call: every store
+    /// fails closed. The text names the store and the cause.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(String),
 }
 
 /// Why a decoder refused its input.
@@ -536,12 +544,75 @@ pub enum TokenError {
     /// The refresh token expired.
     #[error("refresh token expired")]
     RefreshExpired,
-    /// The token store failed or is unreachable; nothing was accepted.
-    #[error("store unavailable: {0}")]
-    StoreUnavailable(String),
     /// A JWKS (or one of its keys) was refused.
     #[error("invalid jwks: {0}")]
     InvalidJwks(String),
+}
+
+/// Why a login challenge was refused or could not be issued.
+///
+/// The states of a stored challenge have one kind each, so a server can
+/// tell a user "ask for a new challenge" (expired, unknown, dead) from
+/// "already signed in" (spent).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChallengeError {
+    /// No challenge with this nonce is stored (never issued, or purged
+    /// after its retention time).
+    #[error("unknown challenge nonce")]
+    Unknown,
+    /// The challenge expired before it was redeemed.
+    #[error("challenge expired (expired at {expires_at}, now {now})")]
+    Expired {
+        /// When it expired, unix seconds.
+        expires_at: u64,
+        /// The time checked.
+        now: u64,
+    },
+    /// The challenge was already redeemed; a nonce is spent once.
+    #[error("challenge already spent")]
+    AlreadySpent,
+    /// Too many failed redemptions: the challenge is dead.
+    #[error("challenge refused after {max} failed attempts")]
+    TooManyAttempts {
+        /// The attempt limit.
+        max: u32,
+    },
+    /// The challenge was issued for another domain (audience).
+    #[error("challenge is for domain {got:?}, not {expected:?}")]
+    WrongDomain {
+        /// This issuer's domain.
+        expected: String,
+        /// The domain the challenge was issued for.
+        got: String,
+    },
+    /// The proof is for another account than the challenge.
+    #[error("the proof is not from the account the challenge was issued to")]
+    WrongAccount,
+    /// The signed message is not the text (or payload) the challenge rendered.
+    #[error("the signed message is not the challenge's")]
+    MessageMismatch,
+    /// The proof carries no challenge nonce keytree can find.
+    #[error("the proof carries no challenge nonce")]
+    MissingNonce,
+    /// The store already holds a challenge with this nonce.
+    #[error("a challenge with this nonce already exists")]
+    NonceExists,
+    /// The store holds its maximum of live challenges.
+    #[error("too many outstanding challenges (limit {max})")]
+    StoreFull {
+        /// The store's limit.
+        max: usize,
+    },
+    /// No challenge form is defined for the account's chain or network.
+    #[error("no challenge form for {0}")]
+    UnsupportedAccount(String),
+    /// A setting or request that cannot be honoured (zero TTL, bad domain, …).
+    #[error("invalid challenge settings: {0}")]
+    InvalidSettings(&'static str),
+    /// A stored challenge record could not be decoded.
+    #[error("corrupt challenge record: {0}")]
+    CorruptRecord(String),
 }
 
 impl Error {
@@ -590,6 +661,12 @@ impl From<WalletError> for Error {
 impl From<TokenError> for Error {
     fn from(e: TokenError) -> Self {
         Self::Token(e)
+    }
+}
+
+impl From<ChallengeError> for Error {
+    fn from(e: ChallengeError) -> Self {
+        Self::Challenge(e)
     }
 }
 

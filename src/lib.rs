@@ -88,6 +88,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod challenge;
 mod client_key;
 mod context;
 mod delegation;
@@ -102,6 +103,11 @@ mod store;
 mod token;
 mod wallet;
 
+pub use challenge::{
+    Challenge, ChallengeIssuer, ChallengeMessage, ChallengeNonce, ChallengeRecord,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN,
+    MAX_CHALLENGE_TTL,
+};
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
@@ -116,14 +122,19 @@ pub use encoding::{
     base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 pub use error::{
-    ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError, Result,
-    TokenError, WalletError,
+    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
+    Result, TokenError, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
-pub use store::{MemoryRefreshStore, RefreshStore};
+pub use store::{
+    DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore, NonceStore,
+    RefreshStore,
+};
+#[cfg(feature = "redis")]
+pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,

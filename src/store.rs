@@ -1,24 +1,151 @@
-//! Store traits for the stateful pieces, and their in-memory defaults.
+//! Store traits for the stateful pieces, and their implementations.
 //!
 //! The traits are async (`impl Future + Send` return types, no runtime in the
-//! core), so that a networked backend (the Redis one, feature `redis`, comes
-//! later) implements the same trait as the in-memory store. A store that
-//! cannot reach its backend returns [`TokenError::StoreUnavailable`], and
-//! every caller fails closed on it.
+//! core), so that a networked backend implements the same trait as the
+//! in-memory store:
 //!
-//! [`TokenError::StoreUnavailable`]: crate::TokenError::StoreUnavailable
+//! | store | holds | in memory | shared (feature `redis`) |
+//! |---|---|---|---|
+//! | [`NonceStore`] | login challenges | [`MemoryNonceStore`] | `RedisStore` |
+//! | [`RefreshStore`] | refresh-token families | [`MemoryRefreshStore`] | `RedisStore` |
+//!
+//! The in-memory stores serve one process; a server that runs several
+//! instances needs the shared store, so that a nonce or a refresh token is
+//! spent once across the whole cluster.
+//!
+//! Every store fails closed: a store that fails, cannot reach its backend
+//! or times out returns [`Error::StoreUnavailable`] and changes nothing
+//! that would let a later call accept.
+//!
+//! [`Error::StoreUnavailable`]: crate::Error::StoreUnavailable
 
 mod memory;
+mod memory_nonce;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::future::Future;
 use std::sync::Arc;
 
 pub use memory::MemoryRefreshStore;
+pub use memory_nonce::{DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION, MemoryNonceStore};
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 
+use crate::challenge::{ChallengeNonce, ChallengeRecord};
 use crate::context::ContextId;
 use crate::error::Result;
 use crate::public_key::PublicKey;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
+
+/// Where login challenges live until they are redeemed or expire.
+///
+/// The contract (each method is one atomic step, also across the instances
+/// of a cluster that share the store; `now` is unix seconds):
+///
+/// - [`put`](Self::put) stores a new challenge (no failed attempts, not
+///   spent). It refuses with [`ChallengeError::NonceExists`] when the nonce
+///   is already stored, in any state, and may refuse with
+///   [`ChallengeError::StoreFull`]. A record must be kept at least until it
+///   expires.
+/// - [`peek`](Self::peek) returns the record with its current attempt count,
+///   or refuses: [`ChallengeError::Unknown`], then as
+///   [`ChallengeRecord::check_live`] (spent, dead, expired).
+/// - [`record_failure`](Self::record_failure) adds one failed attempt to a
+///   live challenge and returns the new count; at
+///   [`ChallengeRecord::max_attempts`] the challenge is dead. A challenge
+///   that is not live is refused as by `peek`, and left unchanged.
+/// - [`consume`](Self::consume) marks a live challenge spent, exactly once:
+///   of any number of concurrent calls for one nonce, one succeeds and the
+///   others get [`ChallengeError::AlreadySpent`] (or the refusal for the
+///   state it is in).
+///
+/// Implemented for `&T`, `Box<T>` and `Arc<T>`. The trait uses `impl Future`
+/// return types, so it is not object-safe; wrap a concrete store instead of
+/// a `dyn` one.
+///
+/// [`ChallengeError::NonceExists`]: crate::ChallengeError::NonceExists
+/// [`ChallengeError::StoreFull`]: crate::ChallengeError::StoreFull
+/// [`ChallengeError::Unknown`]: crate::ChallengeError::Unknown
+/// [`ChallengeError::AlreadySpent`]: crate::ChallengeError::AlreadySpent
+pub trait NonceStore: Send + Sync {
+    /// Stores a new challenge.
+    ///
+    /// # Errors
+    /// [`crate::ChallengeError::NonceExists`],
+    /// [`crate::ChallengeError::StoreFull`],
+    /// [`crate::Error::StoreUnavailable`].
+    fn put(
+        &self,
+        nonce: &ChallengeNonce,
+        record: &ChallengeRecord,
+        now: u64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The live record of `nonce`, with its attempt count.
+    ///
+    /// # Errors
+    /// The refusals in the trait docs, or [`crate::Error::StoreUnavailable`].
+    fn peek(
+        &self,
+        nonce: &ChallengeNonce,
+        now: u64,
+    ) -> impl Future<Output = Result<ChallengeRecord>> + Send;
+
+    /// Counts one failed attempt; returns the attempts so far.
+    ///
+    /// # Errors
+    /// The refusals in the trait docs, or [`crate::Error::StoreUnavailable`].
+    fn record_failure(
+        &self,
+        nonce: &ChallengeNonce,
+        now: u64,
+    ) -> impl Future<Output = Result<u32>> + Send;
+
+    /// Spends the challenge, once.
+    ///
+    /// # Errors
+    /// The refusals in the trait docs, or [`crate::Error::StoreUnavailable`].
+    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send;
+}
+
+macro_rules! forward_nonce_store {
+    ($($ty:ty),*) => {$(
+        impl<T: NonceStore + ?Sized> NonceStore for $ty {
+            fn put(
+                &self,
+                nonce: &ChallengeNonce,
+                record: &ChallengeRecord,
+                now: u64,
+            ) -> impl Future<Output = Result<()>> + Send {
+                (**self).put(nonce, record, now)
+            }
+            fn peek(
+                &self,
+                nonce: &ChallengeNonce,
+                now: u64,
+            ) -> impl Future<Output = Result<ChallengeRecord>> + Send {
+                (**self).peek(nonce, now)
+            }
+            fn record_failure(
+                &self,
+                nonce: &ChallengeNonce,
+                now: u64,
+            ) -> impl Future<Output = Result<u32>> + Send {
+                (**self).record_failure(nonce, now)
+            }
+            fn consume(
+                &self,
+                nonce: &ChallengeNonce,
+                now: u64,
+            ) -> impl Future<Output = Result<()>> + Send {
+                (**self).consume(nonce, now)
+            }
+        }
+    )*};
+}
+
+forward_nonce_store!(&T, Box<T>, Arc<T>);
 
 /// Where refresh tokens live, by hash, grouped in families.
 ///
@@ -51,7 +178,7 @@ pub trait RefreshStore: Send + Sync {
     /// Stores a new, unspent record.
     ///
     /// # Errors
-    /// [`crate::TokenError::StoreUnavailable`] when the store fails.
+    /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn insert(
         &self,
         hash: RefreshHash,
@@ -62,7 +189,7 @@ pub trait RefreshStore: Send + Sync {
     ///
     /// # Errors
     /// The refusals listed in the trait docs, or
-    /// [`crate::TokenError::StoreUnavailable`].
+    /// [`crate::Error::StoreUnavailable`].
     fn consume(
         &self,
         hash: &RefreshHash,
@@ -72,13 +199,13 @@ pub trait RefreshStore: Send + Sync {
     /// Revokes a whole family.
     ///
     /// # Errors
-    /// [`crate::TokenError::StoreUnavailable`] when the store fails.
+    /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn revoke_family(&self, family: &FamilyId) -> impl Future<Output = Result<()>> + Send;
 
     /// Revokes every family of `key` in `context`; returns how many.
     ///
     /// # Errors
-    /// [`crate::TokenError::StoreUnavailable`] when the store fails.
+    /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn revoke_member(
         &self,
         context: &ContextId,

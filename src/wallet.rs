@@ -59,7 +59,8 @@ pub(crate) mod raw;
 // Parsing is used by SIWE and SIWS only; formatting by delegation statements.
 #[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]
 pub(crate) mod rfc3339;
-#[cfg(any(feature = "ethereum", feature = "solana"))]
+// Also used by login challenges (domain, URI and statement checks).
+#[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]
 pub(crate) mod signin;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;

@@ -9,6 +9,9 @@
     clippy::indexing_slicing
 )]
 
+#[cfg(feature = "ethereum")]
+#[path = "suite/challenges.rs"]
+mod challenges;
 #[path = "suite/common.rs"]
 mod common;
 #[path = "suite/conformance_ed25519.rs"]
@@ -34,6 +37,9 @@ mod near;
 mod primitives;
 #[path = "suite/properties.rs"]
 mod properties;
+#[cfg(feature = "redis")]
+#[path = "suite/redis_server.rs"]
+mod redis_server;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

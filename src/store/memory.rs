@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::RefreshStore;
 use crate::context::ContextId;
-use crate::error::{Result, TokenError};
+use crate::error::{Error, Result, TokenError};
 use crate::public_key::PublicKey;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
@@ -56,9 +56,9 @@ impl MemoryRefreshStore {
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
         // A poisoned lock means a panic mid-update elsewhere: fail closed.
-        self.inner.lock().map_err(|_| {
-            TokenError::StoreUnavailable("in-memory store lock poisoned".into()).into()
-        })
+        self.inner
+            .lock()
+            .map_err(|_| Error::StoreUnavailable("in-memory refresh store: lock poisoned".into()))
     }
 
     /// How many records (live, spent or revoked) the store holds.
@@ -75,7 +75,7 @@ impl MemoryRefreshStore {
     /// returns how many records were dropped.
     ///
     /// # Errors
-    /// [`TokenError::StoreUnavailable`] if the lock is poisoned.
+    /// [`Error::StoreUnavailable`] if the lock is poisoned.
     pub fn purge_expired(&self, now: u64) -> Result<usize> {
         let mut g = self.lock()?;
         let inner = &mut *g;

@@ -232,6 +232,15 @@ impl EthereumProof {
         &self.account
     }
 
+    /// The exact bytes that were signed (before the EIP-191 prefix): the
+    /// SIWE text or the `personal_sign` message.
+    pub(crate) fn signed_bytes(&self) -> &[u8] {
+        match &self.message {
+            Message::PersonalSign(m) => m,
+            Message::Siwe(_, text) => text.as_bytes(),
+        }
+    }
+
     /// The parsed SIWE message, for a SIWE proof.
     pub fn siwe_message(&self) -> Option<&SiweMessage> {
         match &self.message {

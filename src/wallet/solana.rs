@@ -332,6 +332,14 @@ impl SolanaProof {
     pub fn account(&self) -> &AccountId {
         &self.account
     }
+
+    /// The exact bytes that were signed: the SIWS text or the plain message.
+    pub(crate) fn signed_bytes(&self) -> &[u8] {
+        match &self.message {
+            Message::Plain(m) => m,
+            Message::SignIn(_, text) => text.as_bytes(),
+        }
+    }
 }
 
 impl From<SolanaProof> for WalletProof {

@@ -279,6 +279,11 @@ impl StellarProof {
     pub fn account(&self) -> &AccountId {
         &self.account
     }
+
+    /// The exact message bytes that were signed (before the SEP-53 prefix).
+    pub(crate) fn signed_bytes(&self) -> &[u8] {
+        &self.message
+    }
 }
 
 impl From<StellarProof> for WalletProof {

@@ -1,0 +1,498 @@
+//! Wallet login challenges and their single-use redemption.
+//!
+//! A server proves that a user controls a wallet account by having the
+//! wallet sign a fresh, single-use challenge:
+//!
+//! 1. [`ChallengeIssuer::issue`] makes a [`Challenge`] for an account: bound
+//!    to the server's domain (the audience), the account, the issue time and
+//!    an expiry (5 minutes by default), with a 32-byte random
+//!    [`ChallengeNonce`]. It is stored in a [`NonceStore`] and rendered as
+//!    the exact text or payload the wallet signs ([`ChallengeMessage`]).
+//! 2. The client has the wallet sign it and sends back the [`WalletProof`].
+//! 3. [`ChallengeIssuer::redeem`] finds the challenge by the nonce the proof
+//!    carries, **verifies the signature first** (through the
+//!    [`WalletRegistry`]) and only then consumes the nonce: atomically, once,
+//!    across every server that shares the store. It returns the
+//!    [`VerifiedAccount`], which the server turns into a context token
+//!    ([`crate::TokenIssuer`]).
+//!
+//! # Forms, per chain
+//!
+//! | account | what the wallet signs |
+//! |---|---|
+//! | Ethereum (`eip155`) | SIWE (EIP-4361): domain, address, optional statement, URI, version 1, chain id (the account's), nonce, issued-at, expiration time; EIP-191 `personal_sign` |
+//! | Solana | SIWS: the same fields, chain id `mainnet`/`devnet`/`testnet` from the account's reference |
+//! | NEAR | NEP-413: `message` = the sign-in text below, `nonce` = the 32 nonce bytes, `recipient` = the domain, no `callbackUrl` |
+//! | Stellar | the sign-in text, as a SEP-53 signed message |
+//! | ICP | the sign-in text's bytes, signed by the identity's key or a delegation chain's session key |
+//! | raw Ed25519 / secp256k1 keys, custom chains | the sign-in text's bytes |
+//!
+//! The sign-in text of the non-SIWx forms is SIWE-shaped:
+//!
+//! ```text
+//! example.com wants you to sign in with your Stellar account:
+//! stellar:pubnet:GA…
+//!
+//! URI: https://example.com
+//! Nonce: 5c0f…(64 hex digits)
+//! Issued At: 2023-11-14T22:13:20Z
+//! Expiration Time: 2023-11-14T22:18:20Z
+//! ```
+//!
+//! (with the optional statement and a blank line after the account). The
+//! nonce is written as 64 lowercase hex digits everywhere (SIWE and SIWS
+//! need at least eight letters and digits). Raw keys sign this text rather
+//! than the bare nonce, so that the signature is bound to the domain and
+//! never over bytes that could mean something else.
+//!
+//! # Redemption rules
+//!
+//! - Only the exact rendered bytes are accepted: a SIWE or SIWS message
+//!   built by the client with other fields is refused
+//!   ([`ChallengeError::MessageMismatch`]), even if it carries the nonce.
+//! - A challenge issued for another domain is refused
+//!   ([`ChallengeError::WrongDomain`]) without touching it; a proof from
+//!   another account than the challenge's is refused
+//!   ([`ChallengeError::WrongAccount`]).
+//! - A failed redemption of a live challenge (another account, other bytes,
+//!   a bad signature) consumes nothing but counts one attempt; at the limit
+//!   (5 by default) the challenge is dead. Whoever knows a nonce can
+//!   therefore kill it; the nonce is shown only to the client that asked.
+//! - Unknown, expired, already-spent and dead nonces are refused with
+//!   distinct [`ChallengeError`]s. A store that fails or times out makes
+//!   every call fail with [`Error::StoreUnavailable`], never an accept.
+//!
+//! # Example
+//! ```
+//! use keytree::{ChallengeIssuer, MemoryNonceStore, RawKeyProof, RootKey};
+//! # // The memory store never pends: one poll drives a call to completion.
+//! # fn block_on_ready<F: std::future::Future>(f: F) -> F::Output {
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     match f.as_mut().poll(&mut cx) {
+//! #         std::task::Poll::Ready(v) => v,
+//! #         std::task::Poll::Pending => unreachable!(),
+//! #     }
+//! # }
+//! let now = 1_700_000_000;
+//! let issuer = ChallengeIssuer::new("example.com", MemoryNonceStore::new())?;
+//! let key = RootKey::from_bytes(&[5; 32]); // a raw Ed25519 wallet key
+//! let account = keytree::AccountId::raw_ed25519(&key.public_key());
+//! let challenge = block_on_ready(issuer.issue(&account, now))?;
+//!
+//! let text = challenge.message().text().as_bytes();
+//! let proof = RawKeyProof::ed25519_hex(
+//!     &keytree::hex_encode(key.public_key().as_bytes()),
+//!     text.to_vec(),
+//!     &keytree::hex_encode(key.sign(text).as_bytes()),
+//! )?;
+//! let who = block_on_ready(issuer.redeem(&proof.clone().into(), now + 10))?;
+//! assert_eq!(who.account, account);
+//! assert!(block_on_ready(issuer.redeem(&proof.into(), now + 11)).is_err()); // spent
+//! Ok::<(), keytree::Error>(())
+//! ```
+
+mod record;
+mod render;
+
+pub use record::{ChallengeNonce, ChallengeRecord, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN};
+pub use render::ChallengeMessage;
+
+use std::fmt;
+
+use crate::error::{ChallengeError, Error, Result, WalletError};
+use crate::store::NonceStore;
+use crate::wallet::{AccountId, Chain, Expectations, VerifiedAccount, WalletProof, WalletRegistry};
+
+/// How long a challenge lives by default, in seconds.
+pub const DEFAULT_CHALLENGE_TTL: u64 = 5 * 60;
+/// Failed redemptions that kill a challenge, by default.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// The longest challenge lifetime accepted, in seconds (one day).
+pub const MAX_CHALLENGE_TTL: u64 = 24 * 3600;
+
+/// A challenge for one account, as issued: show [`message`](Self::message)
+/// to the wallet and send the proof back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    nonce: ChallengeNonce,
+    account: AccountId,
+    domain: String,
+    issued_at: u64,
+    expires_at: u64,
+    message: ChallengeMessage,
+}
+
+impl Challenge {
+    /// The nonce.
+    pub fn nonce(&self) -> &ChallengeNonce {
+        &self.nonce
+    }
+    /// The account it was issued to.
+    pub fn account(&self) -> &AccountId {
+        &self.account
+    }
+    /// The domain (audience) it is bound to.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+    /// When it was issued, unix seconds.
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
+    }
+    /// When it expires, unix seconds.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+    /// What the wallet must sign.
+    pub fn message(&self) -> &ChallengeMessage {
+        &self.message
+    }
+}
+
+/// Issues and redeems wallet login challenges for one domain, over a
+/// [`NonceStore`]. See the [module docs](crate::ChallengeIssuer) for the
+/// forms and rules.
+///
+/// Servers of one cluster build one issuer each, with the same domain, over
+/// stores that share a backend (the Redis store, feature `redis`).
+pub struct ChallengeIssuer<S> {
+    domain: String,
+    uri: String,
+    statement: Option<String>,
+    ttl: u64,
+    max_attempts: u32,
+    registry: WalletRegistry,
+    store: S,
+}
+
+impl<S> fmt::Debug for ChallengeIssuer<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChallengeIssuer")
+            .field("domain", &self.domain)
+            .field("uri", &self.uri)
+            .field("ttl", &self.ttl)
+            .field("max_attempts", &self.max_attempts)
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: NonceStore> ChallengeIssuer<S> {
+    /// An issuer for `domain` (an RFC 3986 authority such as `example.com`
+    /// or `app.example.com:8443`), with URI `https://<domain>`, no
+    /// statement, a 5-minute lifetime, 5 attempts, and the built-in
+    /// verifiers ([`WalletRegistry::with_defaults`]).
+    ///
+    /// # Errors
+    /// [`ChallengeError::InvalidSettings`] for a domain that is not an
+    /// authority.
+    pub fn new(domain: impl Into<String>, store: S) -> Result<Self> {
+        let domain = domain.into();
+        if crate::wallet::signin::check_authority(&domain, "domain").is_err() {
+            return Err(
+                ChallengeError::InvalidSettings("domain is not an rfc 3986 authority").into(),
+            );
+        }
+        Ok(Self {
+            uri: format!("https://{domain}"),
+            domain,
+            statement: None,
+            ttl: DEFAULT_CHALLENGE_TTL,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            registry: WalletRegistry::with_defaults(),
+            store,
+        })
+    }
+
+    /// The URI written in the messages (default `https://<domain>`).
+    ///
+    /// # Errors
+    /// [`ChallengeError::InvalidSettings`] for a URI that is not RFC 3986.
+    pub fn with_uri(mut self, uri: impl Into<String>) -> Result<Self> {
+        let uri = uri.into();
+        if crate::wallet::signin::check_uri(&uri, "uri").is_err() {
+            return Err(ChallengeError::InvalidSettings("uri is not an rfc 3986 uri").into());
+        }
+        self.uri = uri;
+        Ok(self)
+    }
+
+    /// A one-line statement shown to the user (SIWE's grammar: letters,
+    /// digits, spaces and URI punctuation).
+    ///
+    /// # Errors
+    /// [`ChallengeError::InvalidSettings`] for an empty statement or one
+    /// with other characters.
+    pub fn with_statement(mut self, statement: impl Into<String>) -> Result<Self> {
+        use crate::wallet::signin::{is_reserved, is_unreserved};
+        let s = statement.into();
+        if s.is_empty()
+            || s.len() > 512
+            || !s
+                .chars()
+                .all(|c| is_unreserved(c) || is_reserved(c) || c == ' ')
+        {
+            return Err(ChallengeError::InvalidSettings("statement").into());
+        }
+        self.statement = Some(s);
+        Ok(self)
+    }
+
+    /// The lifetime of a challenge in seconds (default 300).
+    ///
+    /// # Errors
+    /// [`ChallengeError::InvalidSettings`] for 0 or more than a day.
+    pub fn with_ttl(mut self, seconds: u64) -> Result<Self> {
+        if seconds == 0 || seconds > MAX_CHALLENGE_TTL {
+            return Err(ChallengeError::InvalidSettings("ttl must be 1 s to 1 day").into());
+        }
+        self.ttl = seconds;
+        Ok(self)
+    }
+
+    /// Failed redemptions that kill a challenge (default 5).
+    ///
+    /// # Errors
+    /// [`ChallengeError::InvalidSettings`] outside `1..=999`.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Result<Self> {
+        if !(1..=MAX_ATTEMPT_LIMIT).contains(&attempts) {
+            return Err(ChallengeError::InvalidSettings("attempt limit must be 1 to 999").into());
+        }
+        self.max_attempts = attempts;
+        Ok(self)
+    }
+
+    /// The wallet verifiers to use (a NEAR verifier with an access-key
+    /// resolver, say).
+    #[must_use]
+    pub fn with_registry(mut self, registry: WalletRegistry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// The domain (audience).
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Issues a challenge for `account` at `now`, with a nonce from the OS
+    /// random generator, and stores it.
+    ///
+    /// # Errors
+    /// [`WalletError::UnsupportedChain`] when no verifier is registered for
+    /// the account's chain; [`ChallengeError::UnsupportedAccount`] when no
+    /// form exists for it; the store's refusals
+    /// ([`ChallengeError::StoreFull`], [`ChallengeError::NonceExists`],
+    /// [`Error::StoreUnavailable`]).
+    pub async fn issue(&self, account: &AccountId, now: u64) -> Result<Challenge> {
+        let nonce = ChallengeNonce::generate(&mut rand::rng());
+        self.issue_with_nonce(account, nonce, now).await
+    }
+
+    /// [`issue`](Self::issue) at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`issue`](Self::issue).
+    pub async fn issue_now(&self, account: &AccountId) -> Result<Challenge> {
+        self.issue(account, crate::token::unix_now()).await
+    }
+
+    async fn issue_with_nonce(
+        &self,
+        account: &AccountId,
+        nonce: ChallengeNonce,
+        now: u64,
+    ) -> Result<Challenge> {
+        if self.registry.get(account.chain()).is_none() {
+            return Err(WalletError::UnsupportedChain(account.chain().to_string()).into());
+        }
+        let expires_at = now.saturating_add(self.ttl);
+        let message = render::Render {
+            domain: &self.domain,
+            uri: &self.uri,
+            statement: self.statement.as_deref(),
+            account,
+            nonce: &nonce,
+            issued_at: now,
+            expires_at,
+        }
+        .message()?;
+        let record = ChallengeRecord::new(
+            account.clone(),
+            self.domain.clone(),
+            now,
+            expires_at,
+            self.max_attempts,
+            message.text().to_owned(),
+        );
+        self.store.put(&nonce, &record, now).await?;
+        Ok(Challenge {
+            nonce,
+            account: account.clone(),
+            domain: self.domain.clone(),
+            issued_at: now,
+            expires_at,
+            message,
+        })
+    }
+
+    /// Redeems a challenge with the wallet's `proof` at `now`: verifies the
+    /// signature first, then consumes the nonce, once.
+    ///
+    /// # Errors
+    /// [`ChallengeError::MissingNonce`], [`ChallengeError::Unknown`],
+    /// [`ChallengeError::Expired`], [`ChallengeError::AlreadySpent`],
+    /// [`ChallengeError::TooManyAttempts`], [`ChallengeError::WrongDomain`];
+    /// after counting a failed attempt: [`ChallengeError::WrongAccount`],
+    /// [`ChallengeError::MessageMismatch`] and the verifier's errors
+    /// ([`Error::InvalidSignature`], [`Error::Wallet`], …); and
+    /// [`Error::StoreUnavailable`].
+    pub async fn redeem(&self, proof: &WalletProof, now: u64) -> Result<VerifiedAccount> {
+        let view = render::ProofView::of(proof)?;
+        let nonce = view.nonce.ok_or(ChallengeError::MissingNonce)?;
+        let record = self.store.peek(&nonce, now).await?;
+        record.check_live(now)?;
+        if record.domain() != self.domain {
+            return Err(ChallengeError::WrongDomain {
+                expected: self.domain.clone(),
+                got: record.domain().to_owned(),
+            }
+            .into());
+        }
+        match self.verify(&view, proof, &nonce, &record, now) {
+            Ok(verified) => {
+                self.store.consume(&nonce, now).await?;
+                Ok(verified)
+            }
+            Err(refusal) => match self.store.record_failure(&nonce, now).await {
+                Err(e @ Error::StoreUnavailable(_)) => Err(e),
+                _ => Err(refusal),
+            },
+        }
+    }
+
+    /// [`redeem`](Self::redeem) at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`redeem`](Self::redeem).
+    pub async fn redeem_now(&self, proof: &WalletProof) -> Result<VerifiedAccount> {
+        self.redeem(proof, crate::token::unix_now()).await
+    }
+
+    fn verify(
+        &self,
+        view: &render::ProofView<'_>,
+        proof: &WalletProof,
+        nonce: &ChallengeNonce,
+        record: &ChallengeRecord,
+        now: u64,
+    ) -> Result<VerifiedAccount> {
+        if view.account != record.account() {
+            return Err(ChallengeError::WrongAccount.into());
+        }
+        if view.signed != record.message().as_bytes() {
+            return Err(ChallengeError::MessageMismatch.into());
+        }
+        let nonce_text = nonce.to_string();
+        let expect = Expectations::at(now)
+            .message(record.message().as_bytes())
+            .domain(&self.domain);
+        let expect = match record.account().chain() {
+            Chain::Near => expect.nonce(nonce.as_bytes()),
+            _ => expect.nonce(nonce_text.as_bytes()),
+        };
+        let verified = self.registry.verify(proof, &expect)?;
+        if &verified.account != record.account() {
+            return Err(ChallengeError::WrongAccount.into());
+        }
+        Ok(verified)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryNonceStore;
+
+    fn ready<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the memory store never pends"),
+        }
+    }
+
+    #[test]
+    fn settings_are_checked() {
+        let s = MemoryNonceStore::new();
+        assert!(ChallengeIssuer::new("exa mple.com", &s).is_err());
+        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        assert!(i.with_ttl(0).is_err());
+        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        assert!(i.with_max_attempts(1000).is_err());
+        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        assert!(i.with_statement("bad\nline").is_err());
+        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        assert!(i.with_uri("no scheme").is_err());
+    }
+
+    #[test]
+    fn forms_parse_back() {
+        let s = MemoryNonceStore::new();
+        let i = ChallengeIssuer::new("example.com", &s)
+            .unwrap()
+            .with_statement("Sign in to Example")
+            .unwrap();
+        let now = 1_700_000_000;
+        #[cfg(feature = "ethereum")]
+        {
+            let a: AccountId = "eip155:10:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+                .parse()
+                .unwrap();
+            let c = ready(i.issue(&a, now)).unwrap();
+            let ChallengeMessage::Siwe(text) = c.message() else {
+                panic!("not siwe")
+            };
+            let m: crate::SiweMessage = text.parse().unwrap();
+            assert_eq!(m.chain_id, 10);
+            assert_eq!(m.nonce, c.nonce().to_string());
+            assert_eq!(m.expiration_unix().unwrap(), Some(now + 300));
+            assert_eq!(m.statement.as_deref(), Some("Sign in to Example"));
+        }
+        #[cfg(feature = "solana")]
+        {
+            let a: AccountId = format!(
+                "solana:{}:{}",
+                crate::SOLANA_DEVNET,
+                crate::base58_encode(&[7; 32])
+            )
+            .parse()
+            .unwrap();
+            let c = ready(i.issue(&a, now)).unwrap();
+            let ChallengeMessage::Siws(text) = c.message() else {
+                panic!("not siws")
+            };
+            let m: crate::SiwsMessage = text.parse().unwrap();
+            assert_eq!(m.chain_id.as_deref(), Some("devnet"));
+            assert_eq!(m.to_string(), *text);
+        }
+        let key = crate::RootKey::from_bytes(&[2; 32]).public_key();
+        let c = ready(i.issue(&AccountId::raw_ed25519(&key), now)).unwrap();
+        let text = c.message().text();
+        assert!(text.starts_with(
+            "example.com wants you to sign in with your Ed25519 key account:\nrawkey:ed25519:"
+        ));
+        assert!(text.contains(&format!(
+            "\n\nSign in to Example\n\nURI: https://example.com\nNonce: {}\n",
+            c.nonce()
+        )));
+        assert!(text.ends_with("Expiration Time: 2023-11-14T22:18:20Z"));
+    }
+}
