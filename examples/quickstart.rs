@@ -1,14 +1,17 @@
 //! keytree end to end: root key → derived client key → context → member →
 //! signed delta → context token → revocation (the old delta still verifies,
-//! a new one and the token are refused) → an Ethereum-rooted delegation.
+//! a new one and the token are refused) → an Ethereum-rooted delegation →
+//! a wallet login (challenge, SIWE signature, single-use redeem) that ends in
+//! a context token.
 //!
 //! Run: `cargo run --example quickstart`. Exits non-zero on any failure.
 
 use std::process::ExitCode;
 
 use keytree::{
-    AccountId, Context, ContextId, Delegation, DeltaPolicy, Error, OpKind, Permission, Permissions,
-    RootKey, TokenIssuer, TokenRequest, TokenSigningKey, WalletRegistry,
+    AccountId, ChallengeIssuer, ChallengeMessage, Context, ContextId, Delegation, DeltaPolicy,
+    Error, EthereumProof, MemoryNonceStore, OpKind, Permission, Permissions, RootKey, TokenIssuer,
+    TokenRequest, TokenSigningKey, WalletRegistry,
 };
 
 fn main() -> ExitCode {
@@ -147,6 +150,78 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("10. a wallet as root: an Ethereum account delegates to a client key");
     ethereum_rooted_delegation(now)?;
+
+    println!("11. wallet login: challenge, SIWE signature, redeem once, context token");
+    wallet_login(now)?;
+    Ok(())
+}
+
+/// The memory store never pends, so one poll completes each call: the
+/// quickstart needs no async runtime. (A server awaits these in its own.)
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, String> {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Ok(v),
+        std::task::Poll::Pending => Err("the memory store pended".into()),
+    }
+}
+
+/// A server issues a login challenge for an Ethereum account, the wallet (a
+/// fixed test key here) signs the SIWE text, the server redeems it exactly
+/// once and mints a context token for the client key the wallet controls.
+fn wallet_login(now: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let wallet = k256::ecdsa::SigningKey::from_slice(&[0x11; 32])?;
+    let address = keytree::ethereum_address_of(wallet.verifying_key());
+    let account: AccountId = format!("eip155:1:{}", keytree::eip55_encode(&address)).parse()?;
+
+    let login = ChallengeIssuer::new("app.example.com", MemoryNonceStore::new())?;
+    let challenge = block_on(login.issue(&account, now))??;
+    let ChallengeMessage::Siwe(text) = challenge.message() else {
+        return Err("an Ethereum account gets a SIWE message".into());
+    };
+    println!("   the wallet is asked to sign:\n{}", indent(text));
+
+    // What the wallet does: EIP-191 personal_sign over the exact text.
+    let (sig, recovery) = wallet.sign_prehash_recoverable(&keytree::eip191_hash(text.as_bytes()));
+    let mut signature = sig.to_bytes().to_vec();
+    signature.push(27 + recovery.to_byte());
+    let proof = EthereumProof::siwe(text, &keytree::hex_encode(&signature))?.into();
+
+    let who = block_on(login.redeem(&proof, now + 5))??;
+    println!("   signed in as {}", who.account);
+    match block_on(login.redeem(&proof, now + 6))? {
+        Err(e) => println!("  ok: the same signature again is refused: {e}"),
+        Ok(_) => return Err("a login nonce was spent twice".into()),
+    }
+
+    // The signed-in wallet's client key is a member of a context; it gets a token.
+    let root = RootKey::generate(&mut rand::rng());
+    let context_id = ContextId::generate(&mut rand::rng());
+    let mut context = Context::builder(context_id).create(&root, now)?;
+    let client = root.derive_client_key(&context_id, 0);
+    let grant = Delegation::builder(
+        client.public_key(),
+        context_id,
+        Permissions::parse(["context:execute"])?,
+    )
+    .valid_for(now, 3600)
+    .sign_as_root(&root)?;
+    let op = context
+        .propose(OpKind::AddMember { chain: vec![grant] }, now)
+        .sign(&root);
+    context.apply(op)?;
+    let issuer = TokenIssuer::new(
+        "https://auth.example.com",
+        TokenSigningKey::generate(&mut rand::rng()),
+    );
+    let request = TokenRequest::new(client.public_key(), "api").subject(who.account.to_string());
+    let token = issuer.mint(&context, &request, now + 5)?;
+    let validator = issuer.validator("api", now).build()?;
+    validator
+        .validate_for(&context, &token, now + 10)?
+        .require(&"context:execute".parse()?)?;
+    expect(true, "the login ends in a context token that validates")?;
     Ok(())
 }
 
