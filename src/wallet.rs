@@ -364,6 +364,15 @@ impl<'a> Expectations<'a> {
         self
     }
 
+    /// Refuses unless the expected message is set and `signed` is exactly it.
+    pub(crate) fn require_exact_message(&self, signed: &[u8]) -> Result<()> {
+        if self.require_message()? == signed {
+            Ok(())
+        } else {
+            Err(WalletError::MessageMismatch.into())
+        }
+    }
+
     pub(crate) fn require_message(&self) -> Result<&'a [u8]> {
         self.message
             .ok_or(WalletError::MissingExpectation("message").into())
@@ -511,40 +520,32 @@ pub trait WalletVerifier: Send + Sync {
     }
 }
 
-impl<T: WalletVerifier + ?Sized> WalletVerifier for &T {
-    fn chain(&self) -> Chain {
-        (**self).chain()
-    }
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
-        (**self).verify(proof, expect)
-    }
-    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
-        (**self).verify_statement(proof)
-    }
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_wallet_verifier {
+    ($($ptr:ty),+) => {$(
+        impl<T: WalletVerifier + ?Sized> WalletVerifier for $ptr {
+            fn chain(&self) -> Chain {
+                (**self).chain()
+            }
+            fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+                (**self).verify(proof, expect)
+            }
+            fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
+                (**self).verify_statement(proof)
+            }
+        }
+    )+};
 }
 
-impl<T: WalletVerifier + ?Sized> WalletVerifier for Box<T> {
-    fn chain(&self) -> Chain {
-        (**self).chain()
-    }
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
-        (**self).verify(proof, expect)
-    }
-    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
-        (**self).verify_statement(proof)
-    }
-}
+forward_wallet_verifier!(&T, Box<T>, Arc<T>);
 
-impl<T: WalletVerifier + ?Sized> WalletVerifier for Arc<T> {
-    fn chain(&self) -> Chain {
-        (**self).chain()
+/// The refusal for a proof or account of another chain than the verifier's.
+pub(crate) fn wrong_chain(expected: &Chain, got: &Chain) -> crate::Error {
+    WalletError::WrongChain {
+        expected: expected.to_string(),
+        got: got.to_string(),
     }
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
-        (**self).verify(proof, expect)
-    }
-    fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
-        (**self).verify_statement(proof)
-    }
+    .into()
 }
 
 /// Maps each [`Chain`] to its verifier.

@@ -192,11 +192,10 @@ impl EthereumProof {
         signature_hex: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Ethereum {
-            return Err(WalletError::WrongChain {
-                expected: Chain::Ethereum.to_string(),
-                got: account.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(
+                &Chain::Ethereum,
+                account.chain(),
+            ));
         }
         Ok(Self {
             address: parse_eth_address(account.address())?,
@@ -422,11 +421,7 @@ impl WalletVerifier for EthereumVerifier {
     /// text bytes) and checks times against [`Expectations::now`].
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Ethereum(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
         let hash = match &p.message {
             Message::PersonalSign(m) => {

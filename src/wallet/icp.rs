@@ -429,11 +429,7 @@ impl IcpProof {
 
 fn check_icp_account(account: &AccountId) -> Result<()> {
     if account.chain() != &Chain::Icp {
-        return Err(WalletError::WrongChain {
-            expected: Chain::Icp.to_string(),
-            got: account.chain().to_string(),
-        }
-        .into());
+        return Err(crate::wallet::wrong_chain(&Chain::Icp, account.chain()));
     }
     Ok(())
 }
@@ -500,15 +496,9 @@ impl WalletVerifier for IcpVerifier {
     /// message (the session key, for a chain).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Icp(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
-        if expect.require_message()? != p.message.as_slice() {
-            return Err(WalletError::MessageMismatch.into());
-        }
+        expect.require_exact_message(&p.message)?;
         match &p.delegation {
             None => self.check(
                 &p.account,

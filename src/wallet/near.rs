@@ -218,11 +218,7 @@ impl NearProof {
         signature_base64: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Near {
-            return Err(WalletError::WrongChain {
-                expected: Chain::Near.to_string(),
-                got: account.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&Chain::Near, account.chain()));
         }
         Ok(Self {
             account,
@@ -385,11 +381,7 @@ impl WalletVerifier for NearVerifier {
     /// and nonce; the callback URL must equal the expected one.
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Near(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
         let recipient = expect.require_domain()?;
         let nonce = expect.require_nonce()?;

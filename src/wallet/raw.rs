@@ -247,15 +247,9 @@ impl WalletVerifier for RawKeyVerifier {
     /// Requires [`Expectations::message`] (the nonce the server issued).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::RawKey(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
-        if expect.require_message()? != p.message.as_slice() {
-            return Err(WalletError::MessageMismatch.into());
-        }
+        expect.require_exact_message(&p.message)?;
         let signer = self.check(&p.key, &p.message, &p.signature)?;
         Ok(VerifiedAccount::new(p.account.clone(), signer))
     }
@@ -276,11 +270,7 @@ impl WalletVerifier for RawKeyVerifier {
                 )
             }
             other => {
-                return Err(WalletError::WrongChain {
-                    expected: self.chain().to_string(),
-                    got: other.to_string(),
-                }
-                .into());
+                return Err(crate::wallet::wrong_chain(&self.chain(), &other));
             }
         };
         let signature =

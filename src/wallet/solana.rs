@@ -294,11 +294,7 @@ impl SolanaProof {
         signature_base58: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Solana {
-            return Err(WalletError::WrongChain {
-                expected: Chain::Solana.to_string(),
-                got: account.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&Chain::Solana, account.chain()));
         }
         Ok(Self {
             key: solana_key(&account)?,
@@ -448,11 +444,7 @@ impl WalletVerifier for SolanaVerifier {
     /// times against `now` (issued-at may lead `now` by 60 s).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Solana(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
         match &p.message {
             Message::Plain(m) => {

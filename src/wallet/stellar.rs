@@ -20,7 +20,7 @@ use super::{
     AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
     WalletVerifier,
 };
-use crate::error::{DecodeReason, Error, Result, WalletError};
+use crate::error::{DecodeReason, Error, Result};
 use crate::public_key::{PublicKey, Signature};
 
 const WHAT: &str = "stellar strkey";
@@ -261,11 +261,7 @@ impl StellarProof {
         signature_base64: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Stellar {
-            return Err(WalletError::WrongChain {
-                expected: Chain::Stellar.to_string(),
-                got: account.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&Chain::Stellar, account.chain()));
         }
         Ok(Self {
             key: PublicKey::from_bytes(&decode_account(account.address())?)?,
@@ -324,15 +320,9 @@ impl WalletVerifier for StellarVerifier {
     /// Requires [`Expectations::message`].
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Stellar(p) = proof else {
-            return Err(WalletError::WrongChain {
-                expected: self.chain().to_string(),
-                got: proof.chain().to_string(),
-            }
-            .into());
+            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
-        if expect.require_message()? != p.message.as_slice() {
-            return Err(WalletError::MessageMismatch.into());
-        }
+        expect.require_exact_message(&p.message)?;
         Self::check(&p.account, &p.key, &p.message, &p.signature)
     }
 
