@@ -270,7 +270,7 @@ impl WalletVerifier for RawKeyVerifier {
                 )
             }
             other => {
-                return Err(crate::wallet::wrong_chain(&self.chain(), &other));
+                return Err(crate::wallet::wrong_chain(&self.chain(), other));
             }
         };
         let signature =

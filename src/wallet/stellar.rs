@@ -254,7 +254,7 @@ impl StellarProof {
     /// A proof: the `stellar:…:G…` account, the message and the base64 signature.
     ///
     /// # Errors
-    /// [`Error::Decode`] for a bad signature; [`WalletError::WrongChain`].
+    /// [`Error::Decode`] for a bad signature; [`WalletError::WrongChain`](crate::WalletError::WrongChain).
     pub fn new(
         account: AccountId,
         message: impl AsRef<[u8]>,
