@@ -48,8 +48,6 @@ mod solana;
 mod stellar;
 #[path = "suite/tokens.rs"]
 mod tokens;
-#[path = "suite/tokens_interop.rs"]
-mod tokens_interop;
 #[cfg(all(
     feature = "ethereum",
     feature = "near",
