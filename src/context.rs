@@ -60,6 +60,9 @@ const DELTA_DOMAIN: &str = "keytree/v1/delta";
 const STATE_DOMAIN: &str = "keytree/v1/context-state";
 /// The only context-log format version this build reads and writes.
 pub const LOG_VERSION: u32 = 1;
+/// The op format version: the byte right after the domain tag in every
+/// op's signed bytes ([`ContextOp::signing_bytes`]).
+pub const OP_VERSION: u8 = 1;
 /// The largest delta payload accepted, in bytes.
 pub const MAX_DELTA_PAYLOAD: usize = 1 << 20;
 
@@ -254,7 +257,8 @@ impl ContextOp {
     /// The canonical bytes every signer signs (signatures excluded).
     pub fn signing_bytes(&self) -> Vec<u8> {
         let mut w = CanonicalWriter::new(OP_DOMAIN);
-        w.bytes(self.context_id.as_bytes())
+        w.u8(OP_VERSION)
+            .bytes(self.context_id.as_bytes())
             .u64(self.seq)
             .bytes(self.prev.as_bytes())
             .u64(self.timestamp);
@@ -806,8 +810,13 @@ impl Context {
         Ok(())
     }
 
+    /// Every signature must be a current admin's, valid, and the list
+    /// strictly ascending by signer key bytes (so an op's signature list has
+    /// one encoding). Signatures beyond the threshold are accepted, under
+    /// the same rules: all are checked.
     fn check_signatures(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         let mut seen = BTreeSet::new();
+        let mut last: Option<&PublicKey> = None;
         for s in &op.signatures {
             if !self.admins.contains(&s.signer) {
                 return Err(ContextError::NotAdmin(s.signer.to_string()).into());
@@ -815,6 +824,13 @@ impl Context {
             if !seen.insert(s.signer) {
                 return Err(ContextError::DuplicateSigner(s.signer.to_string()).into());
             }
+            if last.is_some_and(|l| *l > s.signer) {
+                return Err(Error::decode(
+                    "context op",
+                    DecodeReason::NonCanonical("signature order (ascending by signer key)"),
+                ));
+            }
+            last = Some(&s.signer);
             s.signer.verify(bytes, &s.signature)?;
         }
         let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
@@ -1096,42 +1112,62 @@ impl Context {
     /// A hash of the whole state (admins, threshold, members and their
     /// permission histories, revocations, head). Equal logs give equal hashes.
     pub fn state_hash(&self) -> [u8; 32] {
+        *blake3::hash(&self.state_bytes()).as_bytes()
+    }
+
+    /// The bytes [`Context::state_hash`] hashes (FORMATS.md, "State hash").
+    pub(crate) fn state_bytes(&self) -> Vec<u8> {
+        // Every list carries its u32 count; every byte string its u32
+        // length; integers are fixed-width big-endian (FORMATS.md).
+        fn count(w: &mut CanonicalWriter, n: usize) {
+            w.u32(u32::try_from(n).unwrap_or(u32::MAX));
+        }
         let mut w = CanonicalWriter::new(STATE_DOMAIN);
         w.bytes(self.id.as_bytes())
             .bytes(self.root.as_bytes())
             .u32(self.threshold)
-            .u64(self.policy.max_depth as u64)
+            .u32(u32::try_from(self.policy.max_depth).unwrap_or(u32::MAX))
             .u64(self.head_seq())
             .bytes(self.head.as_bytes());
-        w.u64(self.admins.len() as u64);
+        count(&mut w, self.admins.len());
         for a in &self.admins {
             w.bytes(a.as_bytes());
         }
         let mut members: Vec<&Member> = self.members.values().collect();
         members.sort_by_key(|m| m.key);
-        w.u64(members.len() as u64);
+        count(&mut w, members.len());
         for m in members {
             w.bytes(m.key.as_bytes());
+            count(&mut w, m.chain.len());
             for link in &m.chain {
                 w.bytes(link.id().as_bytes());
             }
+            count(&mut w, m.history.len());
             for (seq, perms) in &m.history {
                 w.u64(*seq);
+                count(&mut w, perms.len());
                 for p in perms {
                     w.bytes(p.as_str().as_bytes());
                 }
             }
-            w.u64(m.revoked_seq.map_or(u64::MAX, |s| s));
+            match m.revoked_seq {
+                None => {
+                    w.u8(0);
+                }
+                Some(seq) => {
+                    w.u8(1).u64(seq);
+                }
+            }
         }
         for set in [&self.revoked_keys, &self.revoked_delegations] {
             let mut entries: Vec<&[u8; 32]> = set.iter().collect();
             entries.sort();
-            w.u64(entries.len() as u64);
+            count(&mut w, entries.len());
             for e in entries {
-                w.fixed(e);
+                w.bytes(e);
             }
         }
-        *blake3::hash(&w.finish()).as_bytes()
+        w.finish()
     }
 
     /// The log, for export.

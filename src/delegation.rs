@@ -23,7 +23,7 @@ use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
 use crate::root::RootKey;
-use crate::wallet::{AccountId, StatementProof, WalletRegistry, statement};
+use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry, statement};
 
 const DOMAIN: &str = "keytree/v1/delegation";
 const WHAT: &str = "delegation";
@@ -41,6 +41,18 @@ const ISSUER_ED25519: u8 = 1;
 const ISSUER_WALLET: u8 = 2;
 /// The largest wallet signature a delegation carries.
 pub const MAX_WALLET_SIGNATURE: usize = 8 * 1024;
+/// An Ethereum ECDSA signature `r ‖ s ‖ v`.
+const ETHEREUM_SIGNATURE_LEN: usize = 65;
+
+/// Whether `signature` is a 65-byte Ethereum `r ‖ s ‖ v` whose `v` is not
+/// stored in the one accepted form (27 or 28). EIP-191 verification reads
+/// 0/1 and 27/28 alike; a stored delegation keeps only 27/28, so its bytes
+/// (and every op that carries it) have one encoding.
+fn is_non_canonical_ethereum_v(account: &AccountId, signature: &[u8]) -> bool {
+    account.chain() == &Chain::Ethereum
+        && signature.len() == ETHEREUM_SIGNATURE_LEN
+        && !matches!(signature.last(), Some(27 | 28))
+}
 
 /// The BLAKE3 hash of a delegation's canonical bytes. Text form: base58.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -577,6 +589,12 @@ impl Delegation {
                     },
                 ));
             }
+            Issuer::Wallet(ref account) if is_non_canonical_ethereum_v(account, &signature) => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::NonCanonical("ethereum signature v (stored as 27 or 28)"),
+                ));
+            }
             Issuer::Wallet(_) => {}
         }
         Ok(Self::from_body(body, signature))
@@ -723,7 +741,16 @@ impl UnsignedDelegation {
     ///
     /// # Errors
     /// [`Error::Decode`] for an empty or oversized signature.
-    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+    pub fn finish(self, mut signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+        // One stored form per signature: an Ethereum `r ‖ s ‖ v` with
+        // v ∈ {0, 1} (some wallets and signers) is stored as v + 27.
+        if let Issuer::Wallet(account) = &self.body.issuer
+            && account.chain() == &Chain::Ethereum
+            && signature.len() == ETHEREUM_SIGNATURE_LEN
+            && let Some(v @ (0 | 1)) = signature.last_mut()
+        {
+            *v += 27;
+        }
         Delegation::checked(self.body, signature).map(UnverifiedDelegation)
     }
 }

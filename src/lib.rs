@@ -94,6 +94,7 @@ mod context;
 mod delegation;
 mod encoding;
 mod error;
+pub mod formats;
 mod permission;
 mod public_key;
 mod revocation;
@@ -111,7 +112,7 @@ pub use challenge::{
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MemberInfo, OpHash, OpKind, OpSignature, Signer,
+    MAX_DELTA_PAYLOAD, MemberInfo, OP_VERSION, OpHash, OpKind, OpSignature, Signer,
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,

@@ -319,7 +319,19 @@ impl TokenIssuer {
     /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
     /// permissions, or a zero TTL.
     pub fn mint(&self, ctx: &Context, request: &TokenRequest, now: u64) -> Result<String> {
-        let minted = self.claims_for(ctx, request, now, &mut rand::rng())?;
+        self.mint_with_rng(ctx, request, now, &mut rand::rng())
+    }
+
+    /// [`TokenIssuer::mint`] with the `jti` drawn from `rng` (the worked
+    /// examples of FORMATS.md use a seeded one).
+    pub(crate) fn mint_with_rng<R: CryptoRng + ?Sized>(
+        &self,
+        ctx: &Context,
+        request: &TokenRequest,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<String> {
+        let minted = self.claims_for(ctx, request, now, rng)?;
         Ok(self.sign(&minted.claims))
     }
 

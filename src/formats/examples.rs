@@ -1,0 +1,673 @@
+//! Builds every worked example of FORMATS.md from fixed seeds with keytree
+//! itself, and checks that the examples in the file are exactly these, so the
+//! spec cannot drift from the code.
+//!
+//! After an intended format change, rewrite the examples with
+//! `KEYTREE_BLESS_FORMATS=1 cargo test --all-features --lib formats`.
+//!
+//! The field-by-field dumps split keytree's *real* output by the widths the
+//! spec documents: if the layout moves, the split (and the test) breaks.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fmt::Write as _;
+
+use crate::client_key::ClientKey;
+use crate::context::{Context, ContextId, OpKind};
+use crate::delegation::Delegation;
+use crate::encoding::{base64url_encode, hex_encode};
+use crate::permission::Permissions;
+use crate::root::RootKey;
+use crate::token::{TokenIssuer, TokenRequest, TokenSigningKey, jwk_thumbprint};
+
+/// Splits real bytes into documented fields, one line each.
+struct Dump<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    out: String,
+}
+
+impl<'a> Dump<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            pos: 0,
+            out: String::new(),
+        }
+    }
+
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let chunk = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        chunk
+    }
+
+    fn line(&mut self, label: &str, hex: &str, note: &str) {
+        let _ = write!(self.out, "{label:<22} {hex}");
+        if !note.is_empty() {
+            let _ = write!(self.out, "  {note}");
+        }
+        self.out.push('\n');
+    }
+
+    /// A fixed-width integer (or flag) of `n` bytes.
+    fn int(&mut self, label: &str, n: usize) -> &mut Self {
+        let chunk = self.take(n);
+        let mut v: u128 = 0;
+        for b in chunk {
+            v = (v << 8) | u128::from(*b);
+        }
+        let hex = hex_encode(chunk);
+        self.line(label, &hex, &format!("= {v}"));
+        self
+    }
+
+    fn prefixed_raw(&mut self) -> (&'a [u8], &'a [u8]) {
+        let len_bytes = self.take(4);
+        let len = u32::from_be_bytes(len_bytes.try_into().unwrap()) as usize;
+        (len_bytes, self.take(len))
+    }
+
+    /// A u32-length-prefixed byte string.
+    fn bytes(&mut self, label: &str) -> &mut Self {
+        let (len, value) = self.prefixed_raw();
+        let hex = format!("{} {}", hex_encode(len), hex_encode(value));
+        self.line(label, &hex, "");
+        self
+    }
+
+    /// A u32-length-prefixed UTF-8 string, shown as text too.
+    fn text(&mut self, label: &str) -> &mut Self {
+        let (len, value) = self.prefixed_raw();
+        let hex = format!("{} {}", hex_encode(len), hex_encode(value));
+        let note = format!("= {:?}", std::str::from_utf8(value).unwrap());
+        self.line(label, &hex, &note);
+        self
+    }
+
+    fn finish(&mut self) -> String {
+        assert_eq!(self.pos, self.bytes.len(), "undocumented trailing bytes");
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// The fixed inputs every example shares.
+struct Fixture {
+    root: RootKey,
+    context: ContextId,
+    client: ClientKey,
+    admin: RootKey,
+    second_admin: RootKey,
+    sub: ClientKey,
+}
+
+const T0: u64 = 1_700_000_000;
+
+fn fixture() -> Fixture {
+    let root = RootKey::from_bytes(&[0x01; 32]);
+    let context = ContextId::from_bytes([0x02; 32]);
+    let client = root.derive_client_key(&context, 0);
+    Fixture {
+        root,
+        context,
+        client,
+        admin: RootKey::from_bytes(&[0x04; 32]),
+        second_admin: RootKey::from_bytes(&[0x05; 32]),
+        sub: ClientKey::from_bytes(&[0x03; 32]),
+    }
+}
+
+fn serial() -> [u8; 16] {
+    core::array::from_fn(|i| i as u8)
+}
+
+fn root_delegation(f: &Fixture) -> Delegation {
+    Delegation::builder(
+        f.client.public_key(),
+        f.context,
+        Permissions::parse(["blob", "context:execute"]).unwrap(),
+    )
+    .valid_between(T0, T0 + 86_400)
+    .serial(serial())
+    .sign_as_root(&f.root)
+    .unwrap()
+}
+
+fn child_delegation(f: &Fixture, parent: &Delegation) -> Delegation {
+    Delegation::builder(
+        f.sub.public_key(),
+        f.context,
+        Permissions::parse(["blob:read"]).unwrap(),
+    )
+    .valid_between(T0 + 60, T0 + 3_600)
+    .serial([0xff; 16])
+    .child_of(parent)
+    .sign_as_client(&f.client)
+    .unwrap()
+}
+
+fn dump_delegation_body(d: &mut Dump<'_>) {
+    d.text("domain tag").int("version (u8)", 1);
+    let issuer_kind = d.bytes[d.pos];
+    d.int("issuer kind (u8)", 1);
+    if issuer_kind == 1 {
+        d.bytes("issuer key");
+    } else {
+        d.text("issuer account");
+    }
+    d.bytes("subject key").bytes("context id");
+    let count = u32::from_be_bytes(d.bytes[d.pos..d.pos + 4].try_into().unwrap());
+    d.int("permission count", 4);
+    for _ in 0..count {
+        d.text("permission");
+    }
+    d.int("not_before (u64)", 8)
+        .int("expires_at (u64)", 8)
+        .bytes("serial");
+    let has_parent = d.bytes[d.pos] == 1;
+    d.int("parent present (u8)", 1);
+    if has_parent {
+        d.bytes("parent id");
+    }
+}
+
+fn delegation_example(label: &str, dl: &Delegation) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {label}: signed bytes, field by field");
+    let signed = dl.signed_bytes().to_vec();
+    let mut d = Dump::new(&signed);
+    dump_delegation_body(&mut d);
+    s.push_str(&d.finish());
+    let _ = writeln!(s, "\nsigned bytes (hex)     {}", hex_encode(&signed));
+    let _ = writeln!(
+        s,
+        "id = BLAKE3(signed)    {}",
+        hex_encode(dl.id().as_bytes())
+    );
+    let _ = writeln!(s, "id (base58)            {}", dl.id());
+    let _ = writeln!(
+        s,
+        "signature (hex)        {}",
+        hex_encode(dl.signature_bytes())
+    );
+    let _ = writeln!(s, "binary form (hex)      {}", hex_encode(&dl.to_bytes()));
+    let _ = write!(
+        s,
+        "JSON                   {}",
+        serde_json::to_string(dl).unwrap()
+    );
+    s
+}
+
+fn ex_derivation(f: &Fixture) -> String {
+    let mut info = f.context.as_bytes().to_vec();
+    info.extend_from_slice(&0u32.to_be_bytes());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "root seed (ikm)        {}",
+        hex_encode(&*f.root.to_bytes())
+    );
+    let _ = writeln!(
+        s,
+        "salt                   {}  = \"keytree/v1/client-key\"",
+        hex_encode(crate::client_key::CLIENT_KEY_SALT)
+    );
+    let _ = writeln!(
+        s,
+        "context id             {}",
+        hex_encode(f.context.as_bytes())
+    );
+    let _ = writeln!(s, "index (u32)            00000000  = 0");
+    let _ = writeln!(s, "info = id ‖ index      {}", hex_encode(&info));
+    let _ = writeln!(
+        s,
+        "client seed (OKM, 32)  {}",
+        hex_encode(&*f.client.to_bytes())
+    );
+    let _ = writeln!(
+        s,
+        "client public key      {}",
+        hex_encode(f.client.public_key().as_bytes())
+    );
+    let c1 = f.root.derive_client_key(&f.context, 1);
+    let _ = write!(s, "index 1: client seed   {}", hex_encode(&*c1.to_bytes()));
+    s
+}
+
+fn ex_key_texts(f: &Fixture) -> String {
+    let key = f.root.public_key();
+    let mut multicodec = vec![0xed, 0x01];
+    multicodec.extend_from_slice(key.as_bytes());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "root seed              {}",
+        hex_encode(&*f.root.to_bytes())
+    );
+    let _ = writeln!(s, "public key (32)        {}", hex_encode(key.as_bytes()));
+    let _ = writeln!(s, "ed25519 text           {key}");
+    let _ = writeln!(s, "0xed01 ‖ key           {}", hex_encode(&multicodec));
+    let _ = writeln!(s, "did:key text           {}", key.to_did_key());
+    let _ = writeln!(
+        s,
+        "context id (32)        {}",
+        hex_encode(f.context.as_bytes())
+    );
+    let _ = write!(s, "context id text        {}", f.context);
+    s
+}
+
+/// Builds the example context: genesis, then one op of every kind.
+fn example_context(f: &Fixture) -> (Context, Vec<String>, Context) {
+    let root_link = root_delegation(f);
+    let child = child_delegation(f, &root_link);
+    let mut ctx = Context::builder(f.context)
+        .admin(f.admin.public_key())
+        .threshold(1)
+        .max_chain_depth(4)
+        .create(&f.root, T0)
+        .unwrap();
+    let mut names = vec!["op-genesis".to_owned()];
+    let add = ctx
+        .propose(
+            OpKind::AddMember {
+                chain: vec![root_link],
+            },
+            T0 + 10,
+        )
+        .sign(&f.root);
+    ctx.apply(add).unwrap();
+    names.push("op-add-member".into());
+    let set = ctx
+        .propose(
+            OpKind::SetPermissions {
+                member: f.client.public_key(),
+                permissions: Permissions::parse(["context:execute"]).unwrap(),
+            },
+            T0 + 20,
+        )
+        .sign(&f.admin);
+    ctx.apply(set).unwrap();
+    names.push("op-set-permissions".into());
+    let snapshot = ctx.clone();
+    // Signed by both admins: more than the threshold, in key order.
+    let add_admin = ctx
+        .propose(
+            OpKind::AddAdmin {
+                key: f.second_admin.public_key(),
+            },
+            T0 + 30,
+        )
+        .sign(&f.root)
+        .sign(&f.admin);
+    ctx.apply(add_admin).unwrap();
+    names.push("op-add-admin".into());
+    let remove_admin = ctx
+        .propose(
+            OpKind::RemoveAdmin {
+                key: f.second_admin.public_key(),
+            },
+            T0 + 40,
+        )
+        .sign(&f.root);
+    ctx.apply(remove_admin).unwrap();
+    names.push("op-remove-admin".into());
+    let revoke_delegation = ctx
+        .propose(OpKind::RevokeDelegation { id: child.id() }, T0 + 50)
+        .sign(&f.root);
+    ctx.apply(revoke_delegation).unwrap();
+    names.push("op-revoke-delegation".into());
+    let revoke_key = ctx
+        .propose(
+            OpKind::RevokeKey {
+                key: f.client.public_key(),
+            },
+            T0 + 60,
+        )
+        .sign(&f.root);
+    ctx.apply(revoke_key).unwrap();
+    names.push("op-revoke-key".into());
+    (ctx, names, snapshot)
+}
+
+fn dump_op(op: &crate::context::ContextOp) -> String {
+    let bytes = op.signing_bytes();
+    let mut d = Dump::new(&bytes);
+    d.text("domain tag")
+        .int("op version (u8)", 1)
+        .bytes("context id")
+        .int("seq (u64)", 8)
+        .bytes("prev op hash")
+        .int("timestamp (u64)", 8);
+    let kind = d.bytes[d.pos];
+    d.int("kind (u8)", 1);
+    let count = |d: &Dump<'_>| u32::from_be_bytes(d.bytes[d.pos..d.pos + 4].try_into().unwrap());
+    match kind {
+        0 => {
+            d.bytes("root key");
+            let n = count(&d);
+            d.int("admin count", 4);
+            for _ in 0..n {
+                d.bytes("admin key");
+            }
+            d.int("threshold (u32)", 4).int("max_chain_depth (u32)", 4);
+        }
+        1 => {
+            let n = count(&d);
+            d.int("chain length", 4);
+            for _ in 0..n {
+                d.bytes("delegation (binary)");
+            }
+        }
+        2 => {
+            d.bytes("member key");
+            let n = count(&d);
+            d.int("permission count", 4);
+            for _ in 0..n {
+                d.text("permission");
+            }
+        }
+        3 | 5 | 6 => {
+            d.bytes("key");
+        }
+        4 => {
+            d.bytes("delegation id");
+        }
+        other => panic!("unknown kind {other}"),
+    }
+    let mut s = String::from("# signed bytes, field by field\n");
+    s.push_str(&d.finish());
+    let _ = writeln!(s, "\nsigned bytes (hex)     {}", hex_encode(&bytes));
+    let _ = writeln!(
+        s,
+        "op hash = BLAKE3       {}",
+        hex_encode(op.hash().as_bytes())
+    );
+    let _ = writeln!(s, "op hash (base58)       {}", op.hash());
+    for sig in op.signatures() {
+        let _ = writeln!(
+            s,
+            "signature by           {}\n                       {}",
+            sig.signer,
+            hex_encode(sig.signature.as_bytes())
+        );
+    }
+    let _ = write!(
+        s,
+        "JSON                   {}",
+        serde_json::to_string(op).unwrap()
+    );
+    s
+}
+
+fn ex_state(ctx: &Context) -> String {
+    let bytes = ctx.state_bytes();
+    let mut d = Dump::new(&bytes);
+    let count = |d: &Dump<'_>| u32::from_be_bytes(d.bytes[d.pos..d.pos + 4].try_into().unwrap());
+    d.text("domain tag")
+        .bytes("context id")
+        .bytes("root key")
+        .int("threshold (u32)", 4)
+        .int("max_chain_depth (u32)", 4)
+        .int("head seq (u64)", 8)
+        .bytes("head op hash");
+    let admins = count(&d);
+    d.int("admin count", 4);
+    for _ in 0..admins {
+        d.bytes("admin key");
+    }
+    let members = count(&d);
+    d.int("member count", 4);
+    for _ in 0..members {
+        d.bytes("member key");
+        let links = count(&d);
+        d.int("  chain length", 4);
+        for _ in 0..links {
+            d.bytes("  delegation id");
+        }
+        let entries = count(&d);
+        d.int("  history length", 4);
+        for _ in 0..entries {
+            d.int("  from seq (u64)", 8);
+            let perms = count(&d);
+            d.int("  permission count", 4);
+            for _ in 0..perms {
+                d.text("  permission");
+            }
+        }
+        let revoked = d.bytes[d.pos] == 1;
+        d.int("  revoked (u8)", 1);
+        if revoked {
+            d.int("  revoked at seq (u64)", 8);
+        }
+    }
+    for what in ["revoked key", "revoked delegation"] {
+        let n = count(&d);
+        d.int(&format!("{what} count"), 4);
+        for _ in 0..n {
+            d.bytes(what);
+        }
+    }
+    let mut s = String::from("# state bytes, field by field\n");
+    s.push_str(&d.finish());
+    let _ = write!(
+        s,
+        "\nstate hash = BLAKE3    {}",
+        hex_encode(&ctx.state_hash())
+    );
+    s
+}
+
+fn ex_delta(f: &Fixture) -> String {
+    let delta = f.client.sign_delta(&f.context, 2, b"hello");
+    let bytes = delta.signing_bytes();
+    let mut d = Dump::new(&bytes);
+    d.text("domain tag")
+        .bytes("context id")
+        .bytes("signer key")
+        .int("seq (u64)", 8)
+        .bytes("payload");
+    let mut s = String::from("# signed bytes, field by field\n");
+    s.push_str(&d.finish());
+    let _ = writeln!(s, "\nsigned bytes (hex)     {}", hex_encode(&bytes));
+    let _ = writeln!(s, "delta id = BLAKE3      {}", hex_encode(&delta.id()));
+    let _ = writeln!(
+        s,
+        "signature (hex)        {}",
+        hex_encode(delta.signature().as_bytes())
+    );
+    let _ = write!(
+        s,
+        "JSON                   {}",
+        serde_json::to_string(&delta).unwrap()
+    );
+    s
+}
+
+fn ex_token(f: &Fixture, snapshot: &Context) -> String {
+    use rand::SeedableRng as _;
+    let key = TokenSigningKey::from_bytes(&[0x06; 32]);
+    let public = *key.public_key();
+    let thumb_input = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        base64url_encode(public.as_bytes())
+    );
+    let issuer = TokenIssuer::new("https://auth.example.com", key);
+    let request = TokenRequest::new(f.client.public_key(), "api.example.com")
+        .permissions(Permissions::parse(["context:execute"]).unwrap())
+        .ttl(900);
+    let mut rng = rand::rngs::StdRng::from_seed([0x07; 32]);
+    let token = issuer
+        .mint_with_rng(snapshot, &request, T0 + 100, &mut rng)
+        .unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = crate::encoding::base64url_decode(parts[0], "h").unwrap();
+    let claims = crate::encoding::base64url_decode(parts[1], "c").unwrap();
+    let sig = crate::encoding::base64url_decode(parts[2], "s").unwrap();
+    let mut s = String::new();
+    let _ = writeln!(s, "issuer key seed        {}", hex_encode(&[0x06; 32]));
+    let _ = writeln!(
+        s,
+        "issuer public key      {}",
+        hex_encode(public.as_bytes())
+    );
+    let _ = writeln!(s, "thumbprint input       {thumb_input}");
+    let _ = writeln!(s, "kid = b64u(SHA-256)    {}", jwk_thumbprint(&public));
+    let _ = writeln!(s, "JWKS                   {}", issuer.jwks(T0).to_json());
+    let _ = writeln!(
+        s,
+        "header JSON            {}",
+        std::str::from_utf8(&header).unwrap()
+    );
+    let _ = writeln!(
+        s,
+        "claims JSON            {}",
+        std::str::from_utf8(&claims).unwrap()
+    );
+    let _ = writeln!(s, "signing input          {}.{}", parts[0], parts[1]);
+    let _ = writeln!(s, "signature (hex)        {}", hex_encode(&sig));
+    let _ = write!(s, "token                  {token}");
+    s
+}
+
+#[cfg(feature = "ethereum")]
+fn ex_wallet_statement(f: &Fixture) -> String {
+    use crate::wallet::{AccountId, WalletRegistry};
+    let sk = k256::ecdsa::SigningKey::from_slice(&[0x08; 32]).unwrap();
+    let address = crate::wallet::ethereum::address_of(sk.verifying_key());
+    let account: AccountId = format!("eip155:1:{}", crate::wallet::text::eip55_encode(&address))
+        .parse()
+        .unwrap();
+    let unsigned = Delegation::builder(
+        f.client.public_key(),
+        f.context,
+        Permissions::parse(["blob", "context:execute"]).unwrap(),
+    )
+    .valid_between(T0, T0 + 86_400)
+    .serial(serial())
+    .for_wallet(account)
+    .unwrap();
+    let statement = unsigned.statement();
+    let hash = crate::wallet::ethereum::eip191_hash(statement.as_bytes());
+    let (sig, recid) = sk.sign_prehash_recoverable(&hash);
+    let mut signature = sig.to_bytes().to_vec();
+    // A wallet that answers with v ∈ {0, 1}: stored as 27/28.
+    signature.push(recid.to_byte());
+    let dl = unsigned
+        .finish(signature)
+        .unwrap()
+        .verify_signature_with_wallets(&WalletRegistry::with_defaults())
+        .unwrap();
+    let mut s = String::new();
+    let _ = writeln!(s, "secp256k1 secret       {}", hex_encode(&[0x08; 32]));
+    let _ = writeln!(s, "statement (UTF-8, LF line ends, no final LF):");
+    for line in statement.split('\n') {
+        let _ = writeln!(s, "  | {line}");
+    }
+    let _ = writeln!(
+        s,
+        "statement (hex)        {}",
+        hex_encode(statement.as_bytes())
+    );
+    let _ = writeln!(s, "EIP-191 hash           {}", hex_encode(&hash));
+    s.push('\n');
+    s.push_str(&delegation_example("wallet-issued delegation", &dl));
+    s
+}
+
+/// Every example, by the name of its marker in FORMATS.md.
+fn examples() -> Vec<(String, String)> {
+    let f = fixture();
+    let root_link = root_delegation(&f);
+    let child = child_delegation(&f, &root_link);
+    let mut out = vec![
+        ("derivation".to_owned(), ex_derivation(&f)),
+        ("key-texts".to_owned(), ex_key_texts(&f)),
+        (
+            "delegation".to_owned(),
+            delegation_example("root → client (no parent)", &root_link),
+        ),
+        (
+            "delegation-child".to_owned(),
+            delegation_example("client → sub-key (parent set)", &child),
+        ),
+    ];
+    #[cfg(feature = "ethereum")]
+    out.push(("wallet-statement".to_owned(), ex_wallet_statement(&f)));
+    let (ctx, names, snapshot) = example_context(&f);
+    for (name, op) in names.into_iter().zip(ctx.ops()) {
+        out.push((name, dump_op(op)));
+    }
+    out.push(("log-json".to_owned(), ctx.export_json().unwrap()));
+    // The delta example lands with the signed delta timestamp (FORMATS.md §11).
+    let _ = ex_delta;
+    out.push(("state-hash".to_owned(), ex_state(&ctx)));
+    out.push(("token".to_owned(), ex_token(&f, &snapshot)));
+    out
+}
+
+const MARKER: &str = "<!-- example: ";
+
+/// The example blocks of FORMATS.md: name → (start, end) of the body (which
+/// ends with a newline when not empty).
+fn blocks(text: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(MARKER) {
+        let name_start = from + at + MARKER.len();
+        let name_end = name_start + text[name_start..].find(" -->").unwrap();
+        let name = text[name_start..name_end].to_owned();
+        let fence = name_end + text[name_end..].find("```text\n").unwrap() + "```text\n".len();
+        let end = if text[fence..].starts_with("```") {
+            fence
+        } else {
+            fence + text[fence..].find("\n```").unwrap() + 1
+        };
+        out.push((name, fence, end));
+        from = end;
+    }
+    out
+}
+
+#[test]
+fn formats_md_examples_are_keytrees_output() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/FORMATS.md");
+    let mut text = std::fs::read_to_string(path).unwrap();
+    let generated = examples();
+    if std::env::var_os("KEYTREE_BLESS_FORMATS").is_some() {
+        for (name, body) in &generated {
+            let (_, start, end) = blocks(&text)
+                .into_iter()
+                .find(|(n, _, _)| n == name)
+                .unwrap_or_else(|| panic!("FORMATS.md has no example marker {name}"));
+            text.replace_range(start..end, &format!("{body}\n"));
+        }
+        std::fs::write(path, &text).unwrap();
+    }
+    let found = blocks(&text);
+    for (name, body) in &generated {
+        let (_, start, end) = found
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .unwrap_or_else(|| panic!("FORMATS.md has no example marker {name}"));
+        assert_eq!(
+            &text[*start..*end],
+            format!("{body}\n"),
+            "FORMATS.md example {name} differs from keytree's output \
+             (KEYTREE_BLESS_FORMATS=1 rewrites it after an intended change)"
+        );
+    }
+    #[cfg(all(feature = "ethereum"))]
+    for (name, _, _) in &found {
+        assert!(
+            generated.iter().any(|(n, _)| n == name),
+            "FORMATS.md example {name} is not generated"
+        );
+    }
+}
