@@ -93,7 +93,7 @@
 //! ```
 
 mod record;
-mod render;
+pub(crate) mod render;
 
 pub use record::{ChallengeNonce, ChallengeRecord, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN};
 pub use render::ChallengeMessage;

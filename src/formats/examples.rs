@@ -581,6 +581,131 @@ fn ex_wallet_statement(f: &Fixture) -> String {
     s
 }
 
+/// The login challenge of every built-in chain, rendered as the issuer
+/// renders it (FORMATS.md §14).
+fn ex_challenges() -> Vec<(String, String)> {
+    use crate::challenge::ChallengeNonce;
+    use crate::challenge::render::Render;
+    use crate::wallet::AccountId;
+
+    let nonce = ChallengeNonce::from_bytes(core::array::from_fn(|i| i as u8));
+    let ed = RootKey::from_bytes(&[0x09; 32]).public_key();
+    let mut accounts: Vec<(&str, AccountId)> = Vec::new();
+    #[cfg(feature = "ethereum")]
+    {
+        let sk = k256::ecdsa::SigningKey::from_slice(&[0x08; 32]).unwrap();
+        let address = crate::wallet::ethereum::address_of(sk.verifying_key());
+        let text = format!("eip155:1:{}", crate::wallet::text::eip55_encode(&address));
+        accounts.push(("login-siwe", text.parse().unwrap()));
+    }
+    #[cfg(feature = "solana")]
+    accounts.push((
+        "login-siws",
+        format!(
+            "solana:{}:{}",
+            crate::wallet::solana::SOLANA_MAINNET,
+            crate::encoding::base58_encode(ed.as_bytes())
+        )
+        .parse()
+        .unwrap(),
+    ));
+    #[cfg(feature = "near")]
+    accounts.push(("login-nep413", "near:mainnet:alice.near".parse().unwrap()));
+    #[cfg(feature = "stellar")]
+    accounts.push((
+        "login-sep53",
+        format!(
+            "stellar:pubnet:{}",
+            crate::wallet::stellar::Strkey::Account(ed.to_bytes())
+                .encode()
+                .as_str()
+        )
+        .parse()
+        .unwrap(),
+    ));
+    #[cfg(feature = "icp")]
+    accounts.push((
+        "login-icp",
+        crate::wallet::icp::IcpPublicKey::from_ed25519(ed)
+            .principal()
+            .account_id(),
+    ));
+    accounts.push(("login-raw-key", AccountId::raw_ed25519(&ed)));
+
+    let mut out = Vec::new();
+    for (name, account) in accounts {
+        let render = Render {
+            domain: "app.example.com",
+            uri: "https://app.example.com/login",
+            statement: Some("Sign in to Example."),
+            account: &account,
+            nonce: &nonce,
+            issued_at: T0,
+            expires_at: T0 + 300,
+        };
+        let message = render.message().unwrap();
+        let mut s = String::new();
+        let _ = writeln!(s, "account                {account}");
+        let _ = writeln!(s, "text (UTF-8, LF line ends, no final LF):");
+        for line in message.text().split('\n') {
+            let _ = writeln!(s, "  | {line}");
+        }
+        match &message {
+            #[cfg(feature = "near")]
+            crate::challenge::ChallengeMessage::Nep413(payload) => {
+                let borsh = payload.to_borsh();
+                let mut d = Dump::new(&borsh);
+                let tag = d.take(4);
+                let value = u32::from_le_bytes(tag.try_into().unwrap());
+                d.line("tag (u32 LE)", &hex_encode(tag), &format!("= {value}"));
+                let _ = borsh_field(&mut d, "message (u32 LE len)");
+                let nonce_bytes = d.take(32);
+                d.line("nonce (32 bytes)", &hex_encode(nonce_bytes), "");
+                let _ = borsh_field(&mut d, "recipient (u32 LE len)");
+                d.int("callback_url (u8)", 1);
+                s.push_str("borsh(tag) ‖ borsh(payload), field by field\n");
+                s.push_str(&d.finish());
+                let _ = writeln!(s, "SHA-256 (signed)       {}", hex_encode(&payload.hash()));
+            }
+            #[cfg(feature = "stellar")]
+            crate::challenge::ChallengeMessage::Sep53(text) => {
+                let _ = writeln!(
+                    s,
+                    "SEP-53 hash (signed)   {}",
+                    hex_encode(&crate::wallet::stellar::sep53_hash(text.as_bytes()))
+                );
+            }
+            #[cfg(feature = "ethereum")]
+            crate::challenge::ChallengeMessage::Siwe(text) => {
+                let _ = writeln!(
+                    s,
+                    "EIP-191 hash (signed)  {}",
+                    hex_encode(&crate::wallet::ethereum::eip191_hash(text.as_bytes()))
+                );
+            }
+            _ => {}
+        }
+        let _ = write!(
+            s,
+            "text (hex)             {}",
+            hex_encode(message.text().as_bytes())
+        );
+        out.push((name.to_owned(), s));
+    }
+    out
+}
+
+/// A borsh string: u32 little-endian length, then the bytes.
+#[cfg(feature = "near")]
+fn borsh_field(d: &mut Dump<'_>, label: &str) -> usize {
+    let len_bytes = d.take(4);
+    let len = u32::from_le_bytes(len_bytes.try_into().unwrap()) as usize;
+    let value = d.take(len);
+    let hex = format!("{} {}", hex_encode(len_bytes), hex_encode(value));
+    d.line(label, &hex, "");
+    len
+}
+
 /// Every example, by the name of its marker in FORMATS.md.
 fn examples() -> Vec<(String, String)> {
     let f = fixture();
@@ -609,6 +734,7 @@ fn examples() -> Vec<(String, String)> {
     let _ = ex_delta;
     out.push(("state-hash".to_owned(), ex_state(&ctx)));
     out.push(("token".to_owned(), ex_token(&f, &snapshot)));
+    out.extend(ex_challenges());
     out
 }
 
