@@ -61,6 +61,14 @@
 //! Ok::<(), keytree::Error>(())
 //! ```
 //!
+//! # Reference
+//!
+//! - [`formats`]: every byte keytree signs, hashes or derives, field by
+//!   field, with worked examples (the contract for other implementations).
+//! - [`challenge`]: wallet login challenges, the redemption rules and what
+//!   each chain's wallet signs.
+//! - [`wallet`]: the wallet verifiers, the registry and CAIP-10 accounts.
+//!
 //! # Decisions worth knowing
 //!
 //! - Native signatures are always verified with `verify_strict`; weak,
@@ -88,7 +96,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod challenge;
+pub mod challenge;
 mod client_key;
 mod context;
 mod delegation;
@@ -102,7 +110,7 @@ mod root;
 mod secret_key;
 mod store;
 mod token;
-mod wallet;
+pub mod wallet;
 
 pub use challenge::{
     Challenge, ChallengeIssuer, ChallengeMessage, ChallengeNonce, ChallengeRecord,
