@@ -706,6 +706,53 @@ fn borsh_field(d: &mut Dump<'_>, label: &str) -> usize {
     len
 }
 
+/// A wallet-issued delegation whose issuer is an ICP Ed25519 identity: the
+/// stored signature is the canonical ICP statement signature.
+#[cfg(feature = "icp")]
+fn ex_icp_statement(f: &Fixture) -> String {
+    use crate::wallet::WalletRegistry;
+    use crate::wallet::icp::{IcpProof, IcpPublicKey};
+    use ed25519_dalek::Signer as _;
+    let identity = ed25519_dalek::SigningKey::from_bytes(&[0x09; 32]);
+    let public =
+        crate::public_key::PublicKey::from_bytes(identity.verifying_key().as_bytes()).unwrap();
+    let key = IcpPublicKey::from_ed25519(public);
+    let account = key.principal().account_id();
+    let unsigned = Delegation::builder(
+        f.client.public_key(),
+        f.context,
+        Permissions::parse(["context:execute"]).unwrap(),
+    )
+    .valid_between(T0, T0 + 86_400)
+    .serial(serial())
+    .for_wallet(account.clone())
+    .unwrap();
+    let statement = unsigned.statement();
+    let signature = identity.sign(statement.as_bytes()).to_bytes();
+    let stored = IcpProof::statement_signature(&key, &signature);
+    let dl = unsigned
+        .finish(stored.clone())
+        .unwrap()
+        .verify_signature_with_wallets(&WalletRegistry::with_defaults())
+        .unwrap();
+    let mut s = String::new();
+    let _ = writeln!(s, "ed25519 identity seed  {}", hex_encode(&[0x09; 32]));
+    let _ = writeln!(s, "account                {account}");
+    let _ = writeln!(
+        s,
+        "statement (hex)        {}",
+        hex_encode(statement.as_bytes())
+    );
+    let _ = writeln!(s, "# stored signature, field by field");
+    let mut d = Dump::new(&stored);
+    d.text("domain tag")
+        .bytes("identity key (DER)")
+        .bytes("signature");
+    s.push_str(&d.finish());
+    let _ = write!(s, "delegation id (base58) {}", dl.id());
+    s
+}
+
 /// Every example, by the name of its marker in FORMATS.md.
 fn examples() -> Vec<(String, String)> {
     let f = fixture();
@@ -725,6 +772,8 @@ fn examples() -> Vec<(String, String)> {
     ];
     #[cfg(feature = "ethereum")]
     out.push(("wallet-statement".to_owned(), ex_wallet_statement(&f)));
+    #[cfg(feature = "icp")]
+    out.push(("icp-statement".to_owned(), ex_icp_statement(&f)));
     let (ctx, names, snapshot) = example_context(&f);
     for (name, op) in names.into_iter().zip(ctx.ops()) {
         out.push((name, dump_op(op)));
@@ -789,7 +838,13 @@ fn formats_md_examples_are_keytrees_output() {
              (KEYTREE_BLESS_FORMATS=1 rewrites it after an intended change)"
         );
     }
-    #[cfg(all(feature = "ethereum"))]
+    #[cfg(all(
+        feature = "ethereum",
+        feature = "near",
+        feature = "stellar",
+        feature = "solana",
+        feature = "icp"
+    ))]
     for (name, _, _) in &found {
         assert!(
             generated.iter().any(|(n, _)| n == name),
