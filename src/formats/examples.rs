@@ -815,7 +815,7 @@ fn formats_md_examples_are_keytrees_output() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/FORMATS.md");
     let mut text = std::fs::read_to_string(path).unwrap();
     let generated = examples();
-    if std::env::var_os("KEYTREE_BLESS_FORMATS").is_some() {
+    if std::env::var("KEYTREE_BLESS_FORMATS").is_ok_and(|v| v == "1") {
         for (name, body) in &generated {
             let (_, start, end) = blocks(&text)
                 .into_iter()
