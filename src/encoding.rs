@@ -11,6 +11,37 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{DecodeReason, Error, Result};
 
+/// The largest timestamp keytree signs or accepts, in unix seconds:
+/// 9999-12-31T23:59:59Z.
+///
+/// Every time keytree signs (delegation windows, op and delta timestamps,
+/// token `iat`/`nbf`/`exp`) is refused above it with
+/// [`Error::TimestampOutOfRange`]. It keeps a milliseconds or nanoseconds
+/// mistake from being signed, keeps every time renderable as RFC 3339, and
+/// keeps JSON numbers exact for clients whose numbers are doubles (it is far
+/// below 2^53).
+pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
+
+/// Refuses a timestamp above [`MAX_TIMESTAMP`].
+pub(crate) fn check_timestamp(what: &'static str, t: u64) -> Result<()> {
+    if t > MAX_TIMESTAMP {
+        return Err(Error::TimestampOutOfRange {
+            what,
+            got: t,
+            max: MAX_TIMESTAMP,
+        });
+    }
+    Ok(())
+}
+
+/// Reads the system clock as unix seconds (0 if the clock is before 1970).
+/// Only the `_now` convenience methods call it.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Builds a canonical payload.
 pub(crate) struct CanonicalWriter {
     buf: Vec<u8>,
