@@ -3,8 +3,9 @@
 //! Every signed structure is encoded as a domain tag followed by fields in a
 //! fixed order. Variable-length fields carry a 4-byte big-endian length
 //! prefix; integers are fixed-width big-endian. There is exactly one encoding
-//! of any value, so hashes and signatures over it are not malleable. keytree
-//! never signs serde_json output.
+//! of any value, so hashes and signatures over it are not malleable. None of
+//! these payloads is JSON; the one JSON keytree signs is an access token's
+//! header and claims, as JWS requires.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

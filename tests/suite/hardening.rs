@@ -2,10 +2,10 @@
 //! redaction, mixed-order keys, escaped error text, forwarding views,
 //! `RemoveAdmin`, address checksums.
 
-use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use ed25519_dalek::Signer as _;
@@ -340,8 +340,8 @@ fn attacker_text_in_errors_is_escaped_and_truncated() {
 /// A view over a context that counts the calls the validator makes.
 struct CountingView<'a> {
     ctx: &'a Context,
-    resolved: Cell<u32>,
-    windows: Cell<u32>,
+    resolved: AtomicU32,
+    windows: AtomicU32,
 }
 
 impl RevocationView for CountingView<'_> {
@@ -358,11 +358,11 @@ impl RevocationView for CountingView<'_> {
         self.ctx.live_permissions_cover(key, permission)
     }
     fn member_window(&self, key: &PublicKey) -> Option<(u64, u64)> {
-        self.windows.set(self.windows.get() + 1);
+        self.windows.fetch_add(1, Ordering::Relaxed);
         self.ctx.member_window(key)
     }
     fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
-        self.resolved.set(self.resolved.get() + 1);
+        self.resolved.fetch_add(1, Ordering::Relaxed);
         self.ctx.resolve_key(key)
     }
 }
@@ -378,8 +378,8 @@ fn revocation_view_pointers_forward_every_method() {
         .unwrap();
     let view = || CountingView {
         ctx: &f.ctx,
-        resolved: Cell::new(0),
-        windows: Cell::new(0),
+        resolved: AtomicU32::new(0),
+        windows: AtomicU32::new(0),
     };
     let check = |name: &str, counts: &dyn Fn() -> (u32, u32), run: &dyn Fn()| {
         run();
@@ -390,22 +390,54 @@ fn revocation_view_pointers_forward_every_method() {
         );
     };
     let v = view();
-    check("&T", &|| (v.resolved.get(), v.windows.get()), &|| {
-        validator.validate_for(&&v, &token, f.now).unwrap();
-    });
+    check(
+        "&T",
+        &|| {
+            (
+                v.resolved.load(Ordering::Relaxed),
+                v.windows.load(Ordering::Relaxed),
+            )
+        },
+        &|| {
+            validator.validate_for(&&v, &token, f.now).unwrap();
+        },
+    );
     let b = Box::new(view());
-    check("Box<T>", &|| (b.resolved.get(), b.windows.get()), &|| {
-        validator.validate_for(&b, &token, f.now).unwrap();
-    });
+    check(
+        "Box<T>",
+        &|| {
+            (
+                b.resolved.load(Ordering::Relaxed),
+                b.windows.load(Ordering::Relaxed),
+            )
+        },
+        &|| {
+            validator.validate_for(&b, &token, f.now).unwrap();
+        },
+    );
     let a = Arc::new(view());
-    check("Arc<T>", &|| (a.resolved.get(), a.windows.get()), &|| {
-        validator.validate_for(&a, &token, f.now).unwrap();
-    });
+    check(
+        "Arc<T>",
+        &|| {
+            (
+                a.resolved.load(Ordering::Relaxed),
+                a.windows.load(Ordering::Relaxed),
+            )
+        },
+        &|| {
+            validator.validate_for(&a, &token, f.now).unwrap();
+        },
+    );
     let inner = view();
     let d: Box<dyn RevocationView + '_> = Box::new(&inner);
     check(
         "Box<dyn>",
-        &|| (inner.resolved.get(), inner.windows.get()),
+        &|| {
+            (
+                inner.resolved.load(Ordering::Relaxed),
+                inner.windows.load(Ordering::Relaxed),
+            )
+        },
         &|| {
             validator.validate_for(&d, &token, f.now).unwrap();
         },
