@@ -666,7 +666,9 @@ impl ContextBuilder {
     /// Signs the genesis op with `root` and returns the new context.
     ///
     /// # Errors
-    /// [`ContextError::InvalidThreshold`] when `k` is 0 or exceeds the admins.
+    /// [`ContextError::InvalidThreshold`] when `k` is 0 or exceeds the admins;
+    /// [`Error::TimestampOutOfRange`] when `timestamp` is beyond
+    /// [`MAX_TIMESTAMP`].
     pub fn create(self, root: &RootKey, timestamp: u64) -> Result<Context> {
         let root_key = root.public_key();
         let admins: Vec<PublicKey> = self.admins.into_iter().filter(|a| *a != root_key).collect();
