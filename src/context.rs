@@ -304,8 +304,16 @@ impl ContextOp {
     }
 
     /// Adds `signer`'s signature (replacing an earlier one by the same key).
+    ///
+    /// An op whose timestamp is beyond [`MAX_TIMESTAMP`] is never signed:
+    /// it is returned unchanged, and [`Context::apply`] (or
+    /// [`ContextBuilder::create`]) refuses it with
+    /// [`Error::TimestampOutOfRange`].
     #[must_use]
     pub fn sign(mut self, signer: &impl Signer) -> Self {
+        if self.timestamp > MAX_TIMESTAMP {
+            return self;
+        }
         let bytes = self.signing_bytes();
         let key = signer.public_key();
         self.signatures.retain(|s| s.signer != key);
