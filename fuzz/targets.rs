@@ -19,6 +19,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("delegation_json", delegation_json),
     ("context_log_json", context_log_json),
     ("context_op_json", context_op_json),
+    ("delta_json", delta_json),
     ("eth_signature_hex", eth_signature_hex),
     ("eip55_address", eip55_address),
     ("siwe_text", siwe_text),
@@ -37,6 +38,23 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("jwks_json", jwks_json),
     ("challenge_record", challenge_record),
 ];
+
+/// A delta's JSON form (what nodes exchange): never panics; what decodes
+/// re-encodes to the same value, and its signed bytes carry the timestamp
+/// right after `seq`.
+pub fn delta_json(data: &[u8]) {
+    let Ok(delta) = serde_json::from_slice::<keytree::Delta>(data) else {
+        return;
+    };
+    let again: keytree::Delta =
+        serde_json::from_str(&serde_json::to_string(&delta).unwrap()).unwrap();
+    assert_eq!(again, delta);
+    let bytes = delta.signing_bytes();
+    let tail = 8 + 4 + delta.payload().len();
+    let at = bytes.len() - tail;
+    assert_eq!(bytes[at..at + 8], delta.timestamp().to_be_bytes());
+    assert_eq!(bytes[at - 8..at], delta.seq().to_be_bytes());
+}
 
 /// The challenge record decoder (what a shared store reads back): never
 /// panics; accepts only canonical bytes.

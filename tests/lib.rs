@@ -23,10 +23,14 @@ mod derivation;
 #[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/expiry.rs"]
+mod expiry;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[path = "suite/hardening.rs"]
+mod hardening;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
