@@ -440,6 +440,20 @@ pub enum WalletError {
         /// The link (0-based).
         index: usize,
     },
+    /// An ICP canister signature's certificate (authentic, checked after the
+    /// BLS signature) is older than the accepted maximum age, or dated in
+    /// the future beyond the clock-skew allowance.
+    #[error(
+        "icp certificate time {time_ns} ns is outside the accepted window (now {now} s, max age {max_age} s)"
+    )]
+    IcpCertificateStale {
+        /// The certificate's `time`, in nanoseconds since the Unix epoch.
+        time_ns: u64,
+        /// The time checked, in Unix seconds.
+        now: u64,
+        /// The maximum certificate age, in seconds.
+        max_age: u64,
+    },
 }
 
 /// Why a context token was refused or could not be minted.
