@@ -401,8 +401,12 @@ pub enum WalletError {
     /// An ICP public key of an algorithm this build cannot verify.
     #[error("unsupported icp public key algorithm: {0}")]
     IcpUnsupportedKey(String),
-    /// An ICP canister-signature key (Internet Identity); not supported yet.
-    #[error("icp canister signatures (internet identity) are not supported yet")]
+    /// An ICP canister-signature key (Internet Identity) where an ordinary
+    /// key was expected: such keys and chains are verified by the
+    /// `icp-canister-sig` feature's types (`UnverifiedIcpCanisterDelegationChain`).
+    #[error(
+        "icp canister-signature (internet identity) key: verify it as an internet identity chain (feature icp-canister-sig)"
+    )]
     IcpCanisterSignature,
     /// An ICP delegation chain longer than the IC allows.
     #[error("icp delegation chain of {len} links exceeds the maximum {max}")]

@@ -30,6 +30,9 @@ mod fuzz_targets;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
+#[cfg(feature = "icp-canister-sig")]
+#[path = "suite/icp_canister.rs"]
+mod icp_canister;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;

@@ -19,8 +19,11 @@
 //!   chain's session key, signs the server's message; the account is
 //!   `icp:mainnet:<principal of the root key>`.
 //!
-//! Canister signatures (Internet Identity) and WebAuthn keys are refused with
-//! their own errors; they are not supported yet.
+//! Canister signatures (Internet Identity) are verified by the types of the
+//! `icp-canister-sig` feature (`canister.rs`: [`IcpCanisterProof`] and the
+//! chain it carries); [`IcpPublicKey`] and [`UnverifiedIcpDelegationChain`]
+//! refuse canister-signature keys with their own error, and WebAuthn keys
+//! are refused too.
 //!
 //! There is no ICP standard for signing off-chain text (nothing like
 //! EIP-191): the key signs the message bytes as given, as

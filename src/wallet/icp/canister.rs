@@ -235,7 +235,10 @@ fn read_tlv(input: &[u8], tag: u8) -> Result<(&[u8], &[u8])> {
     let truncated = || Error::malformed(KEY_WHAT, "truncated");
     let (&t, rest) = input.split_first().ok_or_else(truncated)?;
     if t != tag {
-        return Err(Error::malformed(KEY_WHAT, format!("expected tag {tag:#04x}")));
+        return Err(Error::malformed(
+            KEY_WHAT,
+            format!("expected tag {tag:#04x}"),
+        ));
     }
     let (&first, rest) = rest.split_first().ok_or_else(truncated)?;
     let (len, rest) = match first {
@@ -378,7 +381,8 @@ fn parse_certificate(bytes: &[u8]) -> Result<Certificate> {
 /// Unsigned LEB128, as the certificate's `time` is encoded: at most ten
 /// bytes, all consumed, no overflow, no redundant trailing zero groups.
 fn leb128_u64(bytes: &[u8]) -> Result<u64> {
-    let bad = |why: &'static str| Error::decode("icp certificate time", DecodeReason::NonCanonical(why));
+    let bad =
+        |why: &'static str| Error::decode("icp certificate time", DecodeReason::NonCanonical(why));
     if bytes.is_empty() || bytes.len() > 10 {
         return Err(bad("leb128 of 1 to 10 bytes"));
     }
@@ -550,8 +554,8 @@ impl IcpCanisterSignatureVerifier {
         // The time is authentic only now that the certificate verified.
         let time = u128::from(parsed.time_ns);
         let now_ns = u128::from(now) * NANOS_PER_SECOND;
-        let too_old = now_ns.saturating_sub(time)
-            > u128::from(self.max_certificate_age) * NANOS_PER_SECOND;
+        let too_old =
+            now_ns.saturating_sub(time) > u128::from(self.max_certificate_age) * NANOS_PER_SECOND;
         let too_new = time.saturating_sub(now_ns) > u128::from(CLOCK_SKEW) * NANOS_PER_SECOND;
         if too_old || too_new {
             return Err(WalletError::IcpCertificateStale {
@@ -633,7 +637,8 @@ impl UnverifiedIcpCanisterDelegationChain {
             }
             .into());
         }
-        let public_key = IcpCanisterPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
+        let public_key =
+            IcpCanisterPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
         let mut delegations = Vec::with_capacity(raw.delegations.len());
         for link in raw.delegations {
             let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
@@ -998,7 +1003,11 @@ mod tests {
 
     #[test]
     fn der_round_trip_and_strictness() {
-        let key = IcpCanisterPublicKey::new(Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 7, 1, 1]).unwrap(), vec![0x42; 32]).unwrap();
+        let key = IcpCanisterPublicKey::new(
+            Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 7, 1, 1]).unwrap(),
+            vec![0x42; 32],
+        )
+        .unwrap();
         let der = key.to_der();
         assert_eq!(&der[..4], &[0x30, 0x3c, 0x30, 0x0c]);
         assert_eq!(IcpCanisterPublicKey::from_der(&der).unwrap(), key);
