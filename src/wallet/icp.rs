@@ -20,7 +20,7 @@
 //!   `icp:mainnet:<principal of the root key>`.
 //!
 //! Canister signatures (Internet Identity) are verified by the types of the
-//! `icp-canister-sig` feature (`canister.rs`: [`IcpCanisterProof`] and the
+//! `icp-canister-sig` feature (`canister.rs`: `IcpCanisterProof` and the
 //! chain it carries); [`IcpPublicKey`] and [`UnverifiedIcpDelegationChain`]
 //! refuse canister-signature keys with their own error, and WebAuthn keys
 //! are refused too.
