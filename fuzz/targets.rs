@@ -38,6 +38,46 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("challenge_record", challenge_record),
 ];
 
+/// Targets that need a keytree feature beyond the chain defaults (the fuzz
+/// crate turns them on; the replay test runs them when keytree's test build
+/// has the feature).
+#[cfg(feature = "icp-canister-sig")]
+pub const FEATURE_TARGETS: &[(&str, Target)] =
+    &[("icp_canister_signature", icp_canister_signature)];
+/// Targets that need a keytree feature beyond the chain defaults (none in
+/// this build).
+#[cfg(not(feature = "icp-canister-sig"))]
+pub const FEATURE_TARGETS: &[(&str, Target)] = &[];
+
+/// The ICP canister-signature parsers: the signature CBOR (with its
+/// certificate and any subnet delegation) and the canister-signature DER
+/// key. Never panics; a key that decodes re-encodes to the same bytes; a
+/// signature that decodes is refused by the verifier for a key and message
+/// it was not made for (the fuzzer cannot forge a BLS signature).
+#[cfg(feature = "icp-canister-sig")]
+pub fn icp_canister_signature(data: &[u8]) {
+    use keytree::{
+        IcpCanisterPublicKey, IcpCanisterSignatureVerifier, Principal,
+        UnverifiedIcpCanisterSignature,
+    };
+    if let Ok(key) = IcpCanisterPublicKey::from_der(data) {
+        assert_eq!(key.to_der(), data, "accepted a non-canonical key");
+        assert_eq!(IcpCanisterPublicKey::from_der(&key.to_der()).unwrap(), key);
+    }
+    if let Ok(sig) = UnverifiedIcpCanisterSignature::from_cbor(data) {
+        let _ = (sig.tree_root_hash(), sig.certificate_root_hash());
+        let _ = (sig.certificate_signature(), sig.has_subnet_delegation());
+        let canister = Principal::from_slice(&[0, 0, 0, 0, 0, 0x60, 0, 0x27, 1, 1]).unwrap();
+        let key = IcpCanisterPublicKey::new(canister, b"keytree fuzz seed".to_vec()).unwrap();
+        let verifier = IcpCanisterSignatureVerifier::new().with_max_certificate_age(u64::MAX);
+        assert!(
+            verifier
+                .verify(&key, b"keytree fuzz message", data, sig.certificate_time())
+                .is_err()
+        );
+    }
+}
+
 /// The challenge record decoder (what a shared store reads back): never
 /// panics; accepts only canonical bytes.
 pub fn challenge_record(data: &[u8]) {
