@@ -144,6 +144,7 @@ fn delegation_chain(c: &mut Criterion) {
 /// Run: `cargo bench --features icp-canister-sig --bench icp -- icp_canister
 /// --warm-up-time 1 --measurement-time 3`
 #[cfg(feature = "icp-canister-sig")]
+#[allow(clippy::indexing_slicing, clippy::panic)]
 fn canister_signature(c: &mut Criterion) {
     use ic_certification::{Certificate, HashTree, LookupResult};
     use keytree::{IcpCanisterPublicKey, IcpCanisterSignatureVerifier, hex_decode};
