@@ -617,3 +617,60 @@ fn local_replica_two_link_chain_and_targets() {
         Error::InvalidSignature
     );
 }
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("the memory store never pends"),
+    }
+}
+
+#[test]
+fn internet_identity_login_challenge() {
+    use keytree::{ChallengeIssuer, ChallengeMessage, MemoryNonceStore};
+    let now = 1_900_000_000;
+    let local = IcpCanisterSignatureVerifier::new()
+        .with_root_key(&test_root_key())
+        .unwrap();
+    let mut registry = WalletRegistry::new();
+    registry.register(IcpVerifier::new().with_canister_signatures(local));
+    let issuer = ChallengeIssuer::new("example.com", MemoryNonceStore::new())
+        .unwrap()
+        .with_registry(registry);
+
+    let ii = Principal::from_text("rdmx6-jaaaa-aaaaa-aaadq-cai").unwrap();
+    let user = IcpCanisterPublicKey::new(ii, vec![21; 32]).unwrap();
+    let session = RootKey::from_bytes(&[22; 32]);
+    let link = IcpDelegation::new(
+        IcpPublicKey::from_ed25519(session.public_key()),
+        (now + 900) * 1_000_000_000,
+        None,
+    )
+    .unwrap();
+    let link_sig = local_signature(&user, &link.signed_bytes(), now * 1_000_000_000);
+    let chain = UnverifiedIcpCanisterDelegationChain::new(
+        user.clone(),
+        vec![IcpSignedDelegation::new(link, link_sig)],
+    )
+    .unwrap();
+
+    let account = user.principal().account_id();
+    let challenge = block_on(issuer.issue(&account, now)).unwrap();
+    let ChallengeMessage::Text(text) = challenge.message() else {
+        panic!("not text")
+    };
+    let proof = IcpCanisterProof::new(
+        account.clone(),
+        chain,
+        text.as_bytes(),
+        session.sign(text.as_bytes()).to_bytes().to_vec(),
+    )
+    .unwrap();
+    let proof = WalletProof::from(proof);
+    let who = block_on(issuer.redeem(&proof, now + 1)).unwrap();
+    assert_eq!(who.account, account);
+    // Single use.
+    assert!(block_on(issuer.redeem(&proof, now + 2)).is_err());
+}
