@@ -270,6 +270,17 @@ fn malformed_signatures_are_decode_errors() {
         UnverifiedIcpCanisterSignature::from_cbor(&vec![0xd9; 70_000]).unwrap_err(),
         Error::Decode { .. }
     ));
+    // Every single-byte change parses or is a decode error, never a panic.
+    for i in 0..v.signature.len() {
+        for flip in [0x01, 0x80, 0xff] {
+            let mut changed = v.signature.clone();
+            changed[i] ^= flip;
+            assert!(matches!(
+                UnverifiedIcpCanisterSignature::from_cbor(&changed),
+                Ok(_) | Err(Error::Decode { .. })
+            ));
+        }
+    }
     // Root keys: wrong length, not a curve point.
     assert!(matches!(
         IcpCanisterSignatureVerifier::new()
