@@ -33,7 +33,8 @@ use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
 use crate::wallet::{AccountId, Expectations, SignerKey, VerifiedAccount};
 
 /// The IC mainnet root public key (raw BLS12-381 G2 point, 96 bytes), as
-/// published by DFINITY (`dfx ping ic`, the interface specification).
+/// DFINITY publishes it (the bytes after the 37-byte DER prefix of
+/// `ic-canister-sig-creation`'s `IC_ROOT_PK_DER`).
 pub const IC_MAINNET_ROOT_KEY: [u8; 96] = [
     0x81, 0x4c, 0x0e, 0x6e, 0xc7, 0x1f, 0xab, 0x58, 0x3b, 0x08, 0xbd, 0x81, 0x37, 0x3c, 0x25, 0x5c,
     0x3c, 0x37, 0x1b, 0x2e, 0x84, 0x86, 0x3c, 0x98, 0xa4, 0xf1, 0xe0, 0x8b, 0x74, 0x23, 0x5d, 0x14,
