@@ -496,8 +496,12 @@ pub enum WalletError {
     /// An ICP public key of an algorithm this build cannot verify.
     #[error("unsupported icp public key algorithm: {}", Untrusted(.0))]
     IcpUnsupportedKey(String),
-    /// An ICP canister-signature key (Internet Identity); not supported yet.
-    #[error("icp canister signatures (internet identity) are not supported yet")]
+    /// An ICP canister-signature key (Internet Identity) where an ordinary
+    /// key was expected: such keys and chains are verified by the
+    /// `icp-canister-sig` feature's types (`UnverifiedIcpCanisterDelegationChain`).
+    #[error(
+        "icp canister-signature (internet identity) key: verify it as an internet identity chain (feature icp-canister-sig)"
+    )]
     IcpCanisterSignature,
     /// An ICP delegation chain longer than the IC allows.
     #[error("icp delegation chain of {len} links exceeds the maximum {max}")]
@@ -534,6 +538,20 @@ pub enum WalletError {
     IcpDelegationCycle {
         /// The link (0-based).
         index: usize,
+    },
+    /// An ICP canister signature's certificate (authentic, checked after the
+    /// BLS signature) is older than the accepted maximum age, or dated in
+    /// the future beyond the clock-skew allowance.
+    #[error(
+        "icp certificate time {time_ns} ns is outside the accepted window (now {now} s, max age {max_age} s)"
+    )]
+    IcpCertificateStale {
+        /// The certificate's `time`, in nanoseconds since the Unix epoch.
+        time_ns: u64,
+        /// The time checked, in Unix seconds.
+        now: u64,
+        /// The maximum certificate age, in seconds.
+        max_age: u64,
     },
 }
 

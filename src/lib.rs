@@ -152,6 +152,12 @@ pub use wallet::ethereum::{
     decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
     parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };
+#[cfg(feature = "icp-canister-sig")]
+pub use wallet::icp::{
+    DEFAULT_MAX_CERTIFICATE_AGE, IC_MAINNET_ROOT_KEY, IcpCanisterDelegationChain, IcpCanisterProof,
+    IcpCanisterPublicKey, IcpCanisterSignatureVerifier, UnverifiedIcpCanisterDelegationChain,
+    UnverifiedIcpCanisterSignature,
+};
 #[cfg(feature = "icp")]
 pub use wallet::icp::{
     IcpDelegation, IcpDelegationChain, IcpKeyType, IcpProof, IcpPublicKey, IcpSignedDelegation,

@@ -34,6 +34,9 @@ mod hardening;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
+#[cfg(feature = "icp-canister-sig")]
+#[path = "suite/icp_canister.rs"]
+mod icp_canister;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;
