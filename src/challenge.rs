@@ -24,8 +24,9 @@
 //! | Solana | SIWS: the same fields, chain id `mainnet`/`devnet`/`testnet` from the account's reference |
 //! | NEAR | NEP-413: `message` = the sign-in text below, `nonce` = the 32 nonce bytes, `recipient` = the domain, no `callbackUrl` |
 //! | Stellar | the sign-in text, as a SEP-53 signed message |
-//! | ICP | the sign-in text's bytes, signed by the identity's key or a delegation chain's session key |
-//! | raw Ed25519 / secp256k1 keys, custom chains | the sign-in text's bytes |
+//! | ICP | `IcpProof::signing_bytes` of the sign-in text (`"keytree/v1/login/icp\n"` ‖ text), signed by the identity's key or a delegation chain's session key |
+//! | raw Ed25519 / secp256k1 keys | [`RawKeyProof::signing_bytes`](crate::RawKeyProof::signing_bytes) of the sign-in text (`"keytree/v1/login/raw-key\n"` ‖ text) |
+//! | custom chains | the sign-in text's bytes, as the chain's verifier defines |
 //!
 //! The sign-in text of the non-SIWx forms is SIWE-shaped:
 //!
@@ -41,9 +42,10 @@
 //!
 //! (with the optional statement and a blank line after the account). The
 //! nonce is written as 64 lowercase hex digits everywhere (SIWE and SIWS
-//! need at least eight letters and digits). Raw keys sign this text rather
-//! than the bare nonce, so that the signature is bound to the domain and
-//! never over bytes that could mean something else.
+//! need at least eight letters and digits). Raw keys sign this text (inside
+//! their tagged login wrapper) rather than the bare nonce, so that the
+//! signature is bound to the domain and never over bytes that could mean
+//! something else.
 //!
 //! # Redemption rules
 //!
@@ -84,7 +86,8 @@
 //! let proof = RawKeyProof::ed25519_hex(
 //!     &keytree::hex_encode(key.public_key().as_bytes()),
 //!     text.to_vec(),
-//!     &keytree::hex_encode(key.sign(text).as_bytes()),
+//!     // over RawKeyProof::signing_bytes(text): the tagged login wrapper
+//!     &keytree::hex_encode(key.sign_raw_key_login(text).as_bytes()),
 //! )?;
 //! let who = block_on_ready(issuer.redeem(&proof.clone().into(), now + 10))?;
 //! assert_eq!(who.account, account);

@@ -159,6 +159,7 @@ pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
     NearVerifier, Nep413Payload, parse_near_public_key,
 };
+pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
 pub use wallet::solana::{

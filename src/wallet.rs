@@ -55,6 +55,7 @@ pub(crate) mod ethereum;
 pub(crate) mod icp;
 #[cfg(feature = "near")]
 pub(crate) mod near;
+pub(crate) mod login_tag;
 pub(crate) mod raw;
 // Parsing is used by SIWE and SIWS only; formatting by delegation statements.
 #[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]

@@ -3,6 +3,7 @@
 //! domain and account binding, every chain's form, and (Redis) refresh
 //! reuse across instances and a server dying mid-run.
 
+use crate::common::DalekSign as _;
 use std::sync::Arc;
 
 use keytree::{
@@ -339,7 +340,7 @@ pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
     RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
         text.to_vec(),
-        &keytree::hex_encode(key.sign(text).as_bytes()),
+        &keytree::hex_encode(key.sign_raw_key_login(text).as_bytes()),
     )
     .unwrap()
     .into()
@@ -356,7 +357,7 @@ fn raw_key_form() {
     let bare = RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
         c.nonce().as_bytes().to_vec(),
-        &keytree::hex_encode(key.sign(c.nonce().as_bytes()).as_bytes()),
+        &keytree::hex_encode(key.dalek_sign(c.nonce().as_bytes()).as_bytes()),
     )
     .unwrap();
     assert_eq!(
@@ -388,7 +389,7 @@ fn near_form() {
     assert_eq!(payload.callback_url, None);
     use base64::Engine as _;
     let sig =
-        base64::engine::general_purpose::STANDARD.encode(key.sign(&payload.hash()).as_bytes());
+        base64::engine::general_purpose::STANDARD.encode(key.dalek_sign(&payload.hash()).as_bytes());
     let pk = format!(
         "ed25519:{}",
         keytree::base58_encode(key.public_key().as_bytes())
@@ -416,7 +417,7 @@ fn stellar_form() {
     };
     use base64::Engine as _;
     let sig = base64::engine::general_purpose::STANDARD
-        .encode(key.sign(&keytree::sep53_hash(text.as_bytes())).as_bytes());
+        .encode(key.dalek_sign(&keytree::sep53_hash(text.as_bytes())).as_bytes());
     let proof = StellarProof::new(account.clone(), text, &sig).unwrap();
     assert_eq!(
         block_on(issuer.redeem(&proof.into(), NOW + 1))
@@ -443,7 +444,7 @@ fn solana_form() {
     let ChallengeMessage::Siws(text) = c.message() else {
         panic!("not siws")
     };
-    let sig = keytree::base58_encode(key.sign(text.as_bytes()).as_bytes());
+    let sig = keytree::base58_encode(key.dalek_sign(text.as_bytes()).as_bytes());
     let proof = SolanaProof::sign_in(text, &sig).unwrap();
     assert_eq!(
         block_on(issuer.redeem(&proof.into(), NOW + 1))
@@ -466,7 +467,10 @@ fn icp_form() {
         panic!("not text")
     };
     assert!(text.contains("with your ICP account:"));
-    let sig = key.sign(text.as_bytes()).to_bytes().to_vec();
+    let sig = key
+        .dalek_sign(&IcpProof::signing_bytes(text.as_bytes()))
+        .to_bytes()
+        .to_vec();
     let proof = IcpProof::new(
         account.clone(),
         &public.to_der(),

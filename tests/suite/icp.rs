@@ -2,6 +2,7 @@
 //! project vectors (tests/vectors/icp, made with @dfinity 3.4.3) and the
 //! published ones (../shared/vectors/icp).
 
+use crate::common::DalekSign as _;
 use keytree::{
     Error, IcpDelegation, IcpKeyType, IcpPublicKey, IcpSignedDelegation, Principal, RootKey,
     UnverifiedIcpDelegationChain, WalletError, hex_decode, hex_encode,
@@ -232,7 +233,7 @@ fn link(
     targets: Option<Vec<Principal>>,
 ) -> IcpSignedDelegation {
     let d = IcpDelegation::new(to.clone(), exp_s * 1_000_000_000, targets).unwrap();
-    let sig = signer.sign(&d.signed_bytes()).to_bytes().to_vec();
+    let sig = signer.dalek_sign(&d.signed_bytes()).to_bytes().to_vec();
     IcpSignedDelegation::new(d, sig)
 }
 
@@ -674,7 +675,10 @@ mod verifier {
                 .parse()
                 .unwrap();
             let json = serde_json::to_string(&v["chain_json"]).unwrap();
-            let signature = session.sign(MESSAGE).to_bytes().to_vec();
+            let signature = session
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec();
             let proof: WalletProof =
                 IcpProof::from_delegation_json(account.clone(), &json, MESSAGE.to_vec(), signature)
                     .unwrap()
@@ -735,7 +739,7 @@ mod verifier {
         // Ed25519 identity.
         let (root, root_pub) = ed(8);
         let u = unsigned(root_pub.principal().account_id());
-        let sig = root.sign(u.statement().as_bytes());
+        let sig = root.dalek_sign(u.statement().as_bytes());
         let d = u
             .finish(IcpProof::statement_signature(&root_pub, sig.as_bytes()))
             .unwrap()
@@ -787,7 +791,10 @@ mod verifier {
             account.clone(),
             chain.clone(),
             MESSAGE.to_vec(),
-            intruder.sign(MESSAGE).to_bytes().to_vec(),
+            intruder
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
         )
         .unwrap();
         assert_eq!(
@@ -801,7 +808,9 @@ mod verifier {
             account,
             chain,
             MESSAGE.to_vec(),
-            root.sign(MESSAGE).to_bytes().to_vec(),
+            root.dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
         )
         .unwrap();
         assert_eq!(
