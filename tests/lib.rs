@@ -37,6 +37,9 @@ mod near;
 mod primitives;
 #[path = "suite/properties.rs"]
 mod properties;
+#[cfg(all(feature = "icp", feature = "solana"))]
+#[path = "suite/protocol_separation.rs"]
+mod protocol_separation;
 #[cfg(feature = "redis")]
 #[path = "suite/redis_server.rs"]
 mod redis_server;
