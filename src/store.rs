@@ -152,15 +152,27 @@ forward_nonce_store!(&T, Box<T>, Arc<T>);
 /// The contract (each method is one atomic step, also across the instances
 /// of a cluster that share the store):
 ///
-/// - [`insert`](Self::insert) stores a new, unspent record under its hash.
+/// - [`insert`](Self::insert) stores a new, unspent record under its hash,
+///   kept until `expires_at` (plus any retention) counted from `now` as a
+///   relative lifetime, never as an absolute time on the backend's clock.
+///   A hash that is already stored (a successor superseded by a retry
+///   before it was inserted) is refused with [`TokenError::RefreshReused`]
+///   and left as it is.
 /// - [`consume`](Self::consume) spends a token exactly once: it returns the
-///   record and marks it spent when the hash is known, unspent, unexpired
+///   record, marks it spent at `now` and remembers `successor` (the hash of
+///   the token it is rotated to) when the hash is known, unspent, unexpired
 ///   (`now < expires_at`) and its family is not revoked. Otherwise it
 ///   refuses with [`TokenError::RefreshUnknown`], [`TokenError::RefreshExpired`]
 ///   or [`TokenError::RefreshRevoked`]; and a token that was **already
 ///   spent** revokes its whole family and refuses with
-///   [`TokenError::RefreshReused`]. Spent records must be kept until they
-///   expire, so that reuse is recognised.
+///   [`TokenError::RefreshReused`] — except a **retry**: a token spent less
+///   than `grace` seconds before `now` whose remembered successor was never
+///   consumed. A retry returns the record again (so the caller mints one
+///   new pair), marks the old successor spent (stored as a spent record if
+///   it was never inserted, so its later use is reuse and revokes the
+///   family) and remembers the new `successor` instead. At most one
+///   successor of a token is ever live. Spent records must be kept until
+///   they expire, so that reuse is recognised.
 /// - [`revoke_family`](Self::revoke_family) revokes every token of a family,
 ///   present and future.
 /// - [`revoke_member`](Self::revoke_member) revokes every family of a member
@@ -183,9 +195,11 @@ pub trait RefreshStore: Send + Sync {
         &self,
         hash: RefreshHash,
         record: RefreshRecord,
+        now: u64,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Spends the token with this hash, once (see the trait docs).
+    /// Spends the token with this hash, once, rotating it to `successor`;
+    /// a retry within `grace` seconds is answered again (see the trait docs).
     ///
     /// # Errors
     /// The refusals listed in the trait docs, or
@@ -193,7 +207,9 @@ pub trait RefreshStore: Send + Sync {
     fn consume(
         &self,
         hash: &RefreshHash,
+        successor: &RefreshHash,
         now: u64,
+        grace: u64,
     ) -> impl Future<Output = Result<RefreshRecord>> + Send;
 
     /// Revokes a whole family.
@@ -220,15 +236,18 @@ macro_rules! forward_refresh_store {
                 &self,
                 hash: RefreshHash,
                 record: RefreshRecord,
+                now: u64,
             ) -> impl Future<Output = Result<()>> + Send {
-                (**self).insert(hash, record)
+                (**self).insert(hash, record, now)
             }
             fn consume(
                 &self,
                 hash: &RefreshHash,
+                successor: &RefreshHash,
                 now: u64,
+                grace: u64,
             ) -> impl Future<Output = Result<RefreshRecord>> + Send {
-                (**self).consume(hash, now)
+                (**self).consume(hash, successor, now, grace)
             }
             fn revoke_family(&self, family: &FamilyId) -> impl Future<Output = Result<()>> + Send {
                 (**self).revoke_family(family)

@@ -621,15 +621,19 @@ mod redis {
                 .unwrap_err();
             assert_eq!(e, TokenError::RefreshRevoked.into());
             // Unknown and expired.
-            let e = RefreshStore::consume(&b, &keytree::RefreshHash::from_bytes([1; 32]), now)
-                .await
-                .unwrap_err();
+            let next = keytree::RefreshHash::from_bytes([2; 32]);
+            let e =
+                RefreshStore::consume(&b, &keytree::RefreshHash::from_bytes([1; 32]), &next, now, 10)
+                    .await
+                    .unwrap_err();
             assert_eq!(e, TokenError::RefreshUnknown.into());
             let fourth = issuer.issue(&fx.ctx, &request, &a, now).await.unwrap();
             let e = RefreshStore::consume(
                 &b,
                 &fourth.refresh_token().hash(),
+                &next,
                 fourth.refresh_expires_at(),
+                10,
             )
             .await
             .unwrap_err();
