@@ -104,9 +104,8 @@ mod token;
 mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeMessage, ChallengeNonce, ChallengeRecord,
-    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN,
-    MAX_CHALLENGE_TTL,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -130,8 +129,8 @@ pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::{
-    DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore, NonceStore,
-    RefreshStore,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
+    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};

@@ -48,6 +48,12 @@ pub fn eth_proof(sk: &k256::ecdsa::SigningKey, c: &Challenge) -> WalletProof {
         .into()
 }
 
+
+/// The test fleet's nonce-sealing key.
+fn key() -> keytree::ChallengeKey {
+    keytree::ChallengeKey::from_bytes(&[0x5a; 32])
+}
+
 fn is(e: &Error, want: &ChallengeError) -> bool {
     matches!(e, Error::Challenge(k) if std::mem::discriminant(k) == std::mem::discriminant(want))
 }
@@ -57,7 +63,7 @@ fn is(e: &Error, want: &ChallengeError) -> bool {
 // sharing one backend.
 
 pub async fn concurrent_redeem<S: NonceStore + Clone + 'static>(store: S) {
-    let issuer = Arc::new(ChallengeIssuer::new(DOMAIN, store).unwrap());
+    let issuer = Arc::new(ChallengeIssuer::new(DOMAIN, key(), store).unwrap());
     let sk = eth_key(0x11);
     let c = issuer.issue(&eth_account(&sk), NOW).await.unwrap();
     let proof = Arc::new(eth_proof(&sk, &c));
@@ -83,7 +89,7 @@ pub async fn concurrent_redeem<S: NonceStore + Clone + 'static>(store: S) {
 }
 
 pub async fn attempts<S: NonceStore>(store: S) {
-    let issuer = ChallengeIssuer::new(DOMAIN, store).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), store).unwrap();
     let sk = eth_key(0x11);
     let account = eth_account(&sk);
 
@@ -105,11 +111,7 @@ pub async fn attempts<S: NonceStore>(store: S) {
     );
     assert_eq!(
         issuer
-            .store()
-            .peek(c.nonce(), NOW + 1)
-            .await
-            .unwrap()
-            .attempts(),
+            .store().attempts(c.nonce(), NOW + 1).await.unwrap(),
         1
     );
     issuer.redeem(&eth_proof(&sk, &c), NOW + 2).await.unwrap();
@@ -130,7 +132,7 @@ pub async fn attempts<S: NonceStore>(store: S) {
 }
 
 pub async fn expiry_and_unknown<S: NonceStore>(store: S) {
-    let issuer = ChallengeIssuer::new(DOMAIN, store)
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), store)
         .unwrap()
         .with_ttl(60)
         .unwrap();
@@ -154,7 +156,13 @@ pub async fn expiry_and_unknown<S: NonceStore>(store: S) {
     assert!(issuer.redeem(&eth_proof(&sk, &c), NOW + 59).await.is_ok());
 
     // A nonce never issued.
-    let other = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    // (Sealed under another server key: refused, as forged or altered ones are.)
+    let other = ChallengeIssuer::new(
+        DOMAIN,
+        keytree::ChallengeKey::from_bytes(&[0x77; 32]),
+        MemoryNonceStore::new(),
+    )
+    .unwrap();
     let c = other.issue(&eth_account(&sk), NOW).await.unwrap();
     let e = issuer
         .redeem(&eth_proof(&sk, &c), NOW + 1)
@@ -164,8 +172,8 @@ pub async fn expiry_and_unknown<S: NonceStore>(store: S) {
 }
 
 pub async fn domain_binding<S: NonceStore>(a: S, b: S) {
-    let at_a = ChallengeIssuer::new("a.keytree.test", a).unwrap();
-    let at_b = ChallengeIssuer::new("b.keytree.test", b).unwrap();
+    let at_a = ChallengeIssuer::new("a.keytree.test", key(), a).unwrap();
+    let at_b = ChallengeIssuer::new("b.keytree.test", key(), b).unwrap();
     let sk = eth_key(0x11);
     let c = at_a.issue(&eth_account(&sk), NOW).await.unwrap();
     let proof = eth_proof(&sk, &c);
@@ -173,27 +181,21 @@ pub async fn domain_binding<S: NonceStore>(a: S, b: S) {
     assert!(
         is(
             &e,
-            &ChallengeError::WrongDomain {
-                expected: String::new(),
-                got: String::new()
-            }
+            // Sealed for domain A: at B the nonce does not open.
+            &ChallengeError::Unknown
         ),
         "{e}"
     );
     // Refusing it at B neither spent it nor counted an attempt.
     assert_eq!(
-        at_a.store()
-            .peek(c.nonce(), NOW + 1)
-            .await
-            .unwrap()
-            .attempts(),
+        at_a.store().attempts(c.nonce(), NOW + 1).await.unwrap(),
         0
     );
     at_a.redeem(&proof, NOW + 2).await.unwrap();
 }
 
 pub async fn account_binding<S: NonceStore>(store: S) {
-    let issuer = ChallengeIssuer::new(DOMAIN, store).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), store).unwrap();
     let (x, y) = (eth_key(0x11), eth_key(0x22));
     let c = issuer.issue(&eth_account(&x), NOW).await.unwrap();
 
@@ -210,8 +212,9 @@ pub async fn account_binding<S: NonceStore>(store: S) {
     let by_y: WalletProof = EthereumProof::siwe(&own, &eth_sign_hex(&y, &own))
         .unwrap()
         .into();
+    // X's nonce is sealed for X's account: under Y it does not open.
     let e = issuer.redeem(&by_y, NOW + 1).await.unwrap_err();
-    assert_eq!(e, ChallengeError::WrongAccount.into());
+    assert_eq!(e, ChallengeError::Unknown.into());
 
     // A message X signed but that is not the rendered one.
     let edited = text.replace("URI: https://", "URI: http://");
@@ -245,7 +248,7 @@ fn memory_concurrent_redeem_exactly_once() {
 #[test]
 fn memory_concurrent_redeem_on_threads() {
     // The same with plain threads (no runtime: the memory store never pends).
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let sk = eth_key(0x11);
     let c = block_on(issuer.issue(&eth_account(&sk), NOW)).unwrap();
     let proof = eth_proof(&sk, &c);
@@ -296,43 +299,92 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     }
 }
 
+/// Issue 8: a flood of unauthenticated issues stores nothing, and a real
+/// user's login then works; failed redemptions fill a bounded store only up
+/// to its cap, evicting counters, never a spent mark.
 #[test]
-fn memory_store_is_bounded() {
-    let store = MemoryNonceStore::with_limits(3, 10);
-    let issuer = ChallengeIssuer::new(DOMAIN, &store)
-        .unwrap()
-        .with_ttl(60)
-        .unwrap();
-    let key = RootKey::from_bytes(&[4; 32]);
-    let account = AccountId::raw_ed25519(&key.public_key());
-    let first = block_on(issuer.issue(&account, NOW)).unwrap();
-    block_on(issuer.issue(&account, NOW + 1)).unwrap();
-    block_on(issuer.issue(&account, NOW + 2)).unwrap();
-    // Full of live challenges: the new one is refused, none is evicted.
-    let e = block_on(issuer.issue(&account, NOW + 3)).unwrap_err();
-    assert_eq!(e, ChallengeError::StoreFull { max: 3 }.into());
-    // Once the first has expired, it is the one evicted.
-    block_on(issuer.issue(&account, NOW + 60)).unwrap();
-    assert_eq!(store.len(), 3);
+fn memory_flood_of_issues_stores_nothing() {
+    let store = MemoryNonceStore::with_max_entries(1_000);
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), &store).unwrap();
+    // 10^6 issues: one account, then many accounts.
+    let victim = RootKey::from_bytes(&[4; 32]);
+    let account = AccountId::raw_ed25519(&victim.public_key());
+    for i in 0..500_000u64 {
+        block_on(issuer.issue(&account, NOW + i % 60)).unwrap();
+    }
+    for i in 0..500_000u64 {
+        let acc: AccountId = format!("eip155:1:0x{i:040x}").parse().unwrap();
+        block_on(issuer.issue(&acc, NOW + i % 60)).unwrap();
+    }
+    assert_eq!(store.len(), 0, "issuing stored something");
+    // The real user: issue and redeem.
+    let c = block_on(issuer.issue(&account, NOW + 5)).unwrap();
+    block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 6)).unwrap();
+    assert_eq!(store.len(), 1);
+    // Replay still refused.
     assert_eq!(
-        block_on(store.peek(first.nonce(), NOW + 61)).unwrap_err(),
-        ChallengeError::Unknown.into()
+        block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 7)).unwrap_err(),
+        ChallengeError::AlreadySpent.into()
     );
-    block_on(issuer.issue(&account, NOW + 61)).unwrap();
-    // Past retention everything is purged.
-    assert_eq!(store.purge_expired(NOW + 200).unwrap(), 3);
+
+    // The attacker redeems 5 000 issued nonces with bad signatures: the
+    // store holds at most its cap, and the user's spent mark stays.
+    let attacker = RootKey::from_bytes(&[5; 32]);
+    let attacker_account = AccountId::raw_ed25519(&attacker.public_key());
+    for i in 0..5_000u64 {
+        let c = block_on(issuer.issue(&attacker_account, NOW + 10)).unwrap();
+        let text = c.message().text().as_bytes();
+        let bad = RawKeyProof::ed25519_hex(
+            &keytree::hex_encode(attacker.public_key().as_bytes()),
+            text.to_vec(),
+            &keytree::hex_encode(attacker.sign_raw_key_login(b"other").as_bytes()),
+        )
+        .unwrap();
+        assert!(block_on(issuer.redeem(&bad.into(), NOW + 10 + i % 2)).is_err());
+        assert!(store.len() <= store.max_entries());
+    }
+    assert_eq!(store.len(), store.max_entries());
+    let bound = store.max_entries() * keytree::NONCE_ENTRY_BYTES;
+    assert!(bound <= 160_000, "stated memory bound: {bound} bytes");
+    assert_eq!(
+        block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 11)).unwrap_err(),
+        ChallengeError::AlreadySpent.into()
+    );
+    // And a new real login still works.
+    let c = block_on(issuer.issue(&account, NOW + 12)).unwrap();
+    block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 13)).unwrap();
+    // Everything is gone once the challenges expire.
+    assert_eq!(store.purge_expired(NOW + 10_000).unwrap(), store.max_entries());
 }
 
+/// Forged and altered nonces are refused without touching the store.
 #[test]
-fn spent_challenges_make_room() {
-    let store = MemoryNonceStore::with_limits(1, 10);
-    let issuer = ChallengeIssuer::new(DOMAIN, &store).unwrap();
-    let key = RootKey::from_bytes(&[4; 32]);
-    let account = AccountId::raw_ed25519(&key.public_key());
+fn memory_forged_or_altered_nonce_refused() {
+    let store = MemoryNonceStore::new();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), &store).unwrap();
+    let user = RootKey::from_bytes(&[4; 32]);
+    let account = AccountId::raw_ed25519(&user.public_key());
     let c = block_on(issuer.issue(&account, NOW)).unwrap();
-    block_on(issuer.redeem(&raw_proof(&key, &c), NOW + 1)).unwrap();
-    block_on(issuer.issue(&account, NOW + 2)).unwrap();
-    assert_eq!(store.len(), 1);
+    let hex = c.nonce().to_string();
+    for pos in [0usize, 9, 20, 40, 63] {
+        let flipped = if &hex[pos..=pos] == "0" { "1" } else { "0" };
+        let altered = format!("{}{flipped}{}", &hex[..pos], &hex[pos + 1..]);
+        let text = c.message().text().replace(&hex, &altered);
+        let proof: WalletProof = RawKeyProof::ed25519_hex(
+            &keytree::hex_encode(user.public_key().as_bytes()),
+            text.as_bytes().to_vec(),
+            &keytree::hex_encode(user.sign_raw_key_login(text.as_bytes()).as_bytes()),
+        )
+        .unwrap()
+        .into();
+        assert_eq!(
+            block_on(issuer.redeem(&proof, NOW + 1)).unwrap_err(),
+            ChallengeError::Unknown.into(),
+            "altered at {pos}"
+        );
+    }
+    assert!(store.is_empty());
+    block_on(issuer.redeem(&raw_proof(&user, &c), NOW + 1)).unwrap();
 }
 
 pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
@@ -348,7 +400,7 @@ pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
 
 #[test]
 fn raw_key_form() {
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let key = RootKey::from_bytes(&[4; 32]);
     let account = AccountId::raw_ed25519(&key.public_key());
     let c = block_on(issuer.issue(&account, NOW)).unwrap();
@@ -372,7 +424,7 @@ fn raw_key_form() {
 #[test]
 fn near_form() {
     use keytree::NearProof;
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let key = RootKey::from_bytes(&[6; 32]);
     let account: AccountId = format!(
         "near:mainnet:{}",
@@ -407,7 +459,7 @@ fn near_form() {
 #[test]
 fn stellar_form() {
     use keytree::{StellarProof, Strkey};
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let key = RootKey::from_bytes(&[7; 32]);
     let g = Strkey::Account(*key.public_key().as_bytes()).encode();
     let account: AccountId = format!("stellar:pubnet:{}", g.as_str()).parse().unwrap();
@@ -431,7 +483,7 @@ fn stellar_form() {
 #[test]
 fn solana_form() {
     use keytree::SolanaProof;
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let key = RootKey::from_bytes(&[8; 32]);
     let account: AccountId = format!(
         "solana:{}:{}",
@@ -458,7 +510,7 @@ fn solana_form() {
 #[test]
 fn icp_form() {
     use keytree::{IcpProof, IcpPublicKey};
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
     let key = RootKey::from_bytes(&[9; 32]);
     let public = IcpPublicKey::from_ed25519(key.public_key());
     let account = keytree::Principal::self_authenticating(&public.to_der()).account_id();
@@ -550,9 +602,9 @@ mod redis {
     redis_test!(
         redis_spent_on_one_instance_refused_on_other,
         |server| async {
-            let a = ChallengeIssuer::new(DOMAIN, store(&server, "t6:").await).unwrap();
-            let b = ChallengeIssuer::new(DOMAIN, store(&server, "t6:").await).unwrap();
-            let other_prefix = ChallengeIssuer::new(DOMAIN, store(&server, "t6b:").await).unwrap();
+            let a = ChallengeIssuer::new(DOMAIN, key(), store(&server, "t6:").await).unwrap();
+            let b = ChallengeIssuer::new(DOMAIN, key(), store(&server, "t6:").await).unwrap();
+            let other_prefix = ChallengeIssuer::new(DOMAIN, key(), store(&server, "t6b:").await).unwrap();
             let sk = eth_key(0x11);
             let c = a.issue(&eth_account(&sk), NOW).await.unwrap();
             let proof = eth_proof(&sk, &c);
@@ -643,7 +695,7 @@ mod redis {
 
     redis_test!(redis_round_trips_per_redeem, |server| async {
         let s = store(&server, "t8:").await;
-        let issuer = ChallengeIssuer::new(DOMAIN, s.clone()).unwrap();
+        let issuer = ChallengeIssuer::new(DOMAIN, key(), s.clone()).unwrap();
         let sk = eth_key(0x11);
         let c = issuer.issue(&eth_account(&sk), NOW).await.unwrap();
         let proof = eth_proof(&sk, &c);
@@ -682,7 +734,7 @@ mod redis {
         };
         super::runtime().block_on(async {
             let s = store(&server, "t9:").await;
-            let issuer = Arc::new(ChallengeIssuer::new(DOMAIN, s).unwrap());
+            let issuer = Arc::new(ChallengeIssuer::new(DOMAIN, key(), s).unwrap());
             let sk = Arc::new(eth_key(0x11));
             let account = eth_account(&sk);
             let mut spent = HashSet::new();
