@@ -16,7 +16,8 @@
 use std::process::ExitCode;
 
 use keytree::{
-    AccountId, ChallengeError, ChallengeIssuer, ChallengeKey, ChallengeMessage, Error, EthereumProof, RedisStore,
+    AccountId, ChallengeError, ChallengeIssuer, ChallengeKey, ChallengeMessage, Error,
+    EthereumProof, RedisStore,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -53,7 +54,11 @@ async fn run(url: &str) -> Result<(), Error> {
     let key_bytes: [u8; 32] = match std::env::var("KEYTREE_CHALLENGE_KEY") {
         Ok(hex) => keytree::hex_decode(&hex, "KEYTREE_CHALLENGE_KEY")?
             .try_into()
-            .map_err(|_| Error::Challenge(ChallengeError::InvalidSettings("challenge key must be 32 bytes")))?,
+            .map_err(|_| {
+                Error::Challenge(ChallengeError::InvalidSettings(
+                    "challenge key must be 32 bytes",
+                ))
+            })?,
         Err(_) => *ChallengeKey::generate(&mut rand::rng()).to_bytes(),
     };
     let server_a = ChallengeIssuer::new(

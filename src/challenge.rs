@@ -490,14 +490,20 @@ mod tests {
     #[test]
     fn settings_are_checked() {
         let s = MemoryNonceStore::new();
-        assert!(ChallengeIssuer::new("exa mple.com", ChallengeKey::from_bytes(&[1; 32]), &s).is_err());
-        let i = ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
+        assert!(
+            ChallengeIssuer::new("exa mple.com", ChallengeKey::from_bytes(&[1; 32]), &s).is_err()
+        );
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_ttl(0).is_err());
-        let i = ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_max_attempts(1000).is_err());
-        let i = ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_statement("bad\nline").is_err());
-        let i = ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_uri("no scheme").is_err());
     }
 

@@ -136,9 +136,9 @@ pub use store::{
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,
-    TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
-    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
+    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
+    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
@@ -153,12 +153,12 @@ pub use wallet::icp::{
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
     NearVerifier, Nep413Payload, parse_near_public_key,
 };
-pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
 pub use wallet::solana::{

@@ -53,9 +53,9 @@ use crate::public_key::PublicKey;
 pub(crate) mod ethereum;
 #[cfg(feature = "icp")]
 pub(crate) mod icp;
+pub(crate) mod login_tag;
 #[cfg(feature = "near")]
 pub(crate) mod near;
-pub(crate) mod login_tag;
 pub(crate) mod raw;
 // Parsing is used by SIWE and SIWS only; formatting by delegation statements.
 #[cfg_attr(not(any(feature = "ethereum", feature = "solana")), allow(dead_code))]

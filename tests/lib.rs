@@ -40,11 +40,11 @@ mod properties;
 #[cfg(all(feature = "icp", feature = "solana"))]
 #[path = "suite/protocol_separation.rs"]
 mod protocol_separation;
-#[path = "suite/refresh_retry.rs"]
-mod refresh_retry;
 #[cfg(feature = "redis")]
 #[path = "suite/redis_server.rs"]
 mod redis_server;
+#[path = "suite/refresh_retry.rs"]
+mod refresh_retry;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

@@ -28,6 +28,9 @@ pub(crate) const MAX_TTL: u64 = (1 << 24) - 1;
 /// (from configuration or a secret manager): a nonce issued by one instance
 /// is redeemed by another. Rotating it invalidates the challenges
 /// outstanding (at most one challenge lifetime of logins must start again).
+/// Rotate it whenever the [`crate::NonceStore`] loses its data (a Redis
+/// restart without persistence): the spent marks are gone, so nonces
+/// issued before would be redeemable again until they expire.
 ///
 /// Secret hygiene: 32 bytes, wiped on drop, not `Clone`, no `Debug` output
 /// of the key, never serialized; exported only as `Zeroizing` bytes.
@@ -170,7 +173,11 @@ mod tests {
             let mut b = *n.as_bytes();
             b[i] ^= 1;
             let altered = ChallengeNonce::from_bytes(b);
-            assert_eq!(key.open(&altered, "example.com", &account(1)), None, "byte {i}");
+            assert_eq!(
+                key.open(&altered, "example.com", &account(1)),
+                None,
+                "byte {i}"
+            );
         }
         let max = key.seal("example.com", &account(1), MAX_ISSUED_AT, MAX_TTL, [0; 8]);
         assert_eq!(

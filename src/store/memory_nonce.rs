@@ -173,7 +173,12 @@ impl MemoryNonceStore {
         }
     }
 
-    fn record_failure_sync(&self, nonce: &ChallengeNonce, expires_at: u64, now: u64) -> Result<u32> {
+    fn record_failure_sync(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<u32> {
         let mut g = self.lock()?;
         let attempts = match g.live(nonce, now) {
             Some(s) if s.spent => return Err(ChallengeError::AlreadySpent.into()),

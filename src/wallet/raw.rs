@@ -18,11 +18,11 @@
 use k256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256};
 
+use super::login_tag::{RAW_KEY_LOGIN_TAG, tagged};
 use super::{
     AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
     WalletVerifier,
 };
-use super::login_tag::{RAW_KEY_LOGIN_TAG, tagged};
 use crate::encoding::{hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};

@@ -48,7 +48,6 @@ pub fn eth_proof(sk: &k256::ecdsa::SigningKey, c: &Challenge) -> WalletProof {
         .into()
 }
 
-
 /// The test fleet's nonce-sealing key.
 fn key() -> keytree::ChallengeKey {
     keytree::ChallengeKey::from_bytes(&[0x5a; 32])
@@ -110,8 +109,7 @@ pub async fn attempts<S: NonceStore>(store: S) {
         "{e}"
     );
     assert_eq!(
-        issuer
-            .store().attempts(c.nonce(), NOW + 1).await.unwrap(),
+        issuer.store().attempts(c.nonce(), NOW + 1).await.unwrap(),
         1
     );
     issuer.redeem(&eth_proof(&sk, &c), NOW + 2).await.unwrap();
@@ -187,10 +185,7 @@ pub async fn domain_binding<S: NonceStore>(a: S, b: S) {
         "{e}"
     );
     // Refusing it at B neither spent it nor counted an attempt.
-    assert_eq!(
-        at_a.store().attempts(c.nonce(), NOW + 1).await.unwrap(),
-        0
-    );
+    assert_eq!(at_a.store().attempts(c.nonce(), NOW + 1).await.unwrap(), 0);
     at_a.redeem(&proof, NOW + 2).await.unwrap();
 }
 
@@ -354,7 +349,10 @@ fn memory_flood_of_issues_stores_nothing() {
     let c = block_on(issuer.issue(&account, NOW + 12)).unwrap();
     block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 13)).unwrap();
     // Everything is gone once the challenges expire.
-    assert_eq!(store.purge_expired(NOW + 10_000).unwrap(), store.max_entries());
+    assert_eq!(
+        store.purge_expired(NOW + 10_000).unwrap(),
+        store.max_entries()
+    );
 }
 
 /// Forged and altered nonces are refused without touching the store.
@@ -440,8 +438,8 @@ fn near_form() {
     assert_eq!(&payload.nonce, c.nonce().as_bytes());
     assert_eq!(payload.callback_url, None);
     use base64::Engine as _;
-    let sig =
-        base64::engine::general_purpose::STANDARD.encode(key.dalek_sign(&payload.hash()).as_bytes());
+    let sig = base64::engine::general_purpose::STANDARD
+        .encode(key.dalek_sign(&payload.hash()).as_bytes());
     let pk = format!(
         "ed25519:{}",
         keytree::base58_encode(key.public_key().as_bytes())
@@ -468,8 +466,10 @@ fn stellar_form() {
         panic!("not sep-53")
     };
     use base64::Engine as _;
-    let sig = base64::engine::general_purpose::STANDARD
-        .encode(key.dalek_sign(&keytree::sep53_hash(text.as_bytes())).as_bytes());
+    let sig = base64::engine::general_purpose::STANDARD.encode(
+        key.dalek_sign(&keytree::sep53_hash(text.as_bytes()))
+            .as_bytes(),
+    );
     let proof = StellarProof::new(account.clone(), text, &sig).unwrap();
     assert_eq!(
         block_on(issuer.redeem(&proof.into(), NOW + 1))
@@ -714,10 +714,15 @@ mod redis {
             assert_eq!(e, TokenError::RefreshRevoked.into());
             // Unknown and expired.
             let next = keytree::RefreshHash::from_bytes([2; 32]);
-            let e =
-                RefreshStore::consume(&b, &keytree::RefreshHash::from_bytes([1; 32]), &next, now, 10)
-                    .await
-                    .unwrap_err();
+            let e = RefreshStore::consume(
+                &b,
+                &keytree::RefreshHash::from_bytes([1; 32]),
+                &next,
+                now,
+                10,
+            )
+            .await
+            .unwrap_err();
             assert_eq!(e, TokenError::RefreshUnknown.into());
             let fourth = issuer.issue(&fx.ctx, &request, &a, now).await.unwrap();
             let e = RefreshStore::consume(
@@ -826,12 +831,9 @@ mod redis {
             // issued before.
             server.restart();
             let s = store(&server, "t9:").await;
-            let issuer = ChallengeIssuer::new(
-                DOMAIN,
-                keytree::ChallengeKey::from_bytes(&[0x78; 32]),
-                s,
-            )
-            .unwrap();
+            let issuer =
+                ChallengeIssuer::new(DOMAIN, keytree::ChallengeKey::from_bytes(&[0x78; 32]), s)
+                    .unwrap();
             let c = issuer.issue(&account, NOW + 4).await.unwrap();
             issuer.redeem(&eth_proof(&sk, &c), NOW + 5).await.unwrap();
             assert!(spent.insert(*c.nonce()), "nonce spent twice");

@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use keytree::{
     AccountId, ClientKey, ContextOp, Delegation, Delta, Expectations, IcpProof, IcpPublicKey,
-    OpKind, Principal, RawKeyProof, RawKeyVerifier, RootKey, SolanaProof,
-    TokenIssuer, TokenRequest, TokenSigningKey, WalletRegistry, WalletVerifier,
-    base64url_decode, base64url_encode, hex_encode,
+    OpKind, Principal, RawKeyProof, RawKeyVerifier, RootKey, SolanaProof, TokenIssuer,
+    TokenRequest, TokenSigningKey, WalletRegistry, WalletVerifier, base64url_decode,
+    base64url_encode, hex_encode,
 };
 
 use crate::common::{DalekSign as _, Fixture, perms};
@@ -55,7 +55,12 @@ fn produce(fx: &Fixture) -> BTreeMap<&'static str, Produced> {
 
     let op: ContextOp = fx
         .ctx
-        .propose(OpKind::RevokeKey { key: key.public_key() }, fx.now)
+        .propose(
+            OpKind::RevokeKey {
+                key: key.public_key(),
+            },
+            fx.now,
+        )
         .sign(&key);
     out.insert(
         "op",
@@ -81,7 +86,11 @@ fn produce(fx: &Fixture) -> BTreeMap<&'static str, Produced> {
         let mut fx2 = Fixture::new(7);
         let m = fx2.add_member(0, &["blob"]);
         let token = issuer
-            .mint(&fx2.ctx, &TokenRequest::new(m.0.public_key(), "api.test"), fx2.now)
+            .mint(
+                &fx2.ctx,
+                &TokenRequest::new(m.0.public_key(), "api.test"),
+                fx2.now,
+            )
             .unwrap();
         let (input, sig) = token.rsplit_once('.').unwrap();
         out.insert(
@@ -141,8 +150,11 @@ type Acceptor = fn(&Fixture, &[u8], &[u8; 64]) -> bool;
 
 fn accept_raw_login(_: &Fixture, message: &[u8], sig: &[u8; 64]) -> bool {
     let pk = RootKey::from_bytes(&SEED).public_key();
-    let Ok(proof) = RawKeyProof::ed25519_hex(&hex_encode(pk.as_bytes()), message.to_vec(), &hex_encode(sig))
-    else {
+    let Ok(proof) = RawKeyProof::ed25519_hex(
+        &hex_encode(pk.as_bytes()),
+        message.to_vec(),
+        &hex_encode(sig),
+    ) else {
         return false;
     };
     RawKeyVerifier::ed25519()
@@ -264,7 +276,10 @@ fn no_signature_is_valid_in_two_protocols() {
     for (x, p) in &produced {
         for (y, accept) in &acceptors {
             if x == y {
-                assert!(accept(&fx, &p.input, &p.signature), "{x} must verify as itself");
+                assert!(
+                    accept(&fx, &p.input, &p.signature),
+                    "{x} must verify as itself"
+                );
             } else {
                 // The attacker's best tries: the exact signed bytes, and X's
                 // own input, as Y's free-form field.

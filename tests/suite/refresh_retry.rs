@@ -34,7 +34,11 @@ fn setup(grace: u64) -> Setup {
     let ctx = Context::builder(ContextId::from_bytes([4; 32]))
         .create(&root, NOW)
         .unwrap();
-    let mut fx = Fixture { root, ctx, now: NOW };
+    let mut fx = Fixture {
+        root,
+        ctx,
+        now: NOW,
+    };
     let (client, _) = fx.add_member(0, &["context:execute"]);
     let issuer = TokenIssuer::new("https://auth.test", TokenSigningKey::from_bytes(&[9; 32]))
         .with_refresh_grace(grace);
@@ -184,8 +188,7 @@ mod redis {
 
     #[test]
     fn redis_refresh_retry_within_grace_and_replay() {
-        let Some(server) = RedisServer::start("redis_refresh_retry_within_grace_and_replay")
-        else {
+        let Some(server) = RedisServer::start("redis_refresh_retry_within_grace_and_replay") else {
             return;
         };
         // NOW is in 2023: records stored with relative expiries live; an
@@ -206,7 +209,14 @@ mod redis {
             let (ctx, issuer) = (&s.fx.ctx, &s.issuer);
             let first = issuer.issue(ctx, &s.request, &store, NOW).await.unwrap();
             let paused = Command::new("redis-cli")
-                .args(["-p", &server.port.to_string(), "CLIENT", "PAUSE", "800", "WRITE"])
+                .args([
+                    "-p",
+                    &server.port.to_string(),
+                    "CLIENT",
+                    "PAUSE",
+                    "800",
+                    "WRITE",
+                ])
                 .output()
                 .unwrap();
             assert!(paused.status.success());

@@ -2,8 +2,8 @@
 //! and @solana/wallet-standard-util (tests/vectors/solana).
 
 use keytree::{
-    AccountId, Error, Expectations, PublicKey, Signature, SiwsMessage, SolanaProof, SolanaVerifier, WalletError,
-    WalletProof, WalletRegistry, WalletVerifier,
+    AccountId, Error, Expectations, PublicKey, Signature, SiwsMessage, SolanaProof, SolanaVerifier,
+    WalletError, WalletProof, WalletRegistry, WalletVerifier,
 };
 
 use crate::common::{read_json, vectors_dir};
@@ -47,8 +47,8 @@ fn sign_message_vectors() {
         // …but none is a login: a plain-message login signs
         // SolanaProof::plain_signing_bytes(message), never the server's bytes.
         let login = (|| {
-            let account: AccountId = format!("solana:{}:{address}", keytree::SOLANA_MAINNET)
-                .parse()?;
+            let account: AccountId =
+                format!("solana:{}:{address}", keytree::SOLANA_MAINNET).parse()?;
             let proof = SolanaProof::message(account, &msg, signature)?;
             WalletRegistry::with_defaults()
                 .verify(&proof.into(), &Expectations::at(0).message(&msg))
@@ -64,9 +64,12 @@ fn sign_message_vectors() {
         .unwrap();
     let msg = b"example.com login 0001";
     let sig = wallet.sign(&SolanaProof::plain_signing_bytes(msg));
-    let proof =
-        SolanaProof::message(account.clone(), msg, &keytree::base58_encode(&sig.to_bytes()))
-            .unwrap();
+    let proof = SolanaProof::message(
+        account.clone(),
+        msg,
+        &keytree::base58_encode(&sig.to_bytes()),
+    )
+    .unwrap();
     let who = WalletRegistry::with_defaults()
         .verify(&proof.into(), &Expectations::at(0).message(msg))
         .unwrap();

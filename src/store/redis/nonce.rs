@@ -69,7 +69,12 @@ impl NonceStore for RedisStore {
         }
     }
 
-    async fn record_failure(&self, nonce: &ChallengeNonce, expires_at: u64, now: u64) -> Result<u32> {
+    async fn record_failure(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<u32> {
         let mut conn = self.conn.clone();
         let mut invocation = FAILURE.key(self.nonce_key(nonce));
         invocation.arg(keep_for_ms(expires_at, now));
