@@ -196,6 +196,44 @@ mod redis {
         runtime().block_on(async { scenarios(&store(&server, "rr1:").await).await });
     }
 
+    /// Issue 8 (low): refresh records expire relative to the caller's `now`
+    /// (what the memory store does), not at an absolute time on Redis's
+    /// clock: a `now` far in the past keeps the record its full lifetime.
+    #[test]
+    fn redis_refresh_expiry_is_relative_to_now() {
+        let Some(server) = RedisServer::start("redis_refresh_expiry_is_relative_to_now") else {
+            return;
+        };
+        runtime().block_on(async {
+            let store = store(&server, "rr3:").await;
+            let s = setup(10);
+            let pair = s
+                .issuer
+                .issue(&s.fx.ctx, &s.request, &store, NOW)
+                .await
+                .unwrap();
+            let key = format!(
+                "rr3:rt:{}",
+                keytree::hex_encode(pair.refresh_token().hash().as_bytes())
+            );
+            let out = Command::new("redis-cli")
+                .args(["-p", &server.port.to_string(), "PTTL", &key])
+                .output()
+                .unwrap();
+            let pttl: i64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+            let want = (pair.refresh_expires_at() - NOW + keytree::DEFAULT_RETENTION) as i64 * 1000;
+            assert!(
+                pttl > want - 60_000 && pttl <= want,
+                "pttl {pttl}, want {want}"
+            );
+            // And the token refreshes, as it does on the memory store.
+            s.issuer
+                .refresh(&s.fx.ctx, pair.refresh_token(), &store, NOW + 5)
+                .await
+                .unwrap();
+        });
+    }
+
     /// The rotation is applied but its reply is lost (the call times out
     /// while Redis holds writes, then Redis runs it); the client retries.
     #[test]
