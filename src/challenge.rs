@@ -327,7 +327,9 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     /// [`WalletError::UnsupportedChain`] when no verifier is registered for
     /// the account's chain; [`ChallengeError::UnsupportedAccount`] when no
     /// form exists for it; [`ChallengeError::InvalidSettings`] for a `now`
-    /// beyond 2^40 − 1 (the nonce's time field).
+    /// beyond 2^40 − 1 (the nonce's time field);
+    /// [`Error::TimestampOutOfRange`] when the expiry would pass
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP) (year 9999).
     pub async fn issue(&self, account: &AccountId, now: u64) -> Result<Challenge> {
         let mut random = [0u8; 8];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
@@ -355,6 +357,8 @@ impl<S: NonceStore> ChallengeIssuer<S> {
             return Err(ChallengeError::InvalidSettings("time beyond the nonce's range").into());
         }
         let expires_at = now.saturating_add(self.ttl);
+        // Every time keytree signs or has signed stays a real RFC 3339 date.
+        crate::encoding::check_timestamp("challenge expiry", expires_at)?;
         let nonce = self.key.seal(&self.domain, account, now, self.ttl, random);
         let message = self.render(account, &nonce, now, expires_at)?;
         Ok(Challenge {

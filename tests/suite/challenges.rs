@@ -396,6 +396,20 @@ pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
     .into()
 }
 
+/// Issue 8 (low): no challenge may expire past year 9999, so its rendered
+/// RFC 3339 dates stay real dates.
+#[test]
+fn challenge_expiry_beyond_year_9999_is_refused() {
+    let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
+    let account = AccountId::raw_ed25519(&RootKey::from_bytes(&[4; 32]).public_key());
+    let last = keytree::MAX_TIMESTAMP - keytree::DEFAULT_CHALLENGE_TTL;
+    assert!(block_on(issuer.issue(&account, last)).is_ok());
+    assert!(matches!(
+        block_on(issuer.issue(&account, last + 1)).unwrap_err(),
+        Error::TimestampOutOfRange { .. }
+    ));
+}
+
 #[test]
 fn raw_key_form() {
     let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new()).unwrap();
