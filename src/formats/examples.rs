@@ -465,13 +465,17 @@ fn ex_state(ctx: &Context) -> String {
 }
 
 fn ex_delta(f: &Fixture) -> String {
-    let delta = f.client.sign_delta(&f.context, 2, b"hello");
+    let delta = f
+        .client
+        .sign_delta(&f.context, 2, T0 + 25, b"hello")
+        .unwrap();
     let bytes = delta.signing_bytes();
     let mut d = Dump::new(&bytes);
     d.text("domain tag")
         .bytes("context id")
         .bytes("signer key")
         .int("seq (u64)", 8)
+        .int("timestamp (u64)", 8)
         .bytes("payload");
     let mut s = String::from("# signed bytes, field by field\n");
     s.push_str(&d.finish());
@@ -685,6 +689,20 @@ fn ex_challenges() -> Vec<(String, String)> {
             }
             _ => {}
         }
+        let wrapper = match account.chain() {
+            crate::wallet::Chain::RawEd25519 | crate::wallet::Chain::RawSecp256k1 => Some(
+                crate::wallet::raw::RawKeyProof::signing_bytes(message.text().as_bytes()),
+            ),
+            #[cfg(feature = "icp")]
+            crate::wallet::Chain::Icp => Some(crate::wallet::icp::IcpProof::signing_bytes(
+                message.text().as_bytes(),
+            )),
+            _ => None,
+        };
+        if let Some(wrapper) = wrapper {
+            let _ = writeln!(s, "signed bytes = tag ‖ text (hex):");
+            let _ = writeln!(s, "                       {}", hex_encode(&wrapper));
+        }
         let _ = write!(
             s,
             "text (hex)             {}",
@@ -693,6 +711,49 @@ fn ex_challenges() -> Vec<(String, String)> {
         out.push((name.to_owned(), s));
     }
     out
+}
+
+/// A stateless challenge nonce: its fields and the MAC input.
+fn ex_challenge_nonce() -> String {
+    use crate::challenge::ChallengeKey;
+    use crate::wallet::AccountId;
+    let key = ChallengeKey::from_bytes(&[0x0b; 32]);
+    let account = AccountId::raw_ed25519(&RootKey::from_bytes(&[0x09; 32]).public_key());
+    let random = [0x0c; 8];
+    let nonce = key.seal("app.example.com", &account, T0, 300, random);
+    let mac_key = blake3::derive_key("keytree/v1 challenge-nonce mac key", &[0x0b; 32]);
+    let mut w = crate::encoding::CanonicalWriter::new("keytree/v1/challenge-nonce");
+    w.bytes(b"app.example.com")
+        .bytes(account.to_string().as_bytes())
+        .u64(T0)
+        .u64(T0 + 300)
+        .bytes(&random);
+    let input = w.finish();
+    let mac = blake3::keyed_hash(&mac_key, &input);
+    assert_eq!(&mac.as_bytes()[..16], &nonce.as_bytes()[16..]);
+    let mut s = String::new();
+    let _ = writeln!(s, "challenge key          {}", hex_encode(&[0x0b; 32]));
+    let _ = writeln!(s, "MAC key = derive_key   {}", hex_encode(&mac_key));
+    let _ = writeln!(s, "# MAC input, field by field");
+    let mut d = Dump::new(&input);
+    d.text("domain tag")
+        .text("domain")
+        .text("account")
+        .int("issued_at (u64)", 8)
+        .int("expires_at (u64)", 8)
+        .bytes("random");
+    s.push_str(&d.finish());
+    let _ = writeln!(s, "keyed BLAKE3           {}", hex_encode(mac.as_bytes()));
+    let _ = writeln!(s, "# nonce (32 bytes), field by field");
+    let mut d = Dump::new(nonce.as_bytes());
+    d.int("issued_at (40 bits)", 5)
+        .int("ttl (24 bits)", 3)
+        .int("random (8)", 8);
+    let tag = d.take(16);
+    d.line("tag (MAC, first 16)", &hex_encode(tag), "");
+    s.push_str(&d.finish());
+    let _ = write!(s, "nonce text             {nonce}");
+    s
 }
 
 /// A borsh string: u32 little-endian length, then the bytes.
@@ -779,11 +840,11 @@ fn examples() -> Vec<(String, String)> {
         out.push((name, dump_op(op)));
     }
     out.push(("log-json".to_owned(), ctx.export_json().unwrap()));
-    // The delta example lands with the signed delta timestamp (FORMATS.md §11).
-    let _ = ex_delta;
+    out.push(("delta".to_owned(), ex_delta(&f)));
     out.push(("state-hash".to_owned(), ex_state(&ctx)));
     out.push(("token".to_owned(), ex_token(&f, &snapshot)));
     out.extend(ex_challenges());
+    out.push(("challenge-nonce".to_owned(), ex_challenge_nonce()));
     out
 }
 
