@@ -72,15 +72,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rand_core::CryptoRng;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client_key::ClientKey;
-use crate::delegation::{ChainPolicy, Delegation, DelegationId, Issuer, verify_chain_structure};
+use crate::delegation::{ChainPolicy, Delegation, Issuer, verify_chain_structure};
 use crate::encoding::{
     CanonicalWriter, MAX_TIMESTAMP, base64url_decode, base64url_encode, check_timestamp, unix_now,
 };
 use crate::error::{ContextError, DecodeReason, Error, Result};
+use crate::id::{ContextId, DelegationId, OpHash};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
 use crate::revocation::{RevocationSet, RevocationView};
@@ -101,27 +101,6 @@ pub const MAX_DELTA_PAYLOAD: usize = 1 << 20;
 pub const MAX_OP_SKEW: u64 = 300;
 
 type KeyBytes = [u8; 32];
-
-/// A context's 32-byte id. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContextId([u8; 32]);
-
-impl ContextId {
-    /// A random id.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut id = [0u8; 32];
-        rng.fill_bytes(&mut id);
-        Self(id)
-    }
-}
-
-crate::encoding::base58_id!(ContextId, "context id");
-
-/// The BLAKE3 hash of an op's canonical bytes. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct OpHash([u8; 32]);
-
-crate::encoding::base58_id!(OpHash, "op hash");
 
 /// A secret key that can sign context ops: a [`RootKey`] or a [`ClientKey`].
 pub trait Signer: sealed::Sealed {

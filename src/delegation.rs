@@ -15,12 +15,12 @@ use rand_core::Rng as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client_key::ClientKey;
-use crate::context::ContextId;
 use crate::encoding::{
     CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, check_timestamp,
     hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
+use crate::id::{ContextId, DelegationId};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
 use crate::root::RootKey;
@@ -54,12 +54,6 @@ fn is_non_canonical_ethereum_v(account: &AccountId, signature: &[u8]) -> bool {
         && signature.len() == ETHEREUM_SIGNATURE_LEN
         && !matches!(signature.last(), Some(27 | 28))
 }
-
-/// The BLAKE3 hash of a delegation's canonical bytes. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DelegationId([u8; 32]);
-
-crate::encoding::base58_id!(DelegationId, "delegation id");
 
 /// Who signed a delegation.
 ///

@@ -106,6 +106,7 @@ mod delegation;
 mod encoding;
 mod error;
 pub mod formats;
+mod id;
 mod permission;
 mod public_key;
 mod revocation;
@@ -121,13 +122,13 @@ pub use challenge::{
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
-    Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OP_VERSION, OpHash, OpKind, OpSignature, Signer,
+    Context, ContextBuilder, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
+    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
-    UnverifiedDelegation, verify_chain, verify_chain_with_wallets,
+    Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation, UnverifiedDelegation,
+    verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
     MAX_TIMESTAMP, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
@@ -137,6 +138,7 @@ pub use error::{
     ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
     Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
+pub use id::{ContextId, DelegationId, OpHash};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};

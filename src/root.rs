@@ -5,8 +5,8 @@ use std::fmt;
 use ed25519_dalek::SigningKey;
 
 use crate::client_key::ClientKey;
-use crate::context::ContextId;
 use crate::delegation::Issuer;
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::wallet::AccountId;
 

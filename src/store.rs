@@ -37,8 +37,8 @@ pub const DEFAULT_RETENTION: u64 = 600;
 pub use redis::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 
 use crate::challenge::ChallengeNonce;
-use crate::context::ContextId;
 use crate::error::Result;
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 

@@ -18,9 +18,10 @@
 use std::fmt::Write as _;
 
 use crate::client_key::ClientKey;
-use crate::context::{Context, ContextId, OpKind};
+use crate::context::{Context, OpKind};
 use crate::delegation::Delegation;
 use crate::encoding::{base64url_encode, hex_encode};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::root::RootKey;
 use crate::token::{TokenIssuer, TokenRequest, TokenSigningKey, jwk_thumbprint};

@@ -5,8 +5,8 @@ use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
 use super::RefreshStore;
-use crate::context::ContextId;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 

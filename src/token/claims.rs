@@ -6,8 +6,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::clip;
-use crate::context::ContextId;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 

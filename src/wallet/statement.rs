@@ -25,9 +25,9 @@
 use std::fmt::Write as _;
 
 use super::rfc3339;
-use crate::context::ContextId;
-use crate::delegation::DelegationId;
 use crate::encoding::hex_encode;
+use crate::id::ContextId;
+use crate::id::DelegationId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 use crate::wallet::AccountId;
