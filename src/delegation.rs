@@ -24,8 +24,9 @@ use crate::id::{ContextId, DelegationId};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
 use crate::root::RootKey;
-use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry, statement};
+use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry};
 
+mod statement;
 const DOMAIN: &str = "keytree/v1/delegation";
 const WHAT: &str = "delegation";
 /// The only delegation format version this build reads and writes.
