@@ -6,7 +6,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::context::Delta;
+use crate::delta::Delta;
 use crate::id::ContextId;
 
 /// The HKDF salt of client-key derivation.

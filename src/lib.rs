@@ -103,6 +103,7 @@ pub mod challenge;
 mod client_key;
 mod context;
 mod delegation;
+mod delta;
 mod encoding;
 mod error;
 pub mod formats;
@@ -122,14 +123,15 @@ pub use challenge::{
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
-    Context, ContextBuilder, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
+    Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION, MAX_OP_SKEW,
+    MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
     Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation, UnverifiedDelegation,
     verify_chain, verify_chain_with_wallets,
 };
+pub use delta::{Delta, MAX_DELTA_PAYLOAD};
 pub use encoding::{
     MAX_TIMESTAMP, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
     hex_decode, hex_encode,
