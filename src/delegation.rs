@@ -23,7 +23,7 @@ use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::id::{ContextId, DelegationId};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
-use crate::root::RootKey;
+use crate::root::{RootIdentity, RootKey};
 use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry};
 
 mod statement;
@@ -112,6 +112,50 @@ impl Issuer {
         match self {
             Self::Wallet(account) => Some(account),
             Self::Key(_) => None,
+        }
+    }
+}
+
+// `RootIdentity`'s issuer mapping and text parsing live here, beside
+// `Issuer`, so that `root` does not import `delegation` (which imports
+// `root` to sign).
+
+impl RootIdentity {
+    /// The delegation issuer this root signs as.
+    pub fn issuer(&self) -> Issuer {
+        match self {
+            Self::Native(key) => Issuer::Key(*key),
+            Self::Wallet(account) => Issuer::Wallet(account.clone()),
+        }
+    }
+}
+
+impl std::str::FromStr for RootIdentity {
+    type Err = crate::Error;
+
+    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root,
+    /// anything else as canonical CAIP-10 text of a wallet account.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        if s.starts_with("ed25519:") || s.starts_with("did:key:") {
+            return s.parse().map(Self::Native);
+        }
+        match s.parse::<Issuer>()? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RootIdentity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.starts_with("ed25519:") {
+            let key: PublicKey = s.parse().map_err(serde::de::Error::custom)?;
+            return Ok(Self::Native(key));
+        }
+        match s.parse::<Issuer>().map_err(serde::de::Error::custom)? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
         }
     }
 }
