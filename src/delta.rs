@@ -102,7 +102,7 @@ impl Delta {
         self.seq
     }
     /// When the signer says it signed (unix seconds, signed): the time at
-    /// which [`Context::verify_delta`] checks the signer's window.
+    /// which [`Context::verify_delta`](crate::Context::verify_delta) checks the signer's window.
     pub fn timestamp(&self) -> u64 {
         self.timestamp
     }

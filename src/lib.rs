@@ -119,7 +119,7 @@ pub mod wallet;
 
 pub use challenge::{
     Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
-    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL, NonceStore,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -147,15 +147,16 @@ pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::{
     DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
-    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
+    NONCE_ENTRY_BYTES,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
-    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    RefreshStore, RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey,
+    TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken,
+    jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{

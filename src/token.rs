@@ -22,12 +22,14 @@ mod issuer;
 mod jwks;
 mod jws;
 mod refresh;
+mod store;
 mod validator;
 
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
+pub use store::RefreshStore;
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
 
 /// The `typ` header of access tokens (RFC 9068).

@@ -15,7 +15,7 @@ use crate::encoding::check_timestamp;
 use crate::error::{ContextError, DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
-use crate::store::RefreshStore;
+use crate::token::RefreshStore;
 
 /// What to mint: for which member key, for which audience, with which
 /// permissions and for how long.
