@@ -37,6 +37,8 @@ mod icp;
 #[cfg(feature = "icp-canister-sig")]
 #[path = "suite/icp_canister.rs"]
 mod icp_canister;
+#[path = "suite/layout.rs"]
+mod layout;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;

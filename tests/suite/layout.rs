@@ -134,3 +134,14 @@ fn the_graph_sees_imports() {
     assert!(graph["context"].contains_key("delegation"));
     assert!(graph["delegation"].contains_key("permission"));
 }
+
+#[test]
+fn cycle_detection_finds_a_planted_cycle() {
+    let edge = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+    let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (a, b) in [edge("a", "b"), edge("b", "c"), edge("c", "a"), edge("c", "d")] {
+        graph.entry(a).or_default().insert(b, "here".into());
+    }
+    assert_eq!(cycle_from(&graph, "a").unwrap(), ["a", "b", "c", "a"]);
+    assert!(cycle_from(&graph, "d").is_none());
+}
