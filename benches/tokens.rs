@@ -8,7 +8,7 @@
 //! - `validate_for` vs `biscuit_verify_authorize` of a one-delegation biscuit
 //!   with an equivalent check (report the ratio).
 //!
-//! Run: `cargo bench --bench tokens -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench tokens -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(
     missing_docs,

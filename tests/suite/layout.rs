@@ -36,7 +36,13 @@ fn import_graph(src: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for path in &files {
         let rel = path.strip_prefix(src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_str().unwrap();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_str()
+            .unwrap();
         let from = first.trim_end_matches(".rs").to_owned();
         if from == "lib" {
             continue;
@@ -139,7 +145,12 @@ fn the_graph_sees_imports() {
 fn cycle_detection_finds_a_planted_cycle() {
     let edge = |a: &str, b: &str| (a.to_owned(), b.to_owned());
     let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (a, b) in [edge("a", "b"), edge("b", "c"), edge("c", "a"), edge("c", "d")] {
+    for (a, b) in [
+        edge("a", "b"),
+        edge("b", "c"),
+        edge("c", "a"),
+        edge("c", "d"),
+    ] {
         graph.entry(a).or_default().insert(b, "here".into());
     }
     assert_eq!(cycle_from(&graph, "a").unwrap(), ["a", "b", "c", "a"]);
