@@ -2,7 +2,7 @@
 //! only keytree's JWKS, and keytree refuses what it signs with the wrong
 //! algorithm, including HS256 keyed with the issuer's public key bytes.
 //!
-//! It lives in the `keytree-benches` member so that keytree's own builds
+//! It lives in the `keytree-interop` member so that keytree's own builds
 //! never compile jsonwebtoken; `cargo test --workspace` runs it.
 
 use jsonwebtoken::jwk::JwkSet;
