@@ -25,6 +25,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("near_key_and_signature", near_key_and_signature),
     ("nep413_payload", nep413_payload),
     ("strkey", strkey),
+    ("strkey_payload", strkey_payload),
     ("solana_base58", solana_base58),
     ("caip10", caip10),
     ("siws_text", siws_text),
@@ -188,6 +189,30 @@ pub fn strkey(data: &[u8]) {
     };
     if let Ok(k) = keytree::Strkey::decode(text) {
         assert_eq!(k.encode().as_str(), text);
+    }
+}
+
+/// Strkey kinds from their binary form (first byte the version, the rest
+/// the payload), so the fuzzer reaches every kind's payload parser (the
+/// `P…` XDR length and padding, the `B…` type byte) without having to
+/// guess a checksum. An accepted payload is the one canonical form, its
+/// text decodes back to it, and only `G…` is a login account.
+pub fn strkey_payload(data: &[u8]) {
+    let Some((&version, payload)) = data.split_first() else {
+        return;
+    };
+    if let Ok(k) = keytree::Strkey::from_payload(version, payload) {
+        assert_eq!(k.version_byte(), version);
+        assert_eq!(
+            k.to_payload().as_slice(),
+            payload,
+            "accepted a non-canonical payload"
+        );
+        let text = k.encode();
+        assert_eq!(text.chars().next(), Some(k.prefix()));
+        assert_eq!(keytree::Strkey::decode(&text).unwrap(), k);
+        let account = format!("stellar:pubnet:{}", text.as_str()).parse::<keytree::AccountId>();
+        assert_eq!(account.is_ok(), matches!(k, keytree::Strkey::Account(_)));
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one public error type and its per-area kinds.
 //!
-//! Every signature, MAC or checksum mismatch is reported as the single
-//! detail-free [`Error::InvalidSignature`], so callers get no oracle.
+//! Every signature or MAC mismatch is reported as the single detail-free
+//! [`Error::InvalidSignature`], so callers get no oracle. A checksum on a
+//! human-typed address guards typos, not secrets: it is a decode error,
+//! [`DecodeReason::Checksum`].
 
 use core::fmt;
 
@@ -79,6 +81,9 @@ pub enum DecodeReason {
     },
     /// A format version this build does not know.
     UnsupportedVersion(u32),
+    /// The checksum of a human-typed address (strkey CRC-16, ICP principal
+    /// CRC-32, EIP-55 mixed case) does not match: a typo, not a forgery.
+    Checksum,
 }
 
 impl fmt::Display for DecodeReason {
@@ -93,6 +98,7 @@ impl fmt::Display for DecodeReason {
             Self::Malformed(detail) => write!(f, "malformed: {detail}"),
             Self::TooLong { max } => write!(f, "longer than {max} bytes"),
             Self::UnsupportedVersion(v) => write!(f, "unsupported version {v}"),
+            Self::Checksum => f.write_str("checksum mismatch"),
         }
     }
 }
@@ -396,6 +402,12 @@ pub enum WalletError {
     #[error("resolver failed: {0}")]
     Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
+    /// A Stellar contract address (`C…`) was given as a login account:
+    /// contracts have no defined way to sign a message.
+    #[error(
+        "stellar contract addresses (C…) cannot sign in: a contract has no defined way to sign a message"
+    )]
+    StellarContractAccount,
 
     // --- ICP kinds below ---
     /// An ICP public key of an algorithm this build cannot verify.

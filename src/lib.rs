@@ -166,7 +166,9 @@ pub use wallet::solana::{
     SolanaVerifier,
 };
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
+pub use wallet::stellar::{
+    StellarProof, StellarSignedPayload, StellarVerifier, Strkey, sep53_hash,
+};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
     AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
