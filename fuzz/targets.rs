@@ -26,6 +26,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("nep413_payload", nep413_payload),
     ("strkey", strkey),
     ("strkey_payload", strkey_payload),
+    ("eip6492_signature", eip6492_signature),
     ("solana_base58", solana_base58),
     ("caip10", caip10),
     ("siws_text", siws_text),
@@ -213,6 +214,36 @@ pub fn strkey_payload(data: &[u8]) {
         assert_eq!(keytree::Strkey::decode(&text).unwrap(), k);
         let account = format!("stellar:pubnet:{}", text.as_str()).parse::<keytree::AccountId>();
         assert_eq!(account.is_ok(), matches!(k, keytree::Strkey::Account(_)));
+    }
+}
+
+/// EIP-6492 wrapped signatures: the strict ABI parser accepts only the
+/// canonical encoding, and the verifier never hands a malformed wrapper to
+/// a resolver.
+pub fn eip6492_signature(data: &[u8]) {
+    // Fuzz both the raw bytes and the bytes with the suffix appended.
+    let suffixed = [data, &keytree::EIP6492_MAGIC].concat();
+    for bytes in [data, suffixed.as_slice()] {
+        if let Ok(w) = keytree::Eip6492Signature::from_bytes(bytes) {
+            assert!(keytree::Eip6492Signature::is_wrapped(bytes));
+            assert_eq!(w.to_bytes(), bytes, "accepted a non-canonical wrapper");
+            let again = keytree::Eip6492Signature::new(
+                *w.factory(),
+                w.factory_calldata().to_vec(),
+                w.signature().to_vec(),
+            );
+            assert_eq!(again, w);
+        }
+    }
+    let account: keytree::AccountId = "eip155:1:0x0Fa26cFB399AAbf9C3366b3aE297365761c63df4"
+        .parse()
+        .unwrap();
+    let hex = keytree::hex_encode(&suffixed);
+    if let Ok(p) = keytree::EthereumProof::personal_sign(account, "m", &hex) {
+        let verifier = keytree::EthereumVerifier::new();
+        let expect = keytree::Expectations::at(0).message(b"m");
+        use keytree::WalletVerifier as _;
+        assert!(verifier.verify(&p.into(), &expect).is_err());
     }
 }
 

@@ -385,9 +385,6 @@ pub enum WalletError {
         /// The time checked.
         now: u64,
     },
-    /// An Ethereum contract wallet signed, but no EIP-1271 resolver is set.
-    #[error("contract wallets need an eip-1271 resolver, and none is configured")]
-    ContractWalletUnsupported,
     /// A named NEAR account was presented, but no access-key resolver is set.
     #[error("named near accounts need an access-key resolver, and none is configured")]
     NoAccessKeyResolver,
@@ -402,6 +399,12 @@ pub enum WalletError {
     #[error("resolver failed: {0}")]
     Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
+    /// An EIP-6492 signature (a smart-contract wallet not deployed yet)
+    /// arrived, but no EIP-1271 resolver is set or it does not handle them.
+    #[error(
+        "eip-6492 signatures (undeployed smart wallets) need an eip-1271 resolver that handles them, and none is configured"
+    )]
+    Eip6492Unsupported,
     /// A Stellar contract address (`C…`) was given as a login account:
     /// contracts have no defined way to sign a message.
     #[error(

@@ -143,8 +143,8 @@ pub use token::{
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
-    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
-    SiweMessage, address_of as ethereum_address_of,
+    DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,
+    EthereumVerifier, MAX_SIWE_LEN, SiweMessage, address_of as ethereum_address_of,
     decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
     parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };

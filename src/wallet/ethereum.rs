@@ -1,5 +1,6 @@
 //! Ethereum: EIP-191 `personal_sign`, Sign-In with Ethereum (EIP-4361) and
-//! contract wallets (EIP-1271) through a resolver.
+//! contract wallets (EIP-1271, and EIP-6492 for undeployed ones) through a
+//! resolver.
 //!
 //! Signatures are 65 bytes `r ‖ s ‖ v`, hex with an optional `0x`. Only
 //! `v ∈ {0, 1, 27, 28}` is accepted (EIP-155 values such as 35–38 are
@@ -13,8 +14,10 @@
 //! [`EthereumVerifier::with_chain_ids`] when it matters; SIWE messages carry
 //! and sign their chain id, which must match the account's.
 
+mod eip6492;
 mod siwe;
 
+pub use eip6492::{EIP6492_MAGIC, Eip6492Signature};
 pub use siwe::{MAX_SIWE_LEN, SiweMessage};
 
 use std::sync::Arc;
@@ -78,8 +81,9 @@ pub fn decode_signature_hex(text: &str) -> Result<Vec<u8>> {
 /// [`Error::InvalidSignature`] for r or s out of range or a high S.
 pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, RecoveryId)> {
     let (Some(rs), Some(&v), 65) = (bytes.get(..64), bytes.get(64), bytes.len()) else {
+        // "invalid ethereum signature length: expected 65 bytes, got 64"
         return Err(Error::decode(
-            SIG_WHAT,
+            "ethereum signature length",
             DecodeReason::Length {
                 expected: 65,
                 got: bytes.len(),
@@ -117,6 +121,11 @@ pub fn recover_address(hash: &[u8; 32], signature: &[u8]) -> Result<([u8; 20], V
 
 /// A contract-wallet oracle: the server asks the chain (EIP-1271
 /// `isValidSignature(hash, signature)`); keytree does no RPC itself.
+///
+/// EIP-6492 signatures (wallets not deployed yet) reach
+/// [`Eip1271Resolver::is_valid_undeployed_signature`] with their parts;
+/// a resolver that does not override it refuses them with
+/// [`WalletError::Eip6492Unsupported`].
 pub trait Eip1271Resolver: Send + Sync {
     /// Whether `contract` on `chain_id` accepts `signature` over `hash`
     /// (the call returned the magic value `0x1626ba7e`).
@@ -130,25 +139,50 @@ pub trait Eip1271Resolver: Send + Sync {
         hash: &[u8; 32],
         signature: &[u8],
     ) -> Result<bool>;
-}
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for &T {
-    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
+    /// EIP-6492: whether `contract` on `chain_id`, once deployed by calling
+    /// `wrapped.factory()` with `wrapped.factory_calldata()` (in a
+    /// simulation, e.g. `eth_call` of the EIP's universal validator),
+    /// accepts `wrapped.signature()` over `hash` (EIP-1271). If the
+    /// contract is already deployed, the EIP asks to check the inner
+    /// signature directly.
+    ///
+    /// # Errors
+    /// By default [`WalletError::Eip6492Unsupported`]; otherwise any lookup
+    /// failure, and verification fails closed.
+    fn is_valid_undeployed_signature(
+        &self,
+        chain_id: u64,
+        contract: &[u8; 20],
+        hash: &[u8; 32],
+        wrapped: &Eip6492Signature,
+    ) -> Result<bool> {
+        let _ = (chain_id, contract, hash, wrapped);
+        Err(WalletError::Eip6492Unsupported.into())
     }
 }
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for Box<T> {
-    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
-    }
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_eip1271 {
+    ($($ptr:ty),+) => {$(
+        impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for $ptr {
+            fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
+                (**self).is_valid_signature(c, a, h, s)
+            }
+            fn is_valid_undeployed_signature(
+                &self,
+                c: u64,
+                a: &[u8; 20],
+                h: &[u8; 32],
+                w: &Eip6492Signature,
+            ) -> Result<bool> {
+                (**self).is_valid_undeployed_signature(c, a, h, w)
+            }
+        }
+    )+};
 }
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for Arc<T> {
-    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
-    }
-}
+forward_eip1271!(&T, Box<T>, Arc<T>);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Message {
@@ -340,7 +374,8 @@ impl EthereumVerifier {
         Ok(id)
     }
 
-    /// Checks `signature` over `hash` for `account`: ecrecover first, then
+    /// Checks `signature` over `hash` for `account`: an EIP-6492 wrapper
+    /// goes to the resolver with its parts; otherwise ecrecover first, then
     /// the EIP-1271 resolver if one is set.
     fn check_signer(
         &self,
@@ -350,6 +385,17 @@ impl EthereumVerifier {
         signature: &[u8],
     ) -> Result<VerifiedAccount> {
         let chain_id = self.chain_id(account)?;
+        if Eip6492Signature::is_wrapped(signature) {
+            let wrapped = Eip6492Signature::from_bytes(signature)?;
+            let Some(r) = &self.resolver else {
+                return Err(WalletError::Eip6492Unsupported.into());
+            };
+            return if r.is_valid_undeployed_signature(chain_id, &claimed, hash, &wrapped)? {
+                Ok(VerifiedAccount::new(account.clone(), SignerKey::Contract))
+            } else {
+                Err(Error::InvalidSignature)
+            };
+        }
         let recovered = recover_address(hash, signature);
         if let Ok((address, key)) = &recovered
             && *address == claimed
@@ -367,15 +413,12 @@ impl EthereumVerifier {
                     Err(Error::InvalidSignature)
                 }
             }
-            None => match recovered {
-                // 65 well-formed bytes from another key: say so plainly.
-                Ok(_) => Err(WalletError::AccountMismatch.into()),
-                Err(e) if signature.len() != 65 => Err(match e {
-                    Error::Decode { .. } => WalletError::ContractWalletUnsupported.into(),
-                    other => other,
-                }),
-                Err(e) => Err(e),
-            },
+            // 65 well-formed bytes from another key: say so plainly; a
+            // signature of another length is a length error.
+            None => Err(match recovered {
+                Ok(_) => WalletError::AccountMismatch.into(),
+                Err(e) => e,
+            }),
         }
     }
 
