@@ -144,9 +144,8 @@ pub use token::{
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
     DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,
-    EthereumVerifier, MAX_SIWE_LEN, SiweMessage, address_of as ethereum_address_of,
-    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
-    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+    EthereumVerifier, MAX_SIWE_LEN, SiweMessage, eip191_hash, ethereum_address_of,
+    ethereum_recover_address, ethereum_signature_from_hex, parse_ethereum_signature,
 };
 #[cfg(feature = "icp")]
 pub use wallet::icp::{
@@ -171,7 +170,6 @@ pub use wallet::stellar::{
 };
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
-    MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
-    WalletVerifier,
+    AccountId, Chain, CustomProof, DEFAULT_WALLET_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN,
+    SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry, WalletVerifier,
 };

@@ -18,7 +18,7 @@
 //! | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 //! | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 //! | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-//! | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+//! | ICP | `icp` | `mainnet` (the IC has one public network) | principal text |
 //! | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 //! | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 //! | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
@@ -71,7 +71,7 @@ pub(crate) mod text;
 
 const WHAT: &str = "account id";
 /// How far a sign-in message's issued-at may lie ahead of `now` (clock skew).
-pub const DEFAULT_LEEWAY: u64 = 60;
+pub const DEFAULT_WALLET_LEEWAY: u64 = 60;
 
 /// A chain (or key family) whose signatures keytree can check.
 ///
@@ -134,7 +134,7 @@ impl fmt::Display for Chain {
 /// | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 /// | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 /// | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-/// | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+/// | ICP | `icp` | `mainnet` (the IC has one public network) | principal text |
 /// | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 /// | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 /// | anything else | its namespace | CAIP-2 reference | CAIP-10 address |

@@ -47,7 +47,7 @@ pub fn eip191_hash(message: &[u8]) -> [u8; 32] {
 
 /// The address of a secp256k1 key: the last 20 bytes of keccak256 of the
 /// uncompressed point without its `04` prefix.
-pub fn address_of(key: &VerifyingKey) -> [u8; 20] {
+pub fn ethereum_address_of(key: &VerifyingKey) -> [u8; 20] {
     let point = key.to_sec1_point(false);
     let hash = keccak256(point.as_bytes().get(1..).unwrap_or_default());
     let mut out = [0u8; 20];
@@ -61,7 +61,7 @@ pub fn address_of(key: &VerifyingKey) -> [u8; 20] {
 ///
 /// # Errors
 /// [`Error::Decode`] on bad hex or excessive length.
-pub fn decode_signature_hex(text: &str) -> Result<Vec<u8>> {
+pub fn ethereum_signature_from_hex(text: &str) -> Result<Vec<u8>> {
     let hex = text.strip_prefix("0x").unwrap_or(text);
     if hex.len() > 2 * MAX_SIGNATURE_BYTES {
         return Err(Error::decode(
@@ -79,7 +79,7 @@ pub fn decode_signature_hex(text: &str) -> Result<Vec<u8>> {
 /// # Errors
 /// [`Error::Decode`] for a wrong length or a `v` outside {0, 1, 27, 28};
 /// [`Error::InvalidSignature`] for r or s out of range or a high S.
-pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, RecoveryId)> {
+pub fn parse_ethereum_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, RecoveryId)> {
     let (Some(rs), Some(&v), 65) = (bytes.get(..64), bytes.get(64), bytes.len()) else {
         // "invalid ethereum signature length: expected 65 bytes, got 64"
         return Err(Error::decode(
@@ -111,12 +111,15 @@ pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, Recovery
 /// Recovers the signer address of a 65-byte signature over a 32-byte hash.
 ///
 /// # Errors
-/// As [`parse_signature`]; [`Error::InvalidSignature`] when no key recovers.
-pub fn recover_address(hash: &[u8; 32], signature: &[u8]) -> Result<([u8; 20], VerifyingKey)> {
-    let (sig, id) = parse_signature(signature)?;
+/// As [`parse_ethereum_signature`]; [`Error::InvalidSignature`] when no key recovers.
+pub fn ethereum_recover_address(
+    hash: &[u8; 32],
+    signature: &[u8],
+) -> Result<([u8; 20], VerifyingKey)> {
+    let (sig, id) = parse_ethereum_signature(signature)?;
     let key =
         VerifyingKey::recover_from_prehash(hash, &sig, id).map_err(|_| Error::InvalidSignature)?;
-    Ok((address_of(&key), key))
+    Ok((ethereum_address_of(&key), key))
 }
 
 /// A contract-wallet oracle: the server asks the chain (EIP-1271
@@ -235,7 +238,7 @@ impl EthereumProof {
             address: parse_eth_address(account.address())?,
             account,
             message: Message::PersonalSign(message.as_ref().to_vec()),
-            signature: decode_signature_hex(signature_hex)?,
+            signature: ethereum_signature_from_hex(signature_hex)?,
         })
     }
 
@@ -256,7 +259,7 @@ impl EthereumProof {
             address: parse_eth_address(account.address())?,
             account,
             message: Message::Siwe(Box::new(parsed), message.to_owned()),
-            signature: decode_signature_hex(signature_hex)?,
+            signature: ethereum_signature_from_hex(signature_hex)?,
         })
     }
 
@@ -323,7 +326,7 @@ impl std::fmt::Debug for EthereumVerifier {
 }
 
 /// The default tolerance for a SIWE `Issued At` ahead of `now` (clock skew).
-pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_LEEWAY;
+pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_WALLET_LEEWAY;
 
 impl EthereumVerifier {
     /// Externally owned accounts only; any chain id; 60 s issued-at leeway.
@@ -396,7 +399,7 @@ impl EthereumVerifier {
                 Err(Error::InvalidSignature)
             };
         }
-        let recovered = recover_address(hash, signature);
+        let recovered = ethereum_recover_address(hash, signature);
         if let Ok((address, key)) = &recovered
             && *address == claimed
         {

@@ -683,7 +683,7 @@ mod verifier {
             let target = chain_target(v);
             let result = match &target {
                 None => registry.verify(&proof, &expect),
-                Some(t) => IcpVerifier::with_target(*t).verify(&proof, &expect),
+                Some(t) => IcpVerifier::new().with_target(*t).verify(&proof, &expect),
             };
             if v["valid"].as_bool().unwrap() {
                 let who = result.unwrap_or_else(|e| panic!("{comment}: {e}"));
@@ -701,7 +701,8 @@ mod verifier {
                 // The root key signing directly is not the session key.
                 let expired = Expectations::at(4_000_000_000).message(MESSAGE);
                 assert!(matches!(
-                    IcpVerifier::with_target(target.unwrap_or(Principal::anonymous()))
+                    IcpVerifier::new()
+                        .with_target(target.unwrap_or(Principal::anonymous()))
                         .verify(&proof, &expired)
                         .unwrap_err(),
                     Error::Wallet(WalletError::IcpDelegationExpired { .. })
@@ -811,4 +812,108 @@ mod verifier {
             Error::InvalidSignature
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// API shape (issue 12: errors and names).
+
+/// Every ECDSA key from the @dfinity vectors exposes its point, which is
+/// the point the DER carries; Ed25519 keys have none.
+#[test]
+fn ecdsa_point_is_exposed() {
+    let doc = read_json(&vectors_dir("icp").join("identities.json"));
+    let mut ecdsa = 0;
+    for v in doc["vectors"].as_array().unwrap() {
+        let der = hex(s(v, "public_key_der_hex"));
+        let key = IcpPublicKey::from_der(&der).unwrap();
+        match key.key_type() {
+            IcpKeyType::Ed25519 => {
+                assert!(key.ecdsa_point().is_none());
+                assert!(key.as_ed25519().is_some());
+            }
+            kind => {
+                let point = key.ecdsa_point().unwrap();
+                assert!(der.ends_with(&point));
+                let again = match kind {
+                    IcpKeyType::Secp256k1 => IcpPublicKey::from_secp256k1(
+                        k256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap(),
+                    ),
+                    _ => IcpPublicKey::from_p256(
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap(),
+                    ),
+                };
+                assert_eq!(again, key);
+                assert_eq!(key.as_secp256k1().is_some(), kind == IcpKeyType::Secp256k1);
+                assert_eq!(key.as_p256().is_some(), kind == IcpKeyType::P256);
+                ecdsa += 1;
+            }
+        }
+    }
+    assert!(ecdsa >= 2, "{ecdsa}");
+}
+
+/// `now` is Unix seconds everywhere; the IC's nanosecond expirations are
+/// compared exactly (a link expiring during second `t` is valid at `t`).
+#[test]
+fn times_are_seconds() {
+    let (root, root_pub) = ed(1);
+    let (_, session) = ed(2);
+    let exp_ns = 1_900_000_000 * 1_000_000_000 + 500_000_000;
+    let d = IcpDelegation::new(session, exp_ns, None).unwrap();
+    assert_eq!(d.expires_at(), 1_900_000_000);
+    let sig = root.sign(&d.signed_bytes()).to_bytes().to_vec();
+    let chain = UnverifiedIcpDelegationChain::new(root_pub, vec![IcpSignedDelegation::new(d, sig)])
+        .unwrap();
+    let verified = chain.verify(1_900_000_000, None).unwrap();
+    assert_eq!(verified.expires_at(), 1_900_000_000);
+    assert_eq!(verified.expiration_ns(), exp_ns);
+    assert!(matches!(
+        chain.verify(1_900_000_001, None).unwrap_err(),
+        Error::Wallet(WalletError::IcpDelegationExpired {
+            now: 1_900_000_001,
+            ..
+        })
+    ));
+}
+
+/// Proofs take their message (and signature) as any `AsRef<[u8]>`, and a
+/// mistyped principal is a checksum error, not a signature failure.
+#[test]
+fn proof_messages_and_checksums() {
+    let (root, key) = ed(3);
+    let account = key.principal().account_id();
+    let msg = "sign in: 1234";
+    let sig = root.sign(msg.as_bytes()).to_bytes();
+    let a = keytree::IcpProof::new(account.clone(), &key.to_der(), msg, sig).unwrap();
+    let b = keytree::IcpProof::new(
+        account,
+        &key.to_der(),
+        msg.as_bytes().to_vec(),
+        sig.to_vec(),
+    )
+    .unwrap();
+    assert_eq!(a, b);
+    let who = keytree::WalletRegistry::with_defaults()
+        .verify(
+            &a.into(),
+            &keytree::Expectations::at(NOW).message(msg.as_bytes()),
+        )
+        .unwrap();
+    assert_eq!(who.account, key.principal().account_id());
+
+    let text = key.principal().to_text();
+    let mut typo = text.clone().into_bytes();
+    typo[0] = if typo[0] == b'a' { b'b' } else { b'a' };
+    let err = Principal::from_text(std::str::from_utf8(&typo).unwrap()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                reason: keytree::DecodeReason::Checksum,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("checksum"));
 }

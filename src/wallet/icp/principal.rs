@@ -153,7 +153,7 @@ impl Principal {
     ///
     /// # Errors
     /// [`Error::Decode`] for malformed, non-canonical or over-long text;
-    /// [`Error::InvalidSignature`] when only the checksum is wrong.
+    /// [`DecodeReason::Checksum`] when only the checksum is wrong (a typo).
     pub fn from_text(text: &str) -> Result<Self> {
         if text.len() > MAX_TEXT_LEN {
             return Err(Error::decode(
@@ -202,7 +202,7 @@ impl Principal {
             return Err(too_long());
         }
         if checksum != crc32(bytes).to_be_bytes() {
-            return Err(Error::InvalidSignature);
+            return Err(Error::decode(WHAT, DecodeReason::Checksum));
         }
         let principal = Self::from_slice(bytes)?;
         // Belt and braces: the text must be the one canonical encoding.
@@ -482,10 +482,9 @@ mod tests {
             Principal::from_text("0aaaa-aa").unwrap_err(),
             Error::decode(WHAT, DecodeReason::Alphabet("base32"))
         );
-        assert_eq!(
-            Principal::from_text("baaaa-aa").unwrap_err(),
-            Error::InvalidSignature
-        );
+        let err = Principal::from_text("baaaa-aa").unwrap_err();
+        assert_eq!(err, Error::decode(WHAT, DecodeReason::Checksum));
+        assert_eq!(err.to_string(), "invalid icp principal: checksum mismatch");
     }
 
     #[test]
