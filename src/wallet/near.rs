@@ -6,9 +6,10 @@
 //! `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
 //! return them).
 //!
-//! Borsh is encoded by hand (four rules: u32 little-endian, string = u32
-//! length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
-//! than pulling in the borsh crate for one struct.
+//! Borsh comes from the `borsh` crate (without its derive macros): the
+//! payload is the tuple `(u32, String, [u8; 32], String, Option<String>)`,
+//! and `borsh::from_slice` is strict (UTF-8, option flag 0 or 1, no
+//! trailing bytes). keytree adds the tag check and a 64 KiB bound per field.
 //!
 //! Policies:
 //! - The verifier requires the expected recipient ([`Expectations::domain`])
@@ -21,7 +22,7 @@
 //! - Account binding: an implicit account (64 lowercase hex) is its own key.
 //!   A named account's keys come from the server's [`AccessKeyResolver`];
 //!   only full-access keys count unless
-//!   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+//!   [`NearVerifier::with_function_call_keys`] is set. Without a resolver,
 //!   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
 
 use std::sync::Arc;
@@ -72,10 +73,8 @@ pub struct Nep413Payload {
     pub callback_url: Option<String>,
 }
 
-fn borsh_string(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
+/// The borsh shape of `tag ‖ payload`.
+type Nep413Borsh = (u32, String, [u8; 32], String, Option<String>);
 
 impl Nep413Payload {
     /// A payload.
@@ -96,74 +95,52 @@ impl Nep413Payload {
     /// `borsh(tag) ‖ borsh(payload)`.
     pub fn to_borsh(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.message.len() + self.recipient.len());
-        out.extend_from_slice(&NEP413_TAG.to_le_bytes());
-        borsh_string(&mut out, &self.message);
-        out.extend_from_slice(&self.nonce);
-        borsh_string(&mut out, &self.recipient);
-        match &self.callback_url {
-            None => out.push(0),
-            Some(url) => {
-                out.push(1);
-                borsh_string(&mut out, url);
-            }
-        }
+        let value = (
+            NEP413_TAG,
+            &self.message,
+            &self.nonce,
+            &self.recipient,
+            &self.callback_url,
+        );
+        // Writing to a Vec fails only for a field over 4 GiB (its u32
+        // length); the bytes are then cut short, and no signature matches.
+        let _ = borsh::BorshSerialize::serialize(&value, &mut out);
         out
     }
 
     /// Decodes `borsh(tag) ‖ borsh(payload)` strictly (tag, UTF-8, option
-    /// flag 0/1, no trailing bytes).
+    /// flag 0/1, no trailing bytes, fields of at most 64 KiB).
     ///
     /// # Errors
     /// [`Error::Decode`].
     pub fn from_borsh(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "nep-413 payload";
-        struct Cursor<'a>(&'a [u8]);
-        impl<'a> Cursor<'a> {
-            fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-                if self.0.len() < n {
-                    return Err(Error::malformed(WHAT, "truncated"));
-                }
-                let (head, tail) = self.0.split_at(n);
-                self.0 = tail;
-                Ok(head)
-            }
-            fn u32(&mut self) -> Result<u32> {
-                let mut a = [0u8; 4];
-                a.copy_from_slice(self.take(4)?);
-                Ok(u32::from_le_bytes(a))
-            }
-            fn string(&mut self) -> Result<String> {
-                let len = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
-                if len > MAX_FIELD {
-                    return Err(Error::decode(
-                        WHAT,
-                        DecodeReason::TooLong { max: MAX_FIELD },
-                    ));
-                }
-                String::from_utf8(self.take(len)?.to_vec())
-                    .map_err(|_| Error::malformed(WHAT, "not utf-8"))
-            }
+        // Lengths are read before the bytes they announce, so a bound on
+        // the input bounds what borsh allocates.
+        if bytes.len() > 4 + 32 + 1 + 3 * (4 + MAX_FIELD) {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong {
+                    max: 4 + 32 + 1 + 3 * (4 + MAX_FIELD),
+                },
+            ));
         }
-        let mut c = Cursor(bytes);
-        if c.u32()? != NEP413_TAG {
+        let (tag, message, nonce, recipient, callback_url): Nep413Borsh =
+            borsh::from_slice(bytes).map_err(|e| Error::malformed(WHAT, e))?;
+        if tag != NEP413_TAG {
             return Err(Error::malformed(WHAT, "wrong tag"));
         }
-        let message = c.string()?;
-        let mut nonce = [0u8; 32];
-        nonce.copy_from_slice(c.take(32)?);
-        let recipient = c.string()?;
-        let callback_url = match c.take(1)? {
-            [0] => None,
-            [1] => Some(c.string()?),
-            _ => {
-                return Err(Error::decode(
-                    WHAT,
-                    DecodeReason::NonCanonical("option flag"),
-                ));
-            }
-        };
-        if !c.0.is_empty() {
-            return Err(Error::malformed(WHAT, "trailing bytes"));
+        let longest = [Some(&message), Some(&recipient), callback_url.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        if longest > MAX_FIELD {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong { max: MAX_FIELD },
+            ));
         }
         Ok(Self {
             message,
@@ -296,9 +273,9 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
 /// `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
 /// return them).
 ///
-/// Borsh is encoded by hand (four rules: u32 little-endian, string = u32
-/// length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
-/// than pulling in the borsh crate for one struct.
+/// Borsh comes from the `borsh` crate (strict: UTF-8, option flag 0 or 1,
+/// no trailing bytes); keytree adds the tag check and a 64 KiB bound per
+/// field.
 ///
 /// Policies:
 /// - The verifier requires the expected recipient ([`Expectations::domain`])
@@ -311,7 +288,7 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
 /// - Account binding: an implicit account (64 lowercase hex) is its own key.
 ///   A named account's keys come from the server's [`AccessKeyResolver`];
 ///   only full-access keys count unless
-///   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+///   [`NearVerifier::with_function_call_keys`] is set. Without a resolver,
 ///   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
 ///
 /// Verifies NEAR proofs.
@@ -345,7 +322,7 @@ impl NearVerifier {
 
     /// Also accepts function-call access keys (off by default).
     #[must_use]
-    pub fn allow_function_call_keys(mut self) -> Self {
+    pub fn with_function_call_keys(mut self) -> Self {
         self.allow_function_call = true;
         self
     }
@@ -434,5 +411,43 @@ impl WalletVerifier for NearVerifier {
             proof.account.clone(),
             SignerKey::Ed25519(key),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The crate's borsh is the layout NEP-413 states: u32 little-endian,
+    /// string = u32 length ‖ UTF-8, fixed array = raw bytes, option =
+    /// 0 | 1 ‖ value.
+    #[test]
+    fn borsh_layout() {
+        let p = Nep413Payload::new("hi", [7; 32], "app", Some("u".into()));
+        let mut want = NEP413_TAG.to_le_bytes().to_vec();
+        want.extend_from_slice(&[2, 0, 0, 0, b'h', b'i']);
+        want.extend_from_slice(&[7; 32]);
+        want.extend_from_slice(&[3, 0, 0, 0, b'a', b'p', b'p']);
+        want.extend_from_slice(&[1, 1, 0, 0, 0, b'u']);
+        assert_eq!(p.to_borsh(), want);
+        assert_eq!(Nep413Payload::from_borsh(&want).unwrap(), p);
+        // Option flag 2, trailing byte, bad UTF-8, wrong tag: refused.
+        let mut bad = want.clone();
+        let flag = want.len() - 6;
+        bad[flag] = 2;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = [want.as_slice(), &[0]].concat();
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = want.clone();
+        bad[8] = 0xff;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = want.clone();
+        bad[0] ^= 1;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        let none = Nep413Payload::new("hi", [7; 32], "app", None);
+        assert_eq!(none.to_borsh().last(), Some(&0));
+        // A field over 64 KiB is refused even when borsh could read it.
+        let long = Nep413Payload::new("x".repeat(MAX_FIELD + 1), [0; 32], "a", None);
+        assert!(Nep413Payload::from_borsh(&long.to_borsh()).is_err());
     }
 }

@@ -327,7 +327,7 @@ fn negative_cases() {
     )]);
     NearVerifier::new()
         .with_access_keys(fc)
-        .allow_function_call_keys()
+        .with_function_call_keys()
         .verify(&p3, &good)
         .unwrap();
     assert_eq!(
