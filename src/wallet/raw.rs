@@ -311,8 +311,7 @@ mod tests {
         assert!(verify_secp256k1_sha256(&vk, msg, &high).is_err());
 
         let key_hex = hex_encode(vk.to_sec1_point(false).as_bytes());
-        let proof =
-            RawKeyProof::secp256k1_hex(&key_hex, msg.to_vec(), &hex_encode(&bytes)).unwrap();
+        let proof = RawKeyProof::secp256k1_hex(&key_hex, msg, &hex_encode(&bytes)).unwrap();
         let v = RawKeyVerifier::secp256k1();
         let out = v
             .verify(&proof.clone().into(), &Expectations::at(0).message(msg))

@@ -338,7 +338,7 @@ pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
     let text = c.message().text().as_bytes();
     RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
-        text.to_vec(),
+        text,
         &keytree::hex_encode(key.sign(text).as_bytes()),
     )
     .unwrap()
@@ -355,7 +355,7 @@ fn raw_key_form() {
     // Signing the bare nonce is not the challenge.
     let bare = RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
-        c.nonce().as_bytes().to_vec(),
+        c.nonce().as_bytes(),
         &keytree::hex_encode(key.sign(c.nonce().as_bytes()).as_bytes()),
     )
     .unwrap();
@@ -467,13 +467,7 @@ fn icp_form() {
     };
     assert!(text.contains("with your ICP account:"));
     let sig = key.sign(text.as_bytes()).to_bytes().to_vec();
-    let proof = IcpProof::new(
-        account.clone(),
-        &public.to_der(),
-        text.as_bytes().to_vec(),
-        sig,
-    )
-    .unwrap();
+    let proof = IcpProof::new(account.clone(), &public.to_der(), text.as_bytes(), sig).unwrap();
     assert_eq!(
         block_on(issuer.redeem(&proof.into(), NOW + 1))
             .unwrap()

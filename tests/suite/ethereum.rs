@@ -432,9 +432,12 @@ fn eip6492_published_vectors() {
     }
 }
 
+/// One call of the EIP-6492 hook: chain id, contract, hash, wrapper.
+type Seen = (u64, [u8; 20], [u8; 32], keytree::Eip6492Signature);
+
 /// What the resolver was handed, and its answer.
 struct Undeployed {
-    seen: std::sync::Mutex<Vec<(u64, [u8; 20], [u8; 32], keytree::Eip6492Signature)>>,
+    seen: std::sync::Mutex<Vec<Seen>>,
     answer: bool,
 }
 

@@ -601,14 +601,10 @@ mod verifier {
                 .iter()
                 .find(|x| s(x, "message_utf8") == "keytree icp test message")
                 .unwrap();
-            let proof: WalletProof = IcpProof::new(
-                account.clone(),
-                &der,
-                MESSAGE.to_vec(),
-                hex(s(sig, "signature_hex")),
-            )
-            .unwrap()
-            .into();
+            let proof: WalletProof =
+                IcpProof::new(account.clone(), &der, MESSAGE, hex(s(sig, "signature_hex")))
+                    .unwrap()
+                    .into();
             assert_eq!(proof.chain(), Chain::Icp);
             let who = registry
                 .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
@@ -630,7 +626,7 @@ mod verifier {
             // Another principal's account: valid signature, wrong account.
             let other = Principal::anonymous().account_id();
             let wrong: WalletProof =
-                IcpProof::new(other, &der, MESSAGE.to_vec(), hex(s(sig, "signature_hex")))
+                IcpProof::new(other, &der, MESSAGE, hex(s(sig, "signature_hex")))
                     .unwrap()
                     .into();
             assert_eq!(
@@ -676,7 +672,7 @@ mod verifier {
             let json = serde_json::to_string(&v["chain_json"]).unwrap();
             let signature = session.sign(MESSAGE).to_bytes().to_vec();
             let proof: WalletProof =
-                IcpProof::from_delegation_json(account.clone(), &json, MESSAGE.to_vec(), signature)
+                IcpProof::from_delegation_json(account.clone(), &json, MESSAGE, signature)
                     .unwrap()
                     .into();
             let expect = Expectations::at(NOW).message(MESSAGE);
@@ -787,8 +783,8 @@ mod verifier {
         let by_intruder = IcpProof::with_delegation(
             account.clone(),
             chain.clone(),
-            MESSAGE.to_vec(),
-            intruder.sign(MESSAGE).to_bytes().to_vec(),
+            MESSAGE,
+            intruder.sign(MESSAGE).to_bytes(),
         )
         .unwrap();
         assert_eq!(
@@ -798,13 +794,9 @@ mod verifier {
             Error::InvalidSignature
         );
         // The root's own signature does not stand in for the session key's.
-        let by_root = IcpProof::with_delegation(
-            account,
-            chain,
-            MESSAGE.to_vec(),
-            root.sign(MESSAGE).to_bytes().to_vec(),
-        )
-        .unwrap();
+        let by_root =
+            IcpProof::with_delegation(account, chain, MESSAGE, root.sign(MESSAGE).to_bytes())
+                .unwrap();
         assert_eq!(
             IcpVerifier::new()
                 .verify(&by_root.into(), &expect)
@@ -885,13 +877,7 @@ fn proof_messages_and_checksums() {
     let msg = "sign in: 1234";
     let sig = root.sign(msg.as_bytes()).to_bytes();
     let a = keytree::IcpProof::new(account.clone(), &key.to_der(), msg, sig).unwrap();
-    let b = keytree::IcpProof::new(
-        account,
-        &key.to_der(),
-        msg.as_bytes().to_vec(),
-        sig.to_vec(),
-    )
-    .unwrap();
+    let b = keytree::IcpProof::new(account, &key.to_der(), msg.as_bytes(), sig).unwrap();
     assert_eq!(a, b);
     let who = keytree::WalletRegistry::with_defaults()
         .verify(

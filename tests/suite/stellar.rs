@@ -214,14 +214,14 @@ fn strkey_kinds_library_vectors() {
                 v["raw_hex"].as_str().unwrap()
             );
             assert_eq!(k.encode().as_str(), text);
-            if let Strkey::SignedPayload(p) = &k {
-                if let Some(payload) = v["payload_hex"].as_str() {
-                    assert_eq!(keytree::hex_encode(p.payload()), payload);
-                    assert_eq!(
-                        keytree::hex_encode(p.key()),
-                        v["ed25519_hex"].as_str().unwrap()
-                    );
-                }
+            if let Strkey::SignedPayload(p) = &k
+                && let Some(payload) = v["payload_hex"].as_str()
+            {
+                assert_eq!(keytree::hex_encode(p.payload()), payload);
+                assert_eq!(
+                    keytree::hex_encode(p.key()),
+                    v["ed25519_hex"].as_str().unwrap()
+                );
             }
             if let (Strkey::ClaimableBalance(id), Some(hex)) = (&k, v["balance_id_hex"].as_str()) {
                 assert_eq!(&keytree::hex_encode(id), hex);
