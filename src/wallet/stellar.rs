@@ -300,7 +300,7 @@ impl Strkey {
             ));
         }
         if CRC16.checksum(body).to_le_bytes() != *crc {
-            return Err(Error::decode(WHAT, DecodeReason::Checksum));
+            return Err(Error::decode(WHAT, DecodeReason::Checksum("crc16-xmodem")));
         }
         Self::from_payload(version, payload)
     }
@@ -652,7 +652,7 @@ mod tests {
             err,
             Error::Decode {
                 what: WHAT,
-                reason: DecodeReason::Checksum
+                reason: DecodeReason::Checksum("crc16-xmodem")
             }
         );
         assert!(err.to_string().contains("checksum"), "{err}");

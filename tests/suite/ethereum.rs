@@ -585,7 +585,7 @@ fn length_and_checksum_errors_name_the_problem() {
         err,
         Error::Decode {
             what: "ethereum address",
-            reason: keytree::DecodeReason::Checksum
+            reason: keytree::DecodeReason::Checksum("eip-55")
         }
     );
     assert!(err.to_string().contains("checksum"), "{err}");

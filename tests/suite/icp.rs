@@ -2,6 +2,7 @@
 //! project vectors (tests/vectors/icp, made with @dfinity 3.4.3) and the
 //! published ones (../shared/vectors/icp).
 
+use crate::common::DalekSign as _;
 use keytree::{
     Error, IcpDelegation, IcpKeyType, IcpPublicKey, IcpSignedDelegation, Principal, RootKey,
     UnverifiedIcpDelegationChain, WalletError, hex_decode, hex_encode,
@@ -232,7 +233,7 @@ fn link(
     targets: Option<Vec<Principal>>,
 ) -> IcpSignedDelegation {
     let d = IcpDelegation::new(to.clone(), exp_s * 1_000_000_000, targets).unwrap();
-    let sig = signer.sign(&d.signed_bytes()).to_bytes().to_vec();
+    let sig = signer.dalek_sign(&d.signed_bytes()).to_bytes().to_vec();
     IcpSignedDelegation::new(d, sig)
 }
 
@@ -601,16 +602,29 @@ mod verifier {
                 .iter()
                 .find(|x| s(x, "message_utf8") == "keytree icp test message")
                 .unwrap();
-            let proof: WalletProof =
-                IcpProof::new(account.clone(), &der, MESSAGE, hex(s(sig, "signature_hex")))
-                    .unwrap()
-                    .into();
-            assert_eq!(proof.chain(), Chain::Icp);
-            let who = registry
-                .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+            // The dfinity signatures verify with the IC's primitive…
+            let key = IcpPublicKey::from_der(&der).unwrap();
+            key.verify(MESSAGE, &hex(s(sig, "signature_hex")))
                 .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
-            assert_eq!(who.account, account);
-            assert_eq!(who.signer, SignerKey::Der(der.clone()));
+            // …but a signature over the server's bytes as given is not a
+            // login: the login form signs IcpProof::signing_bytes(message).
+            let proof: WalletProof = IcpProof::new(
+                account.clone(),
+                &der,
+                MESSAGE.to_vec(),
+                hex(s(sig, "signature_hex")),
+            )
+            .unwrap()
+            .into();
+            assert_eq!(proof.chain(), Chain::Icp);
+            assert_eq!(
+                registry
+                    .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+                    .unwrap_err(),
+                Error::InvalidSignature,
+                "{}",
+                s(v, "name")
+            );
 
             // Fail closed without the expected message; refuse another one.
             assert!(matches!(
@@ -623,19 +637,35 @@ mod verifier {
                     .unwrap_err(),
                 Error::Wallet(WalletError::MessageMismatch)
             );
-            // Another principal's account: valid signature, wrong account.
-            let other = Principal::anonymous().account_id();
-            let wrong: WalletProof =
-                IcpProof::new(other, &der, MESSAGE, hex(s(sig, "signature_hex")))
-                    .unwrap()
-                    .into();
-            assert_eq!(
-                registry
-                    .verify(&wrong, &Expectations::at(NOW).message(MESSAGE))
-                    .unwrap_err(),
-                Error::Wallet(WalletError::AccountMismatch)
-            );
         }
+        // A login over the tagged wrapper, from an Ed25519 identity.
+        let identity = RootKey::from_bytes(&[9; 32]);
+        let der = IcpPublicKey::from_ed25519(identity.public_key()).to_der();
+        let account = Principal::self_authenticating(&der).account_id();
+        let login_sig = identity
+            .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+            .to_bytes()
+            .to_vec();
+        let proof: WalletProof =
+            IcpProof::new(account.clone(), &der, MESSAGE.to_vec(), login_sig.clone())
+                .unwrap()
+                .into();
+        let who = registry
+            .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+            .unwrap();
+        assert_eq!(who.account, account);
+        assert_eq!(who.signer, SignerKey::Der(der.clone()));
+        // Another principal's account: valid signature, wrong account.
+        let other = Principal::anonymous().account_id();
+        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE.to_vec(), login_sig)
+            .unwrap()
+            .into();
+        assert_eq!(
+            registry
+                .verify(&wrong, &Expectations::at(NOW).message(MESSAGE))
+                .unwrap_err(),
+            Error::Wallet(WalletError::AccountMismatch)
+        );
         // A non-ICP account is refused at construction.
         let eth: AccountId = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
             .parse()
@@ -670,7 +700,10 @@ mod verifier {
                 .parse()
                 .unwrap();
             let json = serde_json::to_string(&v["chain_json"]).unwrap();
-            let signature = session.sign(MESSAGE).to_bytes().to_vec();
+            let signature = session
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec();
             let proof: WalletProof =
                 IcpProof::from_delegation_json(account.clone(), &json, MESSAGE, signature)
                     .unwrap()
@@ -732,7 +765,7 @@ mod verifier {
         // Ed25519 identity.
         let (root, root_pub) = ed(8);
         let u = unsigned(root_pub.principal().account_id());
-        let sig = root.sign(u.statement().as_bytes());
+        let sig = root.dalek_sign(u.statement().as_bytes());
         let d = u
             .finish(IcpProof::statement_signature(&root_pub, sig.as_bytes()))
             .unwrap()
@@ -783,8 +816,11 @@ mod verifier {
         let by_intruder = IcpProof::with_delegation(
             account.clone(),
             chain.clone(),
-            MESSAGE,
-            intruder.sign(MESSAGE).to_bytes(),
+            MESSAGE.to_vec(),
+            intruder
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
         )
         .unwrap();
         assert_eq!(
@@ -794,9 +830,15 @@ mod verifier {
             Error::InvalidSignature
         );
         // The root's own signature does not stand in for the session key's.
-        let by_root =
-            IcpProof::with_delegation(account, chain, MESSAGE, root.sign(MESSAGE).to_bytes())
-                .unwrap();
+        let by_root = IcpProof::with_delegation(
+            account,
+            chain,
+            MESSAGE.to_vec(),
+            root.dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
+        )
+        .unwrap();
         assert_eq!(
             IcpVerifier::new()
                 .verify(&by_root.into(), &expect)
@@ -853,7 +895,7 @@ fn times_are_seconds() {
     let exp_ns = 1_900_000_000 * 1_000_000_000 + 500_000_000;
     let d = IcpDelegation::new(session, exp_ns, None).unwrap();
     assert_eq!(d.expires_at(), 1_900_000_000);
-    let sig = root.sign(&d.signed_bytes()).to_bytes().to_vec();
+    let sig = root.dalek_sign(&d.signed_bytes()).to_bytes().to_vec();
     let chain = UnverifiedIcpDelegationChain::new(root_pub, vec![IcpSignedDelegation::new(d, sig)])
         .unwrap();
     let verified = chain.verify(1_900_000_000, None).unwrap();
@@ -875,7 +917,9 @@ fn proof_messages_and_checksums() {
     let (root, key) = ed(3);
     let account = key.principal().account_id();
     let msg = "sign in: 1234";
-    let sig = root.sign(msg.as_bytes()).to_bytes();
+    let sig = root
+        .dalek_sign(&keytree::IcpProof::signing_bytes(msg.as_bytes()))
+        .to_bytes();
     let a = keytree::IcpProof::new(account.clone(), &key.to_der(), msg, sig).unwrap();
     let b = keytree::IcpProof::new(account, &key.to_der(), msg.as_bytes(), sig).unwrap();
     assert_eq!(a, b);
@@ -895,7 +939,7 @@ fn proof_messages_and_checksums() {
         matches!(
             err,
             Error::Decode {
-                reason: keytree::DecodeReason::Checksum,
+                reason: keytree::DecodeReason::Checksum("crc32"),
                 ..
             }
         ),

@@ -254,7 +254,7 @@ fn strkey_kinds_library_vectors() {
                         err,
                         Error::Decode {
                             what: "stellar strkey",
-                            reason: keytree::DecodeReason::Checksum
+                            reason: keytree::DecodeReason::Checksum("crc16-xmodem")
                         },
                         "{comment}"
                     );
