@@ -175,7 +175,7 @@ pub fn challenge_nonce(data: &[u8]) {
     };
     let Ok(proof) = keytree::RawKeyProof::ed25519_hex(
         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        data.to_vec(),
+        data,
         &"00".repeat(64),
     ) else {
         return;

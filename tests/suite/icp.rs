@@ -608,14 +608,10 @@ mod verifier {
                 .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
             // …but a signature over the server's bytes as given is not a
             // login: the login form signs IcpProof::signing_bytes(message).
-            let proof: WalletProof = IcpProof::new(
-                account.clone(),
-                &der,
-                MESSAGE.to_vec(),
-                hex(s(sig, "signature_hex")),
-            )
-            .unwrap()
-            .into();
+            let proof: WalletProof =
+                IcpProof::new(account.clone(), &der, MESSAGE, hex(s(sig, "signature_hex")))
+                    .unwrap()
+                    .into();
             assert_eq!(proof.chain(), Chain::Icp);
             assert_eq!(
                 registry
@@ -646,10 +642,9 @@ mod verifier {
             .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
             .to_bytes()
             .to_vec();
-        let proof: WalletProof =
-            IcpProof::new(account.clone(), &der, MESSAGE.to_vec(), login_sig.clone())
-                .unwrap()
-                .into();
+        let proof: WalletProof = IcpProof::new(account.clone(), &der, MESSAGE, login_sig.clone())
+            .unwrap()
+            .into();
         let who = registry
             .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
             .unwrap();
@@ -657,7 +652,7 @@ mod verifier {
         assert_eq!(who.signer, SignerKey::Der(der.clone()));
         // Another principal's account: valid signature, wrong account.
         let other = Principal::anonymous().account_id();
-        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE.to_vec(), login_sig)
+        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE, login_sig)
             .unwrap()
             .into();
         assert_eq!(
@@ -816,11 +811,10 @@ mod verifier {
         let by_intruder = IcpProof::with_delegation(
             account.clone(),
             chain.clone(),
-            MESSAGE.to_vec(),
+            MESSAGE,
             intruder
                 .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
-                .to_bytes()
-                .to_vec(),
+                .to_bytes(),
         )
         .unwrap();
         assert_eq!(
@@ -833,10 +827,9 @@ mod verifier {
         let by_root = IcpProof::with_delegation(
             account,
             chain,
-            MESSAGE.to_vec(),
+            MESSAGE,
             root.dalek_sign(&IcpProof::signing_bytes(MESSAGE))
-                .to_bytes()
-                .to_vec(),
+                .to_bytes(),
         )
         .unwrap();
         assert_eq!(
