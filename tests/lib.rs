@@ -40,6 +40,9 @@ mod properties;
 #[cfg(feature = "redis")]
 #[path = "suite/redis_server.rs"]
 mod redis_server;
+#[cfg(all(feature = "ethereum", feature = "near"))]
+#[path = "suite/resolvers.rs"]
+mod resolvers;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;
