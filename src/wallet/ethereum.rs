@@ -26,8 +26,8 @@ use k256::ecdsa::{RecoveryId, VerifyingKey};
 
 use super::text::{keccak256, parse_eth_address};
 use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier, raw::secp256k1_compressed,
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
+    WalletProof, WalletVerifier, now_or_never, raw::secp256k1_compressed, resolver_pending,
 };
 use crate::error::{DecodeReason, Error, Result, WalletError};
 
@@ -125,6 +125,11 @@ pub fn ethereum_recover_address(
 /// A contract-wallet oracle: the server asks the chain (EIP-1271
 /// `isValidSignature(hash, signature)`); keytree does no RPC itself.
 ///
+/// Async: each method returns a [`WalletFuture`] (boxed, `Send`), so an
+/// RPC-backed resolver awaits its call; keytree runs no executor. A
+/// resolver that needs no I/O implements [`SyncEip1271Resolver`] instead
+/// and is set with [`EthereumVerifier::with_eip1271_sync`].
+///
 /// EIP-6492 signatures (wallets not deployed yet) reach
 /// [`Eip1271Resolver::is_valid_undeployed_signature`] with their parts;
 /// a resolver that does not override it refuses them with
@@ -135,13 +140,13 @@ pub trait Eip1271Resolver: Send + Sync {
     ///
     /// # Errors
     /// Any lookup failure; verification then fails closed.
-    fn is_valid_signature(
-        &self,
+    fn is_valid_signature<'a>(
+        &'a self,
         chain_id: u64,
-        contract: &[u8; 20],
-        hash: &[u8; 32],
-        signature: &[u8],
-    ) -> Result<bool>;
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        signature: &'a [u8],
+    ) -> WalletFuture<'a, bool>;
 
     /// EIP-6492: whether `contract` on `chain_id`, once deployed by calling
     /// `wrapped.factory()` with `wrapped.factory_calldata()` (in a
@@ -153,6 +158,69 @@ pub trait Eip1271Resolver: Send + Sync {
     /// # Errors
     /// By default [`WalletError::Eip6492Unsupported`]; otherwise any lookup
     /// failure, and verification fails closed.
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
+        chain_id: u64,
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        wrapped: &'a Eip6492Signature,
+    ) -> WalletFuture<'a, bool> {
+        let _ = (chain_id, contract, hash, wrapped);
+        Box::pin(std::future::ready(Err(
+            WalletError::Eip6492Unsupported.into()
+        )))
+    }
+}
+
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_eip1271 {
+    ($($ptr:ty),+) => {$(
+        impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for $ptr {
+            fn is_valid_signature<'a>(
+                &'a self,
+                c: u64,
+                a: &'a [u8; 20],
+                h: &'a [u8; 32],
+                s: &'a [u8],
+            ) -> WalletFuture<'a, bool> {
+                (**self).is_valid_signature(c, a, h, s)
+            }
+            fn is_valid_undeployed_signature<'a>(
+                &'a self,
+                c: u64,
+                a: &'a [u8; 20],
+                h: &'a [u8; 32],
+                w: &'a Eip6492Signature,
+            ) -> WalletFuture<'a, bool> {
+                (**self).is_valid_undeployed_signature(c, a, h, w)
+            }
+        }
+    )+};
+}
+
+forward_eip1271!(&T, Box<T>, Arc<T>);
+
+/// An [`Eip1271Resolver`] that answers at once (a table, a cache, a test):
+/// the same questions, as plain functions. Set it with
+/// [`EthereumVerifier::with_eip1271_sync`]; a closure
+/// `Fn(chain_id, &contract, &hash, &signature) -> Result<bool>` is one.
+pub trait SyncEip1271Resolver: Send + Sync {
+    /// As [`Eip1271Resolver::is_valid_signature`].
+    ///
+    /// # Errors
+    /// Any lookup failure; verification then fails closed.
+    fn is_valid_signature(
+        &self,
+        chain_id: u64,
+        contract: &[u8; 20],
+        hash: &[u8; 32],
+        signature: &[u8],
+    ) -> Result<bool>;
+
+    /// As [`Eip1271Resolver::is_valid_undeployed_signature`].
+    ///
+    /// # Errors
+    /// By default [`WalletError::Eip6492Unsupported`].
     fn is_valid_undeployed_signature(
         &self,
         chain_id: u64,
@@ -165,27 +233,40 @@ pub trait Eip1271Resolver: Send + Sync {
     }
 }
 
-/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
-macro_rules! forward_eip1271 {
-    ($($ptr:ty),+) => {$(
-        impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for $ptr {
-            fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-                (**self).is_valid_signature(c, a, h, s)
-            }
-            fn is_valid_undeployed_signature(
-                &self,
-                c: u64,
-                a: &[u8; 20],
-                h: &[u8; 32],
-                w: &Eip6492Signature,
-            ) -> Result<bool> {
-                (**self).is_valid_undeployed_signature(c, a, h, w)
-            }
-        }
-    )+};
+impl<F> SyncEip1271Resolver for F
+where
+    F: Fn(u64, &[u8; 20], &[u8; 32], &[u8]) -> Result<bool> + Send + Sync,
+{
+    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
+        self(c, a, h, s)
+    }
 }
 
-forward_eip1271!(&T, Box<T>, Arc<T>);
+/// Adapts a [`SyncEip1271Resolver`] to the async trait.
+struct SyncAdapter<R>(R);
+
+impl<R: SyncEip1271Resolver> Eip1271Resolver for SyncAdapter<R> {
+    fn is_valid_signature<'a>(
+        &'a self,
+        c: u64,
+        a: &'a [u8; 20],
+        h: &'a [u8; 32],
+        s: &'a [u8],
+    ) -> WalletFuture<'a, bool> {
+        Box::pin(std::future::ready(self.0.is_valid_signature(c, a, h, s)))
+    }
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
+        c: u64,
+        a: &'a [u8; 20],
+        h: &'a [u8; 32],
+        w: &'a Eip6492Signature,
+    ) -> WalletFuture<'a, bool> {
+        Box::pin(std::future::ready(
+            self.0.is_valid_undeployed_signature(c, a, h, w),
+        ))
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Message {
@@ -346,6 +427,13 @@ impl EthereumVerifier {
         self
     }
 
+    /// [`EthereumVerifier::with_eip1271`] for a resolver that answers at
+    /// once (no I/O).
+    #[must_use]
+    pub fn with_eip1271_sync(self, resolver: impl SyncEip1271Resolver + 'static) -> Self {
+        self.with_eip1271(SyncAdapter(resolver))
+    }
+
     /// Accepts only accounts on these chain ids.
     #[must_use]
     pub fn with_chain_ids(mut self, ids: impl IntoIterator<Item = u64>) -> Self {
@@ -380,7 +468,7 @@ impl EthereumVerifier {
     /// Checks `signature` over `hash` for `account`: an EIP-6492 wrapper
     /// goes to the resolver with its parts; otherwise ecrecover first, then
     /// the EIP-1271 resolver if one is set.
-    fn check_signer(
+    async fn check_signer(
         &self,
         account: &AccountId,
         claimed: [u8; 20],
@@ -393,7 +481,10 @@ impl EthereumVerifier {
             let Some(r) = &self.resolver else {
                 return Err(WalletError::Eip6492Unsupported.into());
             };
-            return if r.is_valid_undeployed_signature(chain_id, &claimed, hash, &wrapped)? {
+            let ok = r
+                .is_valid_undeployed_signature(chain_id, &claimed, hash, &wrapped)
+                .await?;
+            return if ok {
                 Ok(VerifiedAccount::new(account.clone(), SignerKey::Contract))
             } else {
                 Err(Error::InvalidSignature)
@@ -410,7 +501,9 @@ impl EthereumVerifier {
         }
         match &self.resolver {
             Some(r) => {
-                if r.is_valid_signature(chain_id, &claimed, hash, signature)? {
+                if r.is_valid_signature(chain_id, &claimed, hash, signature)
+                    .await?
+                {
                     Ok(VerifiedAccount::new(account.clone(), SignerKey::Contract))
                 } else {
                     Err(Error::InvalidSignature)
@@ -457,15 +550,12 @@ impl EthereumVerifier {
     }
 }
 
-impl WalletVerifier for EthereumVerifier {
-    fn chain(&self) -> Chain {
-        Chain::Ethereum
-    }
-
-    /// `personal_sign` needs [`Expectations::message`]; SIWE needs
-    /// [`Expectations::domain`] and [`Expectations::nonce`] (the nonce's
-    /// text bytes) and checks times against [`Expectations::now`].
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+impl EthereumVerifier {
+    async fn verify_proof(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
         let WalletProof::Ethereum(p) = proof else {
             return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
@@ -482,13 +572,40 @@ impl WalletVerifier for EthereumVerifier {
             }
         };
         self.check_signer(&p.account, p.address, &hash, &p.signature)
+            .await
+    }
+}
+
+impl WalletVerifier for EthereumVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Ethereum
+    }
+
+    /// `personal_sign` needs [`Expectations::message`]; SIWE needs
+    /// [`Expectations::domain`] and [`Expectations::nonce`] (the nonce's
+    /// text bytes) and checks times against [`Expectations::now`]. A
+    /// resolver that does not answer at once is refused here
+    /// ([`WalletError::Resolver`]): use [`WalletVerifier::verify_async`].
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        now_or_never(self.verify_proof(proof, expect)).unwrap_or_else(|| Err(resolver_pending()))
+    }
+
+    fn verify_async<'a>(
+        &'a self,
+        proof: &'a WalletProof,
+        expect: &'a Expectations<'a>,
+    ) -> WalletFuture<'a, VerifiedAccount> {
+        Box::pin(self.verify_proof(proof, expect))
     }
 
     /// Delegation statements are signed with EIP-191 `personal_sign` of the
     /// statement text; the stored signature is the 65 bytes `r ‖ s ‖ v`.
+    /// Checked without a runtime: a contract wallet's resolver must answer
+    /// at once ([`WalletError::Resolver`] otherwise).
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let hash = eip191_hash(proof.statement.as_bytes());
         let claimed = parse_eth_address(proof.account.address())?;
-        self.check_signer(proof.account, claimed, &hash, proof.signature)
+        now_or_never(self.check_signer(proof.account, claimed, &hash, proof.signature))
+            .unwrap_or_else(|| Err(resolver_pending()))
     }
 }

@@ -31,8 +31,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::text::{near_implicit_key, parse_base64_signature};
 use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier,
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
+    WalletProof, WalletVerifier, now_or_never, resolver_pending,
 };
 use crate::encoding::base58_decode_array;
 use crate::error::{DecodeReason, Error, Result, WalletError};
@@ -234,9 +234,46 @@ pub enum AccessKeyPermission {
 
 /// Looks up a named NEAR account's access keys (the server queries an RPC
 /// node or an indexer; keytree does no I/O).
+///
+/// Async: it returns a [`WalletFuture`] (boxed, `Send`), so an RPC-backed
+/// resolver awaits its call; keytree runs no executor. A resolver that
+/// needs no I/O implements [`SyncAccessKeyResolver`] instead and is set
+/// with [`NearVerifier::with_access_keys_sync`].
 pub trait AccessKeyResolver: Send + Sync {
     /// The permission of `key` on `account`, or `None` when it is not one
     /// of the account's access keys.
+    ///
+    /// # Errors
+    /// Any lookup failure; verification then fails closed.
+    fn access_key<'a>(
+        &'a self,
+        account: &'a AccountId,
+        key: &'a PublicKey,
+    ) -> WalletFuture<'a, Option<AccessKeyPermission>>;
+}
+
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_access_key_resolver {
+    ($($ptr:ty),+) => {$(
+        impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for $ptr {
+            fn access_key<'a>(
+                &'a self,
+                a: &'a AccountId,
+                k: &'a PublicKey,
+            ) -> WalletFuture<'a, Option<AccessKeyPermission>> {
+                (**self).access_key(a, k)
+            }
+        }
+    )+};
+}
+
+forward_access_key_resolver!(&T, Box<T>, Arc<T>);
+
+/// An [`AccessKeyResolver`] that answers at once (a table, a cache, a
+/// test). Set it with [`NearVerifier::with_access_keys_sync`]; a closure
+/// `Fn(&account, &key) -> Result<Option<AccessKeyPermission>>` is one.
+pub trait SyncAccessKeyResolver: Send + Sync {
+    /// As [`AccessKeyResolver::access_key`].
     ///
     /// # Errors
     /// Any lookup failure; verification then fails closed.
@@ -247,21 +284,25 @@ pub trait AccessKeyResolver: Send + Sync {
     ) -> Result<Option<AccessKeyPermission>>;
 }
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for &T {
+impl<F> SyncAccessKeyResolver for F
+where
+    F: Fn(&AccountId, &PublicKey) -> Result<Option<AccessKeyPermission>> + Send + Sync,
+{
     fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
+        self(a, k)
     }
 }
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Box<T> {
-    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
-    }
-}
+/// Adapts a [`SyncAccessKeyResolver`] to the async trait.
+struct SyncAdapter<R>(R);
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
-    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
+impl<R: SyncAccessKeyResolver> AccessKeyResolver for SyncAdapter<R> {
+    fn access_key<'a>(
+        &'a self,
+        a: &'a AccountId,
+        k: &'a PublicKey,
+    ) -> WalletFuture<'a, Option<AccessKeyPermission>> {
+        Box::pin(std::future::ready(self.0.access_key(a, k)))
     }
 }
 
@@ -320,6 +361,13 @@ impl NearVerifier {
         self
     }
 
+    /// [`NearVerifier::with_access_keys`] for a resolver that answers at
+    /// once (no I/O).
+    #[must_use]
+    pub fn with_access_keys_sync(self, resolver: impl SyncAccessKeyResolver + 'static) -> Self {
+        self.with_access_keys(SyncAdapter(resolver))
+    }
+
     /// Also accepts function-call access keys (off by default).
     #[must_use]
     pub fn with_function_call_keys(mut self) -> Self {
@@ -327,7 +375,7 @@ impl NearVerifier {
         self
     }
 
-    fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
+    async fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
         if let Some(implicit) = near_implicit_key(account.address())
             && &implicit == key.as_bytes()
         {
@@ -340,7 +388,7 @@ impl NearVerifier {
                 WalletError::NoAccessKeyResolver.into()
             });
         };
-        match resolver.access_key(account, key)? {
+        match resolver.access_key(account, key).await? {
             Some(AccessKeyPermission::FullAccess) => Ok(()),
             Some(AccessKeyPermission::FunctionCall) if self.allow_function_call => Ok(()),
             Some(AccessKeyPermission::FunctionCall) => Err(WalletError::FunctionCallKey.into()),
@@ -349,16 +397,14 @@ impl NearVerifier {
     }
 }
 
-impl WalletVerifier for NearVerifier {
-    fn chain(&self) -> Chain {
-        Chain::Near
-    }
-
-    /// Requires the expected message, recipient ([`Expectations::domain`])
-    /// and nonce; the callback URL must equal the expected one.
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+impl NearVerifier {
+    async fn verify_proof(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
         let WalletProof::Near(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(crate::wallet::wrong_chain(&Chain::Near, &proof.chain()));
         };
         let recipient = expect.require_domain()?;
         let nonce = expect.require_nonce()?;
@@ -380,11 +426,33 @@ impl WalletVerifier for NearVerifier {
             return Err(WalletError::CallbackUrlMismatch.into());
         }
         p.public_key.verify(&p.payload.hash(), &p.signature)?;
-        self.check_binding(&p.account, &p.public_key)?;
+        self.check_binding(&p.account, &p.public_key).await?;
         Ok(VerifiedAccount::new(
             p.account.clone(),
             SignerKey::Ed25519(p.public_key),
         ))
+    }
+}
+
+impl WalletVerifier for NearVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Near
+    }
+
+    /// Requires the expected message, recipient ([`Expectations::domain`])
+    /// and nonce; the callback URL must equal the expected one. A resolver
+    /// that does not answer at once is refused here
+    /// ([`WalletError::Resolver`]): use [`WalletVerifier::verify_async`].
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        now_or_never(self.verify_proof(proof, expect)).unwrap_or_else(|| Err(resolver_pending()))
+    }
+
+    fn verify_async<'a>(
+        &'a self,
+        proof: &'a WalletProof,
+        expect: &'a Expectations<'a>,
+    ) -> WalletFuture<'a, VerifiedAccount> {
+        Box::pin(self.verify_proof(proof, expect))
     }
 
     /// Delegation statements: NEP-413 with message = the statement, nonce =
@@ -406,7 +474,8 @@ impl WalletVerifier for NearVerifier {
         let payload =
             Nep413Payload::new(proof.statement, *proof.id, NEAR_DELEGATION_RECIPIENT, None);
         key.verify(&payload.hash(), &sig)?;
-        self.check_binding(proof.account, &key)?;
+        now_or_never(self.check_binding(proof.account, &key))
+            .unwrap_or_else(|| Err(resolver_pending()))?;
         Ok(VerifiedAccount::new(
             proof.account.clone(),
             SignerKey::Ed25519(key),

@@ -333,7 +333,7 @@ struct FixedEip1271 {
     answer: keytree::Result<bool>,
 }
 
-impl keytree::Eip1271Resolver for FixedEip1271 {
+impl keytree::SyncEip1271Resolver for FixedEip1271 {
     fn is_valid_signature(
         &self,
         _chain_id: u64,
@@ -372,14 +372,14 @@ fn eip1271_through_a_resolver() {
             .is_err()
     );
     // The contract says yes: accepted, with no key.
-    let yes = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let yes = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Ok(true),
     });
     let who = yes.verify(&proof, &expect).unwrap();
     assert_eq!(who.signer, keytree::SignerKey::Contract);
     // The contract says no, or the lookup fails: refused (fail closed).
-    let no = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let no = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Ok(false),
     });
@@ -387,7 +387,7 @@ fn eip1271_through_a_resolver() {
         no.verify(&proof, &expect).unwrap_err(),
         Error::InvalidSignature
     );
-    let down = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let down = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Err(Error::Wallet(WalletError::Resolver(
             "rpc unreachable".into(),
@@ -441,29 +441,32 @@ struct Undeployed {
     answer: bool,
 }
 
+/// An async implementation, as an RPC-backed resolver would be.
 impl keytree::Eip1271Resolver for Undeployed {
-    fn is_valid_signature(
-        &self,
+    fn is_valid_signature<'a>(
+        &'a self,
         _: u64,
-        _: &[u8; 20],
-        _: &[u8; 32],
-        _: &[u8],
-    ) -> keytree::Result<bool> {
+        _: &'a [u8; 20],
+        _: &'a [u8; 32],
+        _: &'a [u8],
+    ) -> keytree::WalletFuture<'a, bool> {
         // Only signatures without the magic suffix come here.
-        Ok(false)
+        Box::pin(async { Ok(false) })
     }
-    fn is_valid_undeployed_signature(
-        &self,
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
         chain_id: u64,
-        contract: &[u8; 20],
-        hash: &[u8; 32],
-        wrapped: &keytree::Eip6492Signature,
-    ) -> keytree::Result<bool> {
-        self.seen
-            .lock()
-            .unwrap()
-            .push((chain_id, *contract, *hash, wrapped.clone()));
-        Ok(self.answer)
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        wrapped: &'a keytree::Eip6492Signature,
+    ) -> keytree::WalletFuture<'a, bool> {
+        Box::pin(async move {
+            self.seen
+                .lock()
+                .unwrap()
+                .push((chain_id, *contract, *hash, wrapped.clone()));
+            Ok(self.answer)
+        })
     }
 }
 
@@ -529,7 +532,7 @@ fn eip6492_library_vectors() {
                 Error::InvalidSignature
             );
             // A plain EIP-1271 resolver that knows nothing of EIP-6492.
-            let plain = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+            let plain = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
                 contract: address20(account.address()),
                 answer: Ok(true),
             });
