@@ -502,6 +502,7 @@ pub type WalletFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + '
 /// Polls `future` once: its output if it is ready at once, `None` when it
 /// is waiting on I/O. The sync verification path uses it, so a resolver
 /// whose answer is immediate (every sync one) works without a runtime.
+#[cfg_attr(not(any(feature = "ethereum", feature = "near")), allow(dead_code))]
 pub(crate) fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
     let mut future = std::pin::pin!(future);
     match future
