@@ -467,11 +467,15 @@ pub struct CustomProof {
 
 impl CustomProof {
     /// Builds a custom proof.
-    pub fn new(account: AccountId, message: Vec<u8>, signature: Vec<u8>) -> Self {
+    pub fn new(
+        account: AccountId,
+        message: impl AsRef<[u8]>,
+        signature: impl AsRef<[u8]>,
+    ) -> Self {
         Self {
             account,
-            message,
-            signature,
+            message: message.as_ref().to_vec(),
+            signature: signature.as_ref().to_vec(),
         }
     }
 }
