@@ -20,8 +20,9 @@ use crate::error::{Error, Result};
 
 const WHAT: &str = "rfc 3339 timestamp";
 
-/// 9999-12-31T23:59:59Z, the last second with an RFC 3339 form.
-pub(crate) const MAX_UNIX: u64 = 253_402_300_799;
+/// 9999-12-31T23:59:59Z, the last second with an RFC 3339 form (and the
+/// crate's bound on every timestamp it signs).
+pub(crate) const MAX_UNIX: u64 = crate::encoding::MAX_TIMESTAMP;
 
 /// What [`format`] prints for a time past [`MAX_UNIX`]: not a date-time, so
 /// no SIWE or SIWS message carrying it parses.
