@@ -467,11 +467,7 @@ pub struct CustomProof {
 
 impl CustomProof {
     /// Builds a custom proof.
-    pub fn new(
-        account: AccountId,
-        message: impl AsRef<[u8]>,
-        signature: impl AsRef<[u8]>,
-    ) -> Self {
+    pub fn new(account: AccountId, message: impl AsRef<[u8]>, signature: impl AsRef<[u8]>) -> Self {
         Self {
             account,
             message: message.as_ref().to_vec(),
