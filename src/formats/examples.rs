@@ -545,7 +545,7 @@ fn ex_token(f: &Fixture, snapshot: &Context) -> String {
 fn ex_wallet_statement(f: &Fixture) -> String {
     use crate::wallet::{AccountId, WalletRegistry};
     let sk = k256::ecdsa::SigningKey::from_slice(&[0x08; 32]).unwrap();
-    let address = crate::wallet::ethereum::address_of(sk.verifying_key());
+    let address = crate::wallet::ethereum::ethereum_address_of(sk.verifying_key());
     let account: AccountId = format!("eip155:1:{}", crate::wallet::text::eip55_encode(&address))
         .parse()
         .unwrap();
@@ -599,7 +599,7 @@ fn ex_challenges() -> Vec<(String, String)> {
     #[cfg(feature = "ethereum")]
     {
         let sk = k256::ecdsa::SigningKey::from_slice(&[0x08; 32]).unwrap();
-        let address = crate::wallet::ethereum::address_of(sk.verifying_key());
+        let address = crate::wallet::ethereum::ethereum_address_of(sk.verifying_key());
         let text = format!("eip155:1:{}", crate::wallet::text::eip55_encode(&address));
         accounts.push(("login-siwe", text.parse().unwrap()));
     }
