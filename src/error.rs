@@ -11,6 +11,10 @@
 //! [`UNTRUSTED_MAX_CHARS`] characters, so an attacker cannot forge a log
 //! line with a `\n`, whoever builds the error.
 
+mod kind;
+
+pub use kind::ErrorKind;
+
 use core::fmt;
 
 /// The most characters of untrusted text an error message shows.

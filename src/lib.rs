@@ -125,8 +125,8 @@ pub use encoding::{
     hex_decode, hex_encode,
 };
 pub use error::{
-    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
-    Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
+    ChallengeError, ContextError, DecodeReason, DelegationError, Error, ErrorKind, KeyError,
+    PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
