@@ -163,6 +163,7 @@ pub use wallet::icp::{
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::input::AccountInput;
 pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
