@@ -107,7 +107,7 @@ mod token;
 mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce, ClientProof,
     DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};

@@ -18,6 +18,7 @@
 //! [`TokenValidator`], since this module is private.
 
 mod claims;
+mod forms;
 mod issuer;
 mod jwks;
 mod jws;

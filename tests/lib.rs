@@ -52,6 +52,9 @@ mod protocol_separation;
 mod redis_server;
 #[path = "suite/refresh_retry.rs"]
 mod refresh_retry;
+#[cfg(feature = "ethereum")]
+#[path = "suite/server_types.rs"]
+mod server_types;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

@@ -86,6 +86,7 @@ impl TokenRequest {
 /// An access token and the refresh token that renews it.
 pub struct TokenPair {
     access_token: String,
+    issued_at: u64,
     access_expires_at: u64,
     refresh_token: RefreshToken,
     refresh_expires_at: u64,
@@ -95,6 +96,10 @@ impl TokenPair {
     /// The access token (a compact JWS).
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+    /// When the pair was issued (unix seconds): the `now` it was made at.
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
     }
     /// When the access token expires (unix seconds).
     pub fn access_expires_at(&self) -> u64 {
@@ -448,6 +453,7 @@ impl TokenIssuer {
         store.insert(refresh.hash(), record, now).await?;
         Ok(TokenPair {
             access_token: self.sign(&claims),
+            issued_at: now,
             access_expires_at: claims.expires_at,
             refresh_token: refresh,
             refresh_expires_at,
