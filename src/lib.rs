@@ -97,6 +97,7 @@ mod context;
 mod delegation;
 mod encoding;
 mod error;
+mod now;
 mod permission;
 mod public_key;
 mod revocation;
@@ -128,6 +129,7 @@ pub use error::{
     ChallengeError, ContextError, DecodeReason, DelegationError, Error, ErrorKind, KeyError,
     PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
+pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
