@@ -668,6 +668,10 @@ pub enum TokenError {
     /// A JWKS (or one of its keys) was refused.
     #[error("invalid jwks: {}", Untrusted(.0))]
     InvalidJwks(String),
+    /// The token's session (`sid`, its refresh family) was logged out or
+    /// revoked, or is no longer known to the session store.
+    #[error("session revoked")]
+    SessionRevoked,
 }
 
 /// Why a login challenge was refused or could not be issued.

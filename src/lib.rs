@@ -143,8 +143,9 @@ pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
-    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
+    TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
+    ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{

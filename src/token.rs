@@ -23,12 +23,14 @@ mod issuer;
 mod jwks;
 mod jws;
 mod refresh;
+mod session;
 mod validator;
 
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
+pub use session::{SessionId, SessionStore};
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
 
 /// The `typ` header of access tokens (RFC 9068).

@@ -55,6 +55,8 @@ mod refresh_retry;
 #[cfg(feature = "ethereum")]
 #[path = "suite/server_types.rs"]
 mod server_types;
+#[path = "suite/sessions.rs"]
+mod sessions;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

@@ -224,7 +224,8 @@ fn token_kind(e: &TokenError) -> ErrorKind {
         | T::RefreshUnknown
         | T::RefreshReused
         | T::RefreshRevoked
-        | T::RefreshExpired => ErrorKind::Unauthorized,
+        | T::RefreshExpired
+        | T::SessionRevoked => ErrorKind::Unauthorized,
     }
 }
 
@@ -666,6 +667,7 @@ mod tests {
                 T::RefreshRevoked => 22,
                 T::RefreshExpired => 23,
                 T::InvalidJwks(_) => 24,
+                T::SessionRevoked => 25,
             }
         }
         let s = || "x".to_string();
@@ -701,11 +703,12 @@ mod tests {
             (T::RefreshRevoked, K::Unauthorized),
             (T::RefreshExpired, K::Unauthorized),
             (T::InvalidJwks(s()), K::Internal),
+            (T::SessionRevoked, K::Unauthorized),
         ];
         for (e, k) in &list {
             assert_eq!(Error::from(e.clone()).kind(), *k, "{e:?}");
         }
-        covers(list.iter().map(|(e, _)| ordinal(e)), 25, "TokenError");
+        covers(list.iter().map(|(e, _)| ordinal(e)), 26, "TokenError");
     }
 
     #[test]

@@ -49,6 +49,7 @@
 
 mod nonce;
 mod refresh;
+mod session;
 
 use std::fmt;
 use std::future::Future;

@@ -436,10 +436,12 @@ impl TokenIssuer {
         now: u64,
     ) -> Result<TokenPair> {
         let Minted {
-            claims,
+            mut claims,
             executor,
             window_end,
         } = minted;
+        // A refresh family is a session: its access tokens name it (`sid`).
+        claims.session = Some(family);
         let refresh_expires_at = now.saturating_add(self.refresh_ttl).min(window_end);
         let record = RefreshRecord::new(
             family,
@@ -528,6 +530,7 @@ impl TokenIssuer {
             context_id: *ctx.id(),
             executor: key.to_bytes(),
             permissions,
+            session: None,
         };
         Ok(Minted {
             claims,
