@@ -10,7 +10,8 @@
 //! `aud` (one string), `exp`, `nbf`, `iat` (unix seconds, integers), `jti`,
 //! `token_type` (`access` or `refresh`), `context_id` (base58),
 //! `executor_public_key` (`ed25519:<base58>`) and `permissions` (a sorted,
-//! duplicate-free array). Any standard JWT library validates these tokens
+//! duplicate-free array), and, for tokens of a refresh family (a session),
+//! `sid` (the family id, 32 hex digits). Any standard JWT library validates these tokens
 //! with the JWKS that [`TokenIssuer::jwks`] exports.
 //!
 //! The public documentation of the format, the validation order, rotation,

@@ -148,7 +148,11 @@ struct Minted {
 /// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
 /// seconds, integers), `jti`, `token_type` (`access`), `context_id`
 /// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
-/// (a sorted, duplicate-free, non-empty array). Any standard JWT library
+/// (a sorted, duplicate-free, non-empty array); tokens from
+/// [`TokenIssuer::issue`] and [`TokenIssuer::refresh`] add `sid`, their
+/// session ([`crate::SessionId`], the refresh family, 32 hex digits), which
+/// [`TokenIssuer::logout`] revokes and [`TokenValidator::check_session`]
+/// checks. Any standard JWT library
 /// validates these tokens with the JWKS that [`TokenIssuer::jwks`] exports.
 ///
 /// # Keys and rotation
