@@ -672,6 +672,10 @@ pub enum TokenError {
     /// revoked, or is no longer known to the session store.
     #[error("session revoked")]
     SessionRevoked,
+    /// An API key that is malformed, unknown, revoked, or whose secret does
+    /// not match. Deliberately carries no detail.
+    #[error("invalid api key")]
+    ApiKeyInvalid,
 }
 
 /// Why a login challenge was refused or could not be issued.

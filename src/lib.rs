@@ -135,8 +135,8 @@ pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::{
-    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
-    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryApiKeyStore, MemoryNonceStore,
+    MemoryRefreshStore, NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
@@ -146,6 +146,10 @@ pub use token::{
     RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
     TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
     ValidatedToken, jwk_thumbprint,
+};
+pub use token::{
+    API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
+    MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{

@@ -145,6 +145,17 @@ impl MemoryRefreshStore {
     }
 }
 
+impl crate::MemoryApiKeyStore {
+    /// [`MemoryApiKeyStore::purge_expired`](crate::MemoryApiKeyStore::purge_expired)
+    /// at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`MemoryApiKeyStore::purge_expired`](crate::MemoryApiKeyStore::purge_expired).
+    pub fn purge_expired_now(&self) -> Result<usize> {
+        self.purge_expired(unix_now())
+    }
+}
+
 impl MemoryNonceStore {
     /// [`MemoryNonceStore::purge_expired`] at the system clock's time.
     ///

@@ -20,6 +20,7 @@
 //! [`Error::StoreUnavailable`]: crate::Error::StoreUnavailable
 
 mod memory;
+mod memory_api_key;
 mod memory_nonce;
 #[cfg(feature = "redis")]
 mod redis;
@@ -28,6 +29,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use memory::MemoryRefreshStore;
+pub use memory_api_key::MemoryApiKeyStore;
 pub use memory_nonce::{DEFAULT_MAX_NONCE_ENTRIES, MemoryNonceStore, NONCE_ENTRY_BYTES};
 
 /// How long a store keeps a refresh record after it expires, by default

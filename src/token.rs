@@ -18,6 +18,7 @@
 //! refresh and batch validation lives on [`TokenIssuer`] and
 //! [`TokenValidator`], since this module is private.
 
+mod api_key;
 mod claims;
 mod forms;
 mod issuer;
@@ -27,6 +28,10 @@ mod refresh;
 mod session;
 mod validator;
 
+pub use api_key::{
+    API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
+    MAX_API_KEY_NAME, MAX_API_KEY_TTL,
+};
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};

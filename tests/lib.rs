@@ -9,6 +9,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "suite/api_keys.rs"]
+mod api_keys;
 #[cfg(feature = "ethereum")]
 #[path = "suite/challenges.rs"]
 mod challenges;

@@ -225,7 +225,8 @@ fn token_kind(e: &TokenError) -> ErrorKind {
         | T::RefreshReused
         | T::RefreshRevoked
         | T::RefreshExpired
-        | T::SessionRevoked => ErrorKind::Unauthorized,
+        | T::SessionRevoked
+        | T::ApiKeyInvalid => ErrorKind::Unauthorized,
     }
 }
 
@@ -668,6 +669,7 @@ mod tests {
                 T::RefreshExpired => 23,
                 T::InvalidJwks(_) => 24,
                 T::SessionRevoked => 25,
+                T::ApiKeyInvalid => 26,
             }
         }
         let s = || "x".to_string();
@@ -704,11 +706,12 @@ mod tests {
             (T::RefreshExpired, K::Unauthorized),
             (T::InvalidJwks(s()), K::Internal),
             (T::SessionRevoked, K::Unauthorized),
+            (T::ApiKeyInvalid, K::Unauthorized),
         ];
         for (e, k) in &list {
             assert_eq!(Error::from(e.clone()).kind(), *k, "{e:?}");
         }
-        covers(list.iter().map(|(e, _)| ordinal(e)), 26, "TokenError");
+        covers(list.iter().map(|(e, _)| ordinal(e)), 27, "TokenError");
     }
 
     #[test]

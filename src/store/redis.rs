@@ -47,6 +47,7 @@
 //! [`Error::StoreUnavailable`] — never an accept. The connection
 //! reconnects by itself when the server comes back.
 
+mod api_key;
 mod nonce;
 mod refresh;
 mod session;

@@ -526,7 +526,7 @@ impl TokenValidator {
 }
 
 /// Binds verified claims to the live context.
-fn bind<V: RevocationView + ?Sized>(
+pub(super) fn bind<V: RevocationView + ?Sized>(
     view: &V,
     claims: TokenClaims,
     now: u64,
