@@ -19,6 +19,7 @@
 //! [`TokenValidator`], since this module is private.
 
 mod api_key;
+mod cache;
 mod claims;
 mod forms;
 mod issuer;

@@ -65,6 +65,8 @@ mod solana;
 #[cfg(feature = "stellar")]
 #[path = "suite/stellar.rs"]
 mod stellar;
+#[path = "suite/token_cache.rs"]
+mod token_cache;
 #[path = "suite/tokens.rs"]
 mod tokens;
 #[path = "suite/tokens_interop.rs"]
