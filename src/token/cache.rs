@@ -17,9 +17,11 @@ struct Entry {
     exp: u64,
 }
 
+type Shard = Mutex<HashMap<[u8; 32], Entry>>;
+
 /// A bounded map from token hash to verified claims.
 pub(super) struct TokenCache {
-    shards: Box<[Mutex<HashMap<[u8; 32], Entry>>]>,
+    shards: Box<[Shard]>,
     per_shard: usize,
 }
 
@@ -39,7 +41,7 @@ impl TokenCache {
         self.per_shard * SHARDS
     }
 
-    fn shard(&self, digest: &[u8; 32]) -> Option<&Mutex<HashMap<[u8; 32], Entry>>> {
+    fn shard(&self, digest: &[u8; 32]) -> Option<&Shard> {
         self.shards
             .get(usize::from(digest.first().copied().unwrap_or(0)) % SHARDS)
     }
@@ -77,10 +79,10 @@ impl TokenCache {
         };
         if map.len() >= self.per_shard && !map.contains_key(&digest) {
             map.retain(|_, e| now < e.exp);
-            if map.len() >= self.per_shard {
-                if let Some(victim) = map.keys().next().copied() {
-                    map.remove(&victim);
-                }
+            if map.len() >= self.per_shard
+                && let Some(victim) = map.keys().next().copied()
+            {
+                map.remove(&victim);
             }
         }
         map.insert(
