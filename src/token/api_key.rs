@@ -601,7 +601,7 @@ impl ApiKeyIssuer {
             permissions: record.permissions,
             session: None,
         };
-        bind(view, claims, now)
+        bind(view, std::sync::Arc::new(claims), now)
     }
 
     /// [`validate_for`](Self::validate_for) at the system clock's time.

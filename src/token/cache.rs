@@ -4,7 +4,7 @@
 //! skips the signature check and the JSON parse.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::claims::TokenClaims;
 
@@ -12,7 +12,7 @@ use super::claims::TokenClaims;
 const SHARDS: usize = 16;
 
 struct Entry {
-    claims: TokenClaims,
+    claims: Arc<TokenClaims>,
     /// The token's `exp`: the entry is dead from then on.
     exp: u64,
 }
@@ -52,10 +52,10 @@ impl TokenCache {
 
     /// The claims of an already verified token, while `now < exp`. A dead
     /// entry is dropped. A poisoned lock is a miss (the caller verifies).
-    pub(super) fn get(&self, digest: &[u8; 32], now: u64) -> Option<TokenClaims> {
+    pub(super) fn get(&self, digest: &[u8; 32], now: u64) -> Option<Arc<TokenClaims>> {
         let mut map = self.shard(digest)?.lock().ok()?;
         match map.get(digest) {
-            Some(e) if now < e.exp => Some(e.claims.clone()),
+            Some(e) if now < e.exp => Some(Arc::clone(&e.claims)),
             Some(_) => {
                 map.remove(digest);
                 None
@@ -66,7 +66,7 @@ impl TokenCache {
 
     /// Remembers verified claims until their `exp`. When the shard is full,
     /// dead entries go first, then an arbitrary one.
-    pub(super) fn insert(&self, digest: [u8; 32], claims: &TokenClaims, now: u64) {
+    pub(super) fn insert(&self, digest: [u8; 32], claims: &Arc<TokenClaims>, now: u64) {
         let exp = claims.expires_at;
         if now >= exp {
             return;
@@ -88,7 +88,7 @@ impl TokenCache {
         map.insert(
             digest,
             Entry {
-                claims: claims.clone(),
+                claims: Arc::clone(claims),
                 exp,
             },
         );

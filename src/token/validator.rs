@@ -1,6 +1,7 @@
 //! Token validation: single, context-bound, and batched.
 
 use std::fmt;
+use std::sync::Arc;
 
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
@@ -225,7 +226,7 @@ impl TokenValidatorBuilder {
 /// verifying it, use [`UnverifiedToken`].
 #[derive(Clone, Debug)]
 pub struct ValidatedToken {
-    claims: TokenClaims,
+    claims: Arc<TokenClaims>,
     executor: Option<PublicKey>,
 }
 
@@ -435,7 +436,7 @@ impl TokenValidator {
                 &DalekSignature::from_bytes(&p.signature),
             )
             .map_err(|_| Error::InvalidSignature)?;
-        let claims = self.post_crypto(&p.parts, now)?;
+        let claims = Arc::new(self.post_crypto(&p.parts, now)?);
         if let Some((cache, digest)) = cached {
             cache.insert(digest, &claims, now);
         }
@@ -552,7 +553,7 @@ impl TokenValidator {
             .map(|s| {
                 let p = s?;
                 Ok(ValidatedToken {
-                    claims: self.post_crypto(&p.parts, now)?,
+                    claims: Arc::new(self.post_crypto(&p.parts, now)?),
                     executor: None,
                 })
             })
@@ -577,7 +578,7 @@ impl TokenValidator {
 /// Binds verified claims to the live context.
 pub(super) fn bind<V: RevocationView + ?Sized>(
     view: &V,
-    claims: TokenClaims,
+    claims: Arc<TokenClaims>,
     now: u64,
 ) -> Result<ValidatedToken> {
     if claims.context_id != *view.context_id() {
