@@ -548,6 +548,19 @@ impl ApiKeyIssuer {
         Ok((key, record))
     }
 
+    /// [`create`](Self::create) at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`create`](Self::create).
+    pub async fn create_now<S: ApiKeyStore + ?Sized>(
+        &self,
+        token: &ValidatedToken,
+        request: &ApiKeyRequest,
+        store: &S,
+    ) -> Result<(ApiKey, ApiKeyRecord)> {
+        self.create(token, request, store, unix_now()).await
+    }
+
     /// Validates an API key at `now` and binds it to the live context
     /// `view` (see the type docs).
     ///
