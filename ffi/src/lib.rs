@@ -37,7 +37,10 @@
 mod calls;
 mod error;
 mod handle;
+mod harness;
 mod input;
+
+pub use harness::fuzz_json_entry_points;
 
 use std::ffi::c_char;
 use std::sync::{Mutex, PoisonError};

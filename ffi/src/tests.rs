@@ -42,11 +42,8 @@ fn handles_are_typed_and_never_reused() {
     assert_eq!(unsafe { kt_root_key_free(&mut root) }, KT_OK);
     assert!(root.is_null());
     // SAFETY: `root` is a valid local slot holding NULL.
-    assert_eq!(
-        unsafe { kt_root_key_free(&mut root) },
-        KT_OK,
-        "freeing NULL is a no-op"
-    );
+    let code = unsafe { kt_root_key_free(&mut root) };
+    assert_eq!(code, KT_OK, "freeing NULL is a no-op");
     let mut stale_copy = stale;
     // SAFETY: a valid local slot holding a stale handle.
     assert_eq!(unsafe { kt_root_key_free(&mut stale_copy) }, KT_ERR_HANDLE);
