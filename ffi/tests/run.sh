@@ -14,8 +14,10 @@ cc_bin="${CC:-cc}"
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=86:strict_string_checks=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=87"
 export LSAN_OPTIONS="exitcode=88"
+# The C quickstart in ffi/README.md is compiled and run too, so it stays true.
+awk '/^```c$/{on=1; next} /^```$/{on=0} on' ffi/README.md > "$out/readme_quickstart.c"
 status=0
-for src in ffi/tests/*.c; do
+for src in ffi/tests/*.c "$out/readme_quickstart.c"; do
   name="$(basename "$src" .c)"
   "$cc_bin" -std=c11 -Wall -Wextra -Werror -g -O1 \
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
