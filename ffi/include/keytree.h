@@ -334,8 +334,8 @@ KtResult kt_context_head_seq(const KtContext *context,
 
 // Whether `key` (`ed25519:…`) may do `permission` in this context at time
 // `now`: `KT_OK` if so, else the reason (`KT_ERR_CONTEXT` for a non-member,
-// a revoked key or a lapsed delegation; `KT_ERR_PERMISSION` when not
-// covered).
+// a revoked key, a permission it does not hold or a lapsed delegation;
+// `KT_ERR_DECODE` / `KT_ERR_PERMISSION` for a malformed key or permission).
 //
 // # Safety
 // `key` and `permission` must be NUL-terminated strings.

@@ -174,6 +174,12 @@ pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> FfiResult<T>) -
     }
 }
 
+/// The panic boundary for the calls that read the last error (and so must
+/// not change it): `fallback` if `body` panics.
+pub(crate) fn no_panic<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
 /// A static, NUL-terminated name for a result code (`"KT_ERR_TOKEN"`).
 pub(crate) fn code_name(code: KtResult) -> &'static std::ffi::CStr {
     match code {

@@ -132,7 +132,7 @@ pub extern "C" fn kt_version() -> *const c_char {
 /// succeeded.
 #[unsafe(no_mangle)]
 pub extern "C" fn kt_last_error_code() -> KtResult {
-    error::last().0
+    error::no_panic(KT_ERR_PANIC, || error::last().0)
 }
 
 /// Copies this thread's last error message into `buf` (at most `cap - 1`
@@ -145,21 +145,23 @@ pub extern "C" fn kt_last_error_code() -> KtResult {
 /// `buf` must be NULL or point to `cap` writable bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn kt_last_error_message(buf: *mut c_char, cap: usize) -> usize {
-    let message = error::last().1;
-    let bytes = message.as_bytes();
-    if !buf.is_null() && cap > 0 && cap <= isize::MAX as usize {
-        // SAFETY: `buf` is not NULL, `cap` fits in isize, and the caller
-        // guarantees `cap` writable bytes there, not aliased during the call.
-        let dest = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) };
-        let n = bytes.len().min(cap - 1);
-        if let (Some(head), Some(src)) = (dest.get_mut(..n), bytes.get(..n)) {
-            head.copy_from_slice(src);
+    error::no_panic(0, || {
+        let message = error::last().1;
+        let bytes = message.as_bytes();
+        if !buf.is_null() && cap > 0 && cap <= isize::MAX as usize {
+            // SAFETY: `buf` is not NULL, `cap` fits in isize, and the caller
+            // guarantees `cap` writable bytes there, not aliased during the call.
+            let dest = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), cap) };
+            let n = bytes.len().min(cap - 1);
+            if let (Some(head), Some(src)) = (dest.get_mut(..n), bytes.get(..n)) {
+                head.copy_from_slice(src);
+            }
+            if let Some(end) = dest.get_mut(n) {
+                *end = 0;
+            }
         }
-        if let Some(end) = dest.get_mut(n) {
-            *end = 0;
-        }
-    }
-    bytes.len()
+        bytes.len()
+    })
 }
 
 /// A static NUL-terminated name for a result code (`"KT_ERR_TOKEN"`), or
@@ -168,7 +170,9 @@ pub unsafe extern "C" fn kt_last_error_message(buf: *mut c_char, cap: usize) -> 
 /// Ownership: static; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn kt_result_name(code: KtResult) -> *const c_char {
-    error::code_name(code).as_ptr()
+    error::no_panic(c"KT_ERR_UNKNOWN".as_ptr(), || {
+        error::code_name(code).as_ptr()
+    })
 }
 
 // ---- buffers -----------------------------------------------------------
@@ -567,8 +571,8 @@ pub unsafe extern "C" fn kt_context_head_seq(context: *const KtContext, out: *mu
 
 /// Whether `key` (`ed25519:…`) may do `permission` in this context at time
 /// `now`: `KT_OK` if so, else the reason (`KT_ERR_CONTEXT` for a non-member,
-/// a revoked key or a lapsed delegation; `KT_ERR_PERMISSION` when not
-/// covered).
+/// a revoked key, a permission it does not hold or a lapsed delegation;
+/// `KT_ERR_DECODE` / `KT_ERR_PERMISSION` for a malformed key or permission).
 ///
 /// # Safety
 /// `key` and `permission` must be NUL-terminated strings.
