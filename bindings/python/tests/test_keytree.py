@@ -213,3 +213,27 @@ def test_closed_and_foreign_handles_are_refused():
     assert lib.kt_delegation_verify(bad, len(bad), NOW, ctypes.byref(out)) == keytree.KT_ERR_ARGUMENT
     # A length past the maximum is refused before anything is read.
     assert lib.kt_delegation_verify(b"{}", (1 << 20) + 1, NOW, ctypes.byref(out)) == keytree.KT_ERR_ARGUMENT
+
+
+def test_one_validator_shared_by_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    root, ctx_id, ctx, client, _ = member_setup()
+    issuer = keytree.TokenIssuer("https://auth.example", bytes([9]) * 32)
+    token = issuer.mint(ctx, client.public_key, "api", NOW)
+    validator = keytree.Validator("https://auth.example", "api", issuer.jwks(NOW))
+
+    def work(i):
+        claims = validator.validate_for(ctx, token, NOW + 1)
+        # Each thread's failure is its own: the error raised names the token
+        # refusal, whatever the other threads are doing.
+        with pytest.raises(KeytreeError) as e:
+            validator.validate("x" * (i + 1), NOW)
+        assert e.value.code == keytree.KT_ERR_TOKEN
+        return claims["jti"]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jtis = set(pool.map(work, range(64)))
+    assert len(jtis) == 1
+    for h in (validator, issuer, client, ctx, root):
+        h.close()
