@@ -12,10 +12,10 @@ use std::task::{Poll, Waker};
 
 use keytree::{
     AccountId, ChallengeIssuer, ChallengeMessage, ClientKey, Context, ContextId, ContextOp,
-    Delegation, EthereumProof, Expectations, Jwks, MemoryNonceStore, NearProof, Nep413Payload,
-    OpKind, Permission, Permissions, PublicKey, RawKeyProof, RootKey, SolanaProof, StellarProof,
-    TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken, VerifiedAccount,
-    WalletProof, WalletRegistry,
+    Delegation, EthereumProof, Expectations, IcpProof, Jwks, MemoryNonceStore, NearProof,
+    Nep413Payload, OpKind, Permission, Permissions, PublicKey, RawKeyProof, RootKey, SolanaProof,
+    StellarProof, TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
+    VerifiedAccount, WalletProof, WalletRegistry,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -331,6 +331,18 @@ enum ProofJson {
         message: MessageJson,
         signature: String,
     },
+    Icp {
+        account: String,
+        /// The identity's DER public key (hex), when it signed directly.
+        #[serde(default)]
+        public_key_der_hex: Option<String>,
+        /// A `DelegationChain.toJSON()` object, when a session key signed.
+        #[serde(default)]
+        delegation_chain: Option<serde_json::Value>,
+        #[serde(flatten)]
+        message: MessageJson,
+        signature_hex: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -421,6 +433,36 @@ fn wallet_proof(json: &str) -> FfiResult<WalletProof> {
             message,
             signature,
         } => RawKeyProof::secp256k1_hex(&public_key, message.into_bytes()?, &signature)?.into(),
+        ProofJson::Icp {
+            account: a,
+            public_key_der_hex,
+            delegation_chain,
+            message,
+            signature_hex,
+        } => {
+            let signature = keytree::hex_decode(&signature_hex, "icp signature")?;
+            match (public_key_der_hex, delegation_chain) {
+                (Some(der), None) => IcpProof::new(
+                    account(&a)?,
+                    &keytree::hex_decode(&der, "icp public key")?,
+                    message.into_bytes()?,
+                    signature,
+                )?,
+                (None, Some(chain)) => IcpProof::from_delegation_json(
+                    account(&a)?,
+                    &chain.to_string(),
+                    message.into_bytes()?,
+                    signature,
+                )?,
+                _ => {
+                    return Err(FfiError::new(
+                        crate::error::KT_ERR_JSON,
+                        "invalid wallet proof JSON: an icp proof needs exactly one of `public_key_der_hex` and `delegation_chain`",
+                    ));
+                }
+            }
+            .into()
+        }
     })
 }
 

@@ -143,6 +143,31 @@ def test_published_wallet_vectors_verify():
     assert checked >= 3
 
 
+def test_published_icp_identity_vectors_verify():
+    # Signatures made by @dfinity/identity key identities (tests/vectors/icp/identities.json).
+    data = json.loads((REPO / "tests/vectors/icp/identities.json").read_text())
+    checked = 0
+    for v in data["vectors"]:
+        if v["valid"] is not True:
+            continue
+        for sig in v["signatures"]:
+            proof = {
+                "type": "icp",
+                "account": f"icp:mainnet:{v['principal']}",
+                "public_key_der_hex": v["public_key_der_hex"],
+                "message_hex": sig["message_hex"],
+                "signature_hex": sig["signature_hex"],
+            }
+            out = keytree.verify_wallet(proof, NOW, {"message_hex": sig["message_hex"]})
+            assert out["account"] == proof["account"]
+            checked += 1
+            bad = dict(proof, signature_hex=sig["signature_hex"][:-2] + ("00" if sig["signature_hex"][-2:] != "00" else "01"))
+            with pytest.raises(KeytreeError) as e:
+                keytree.verify_wallet(bad, NOW, {"message_hex": sig["message_hex"]})
+            assert e.value.code == keytree.KT_ERR_SIGNATURE
+    assert checked >= 3
+
+
 def raw_key():
     sk = Ed25519PrivateKey.from_private_bytes(bytes([0x42]) * 32)
     pk_hex = sk.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
