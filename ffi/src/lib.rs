@@ -4,8 +4,8 @@
 //! `*_new`/`*_free` pairs, complex values as UTF-8 JSON or raw bytes, one
 //! integer result code per call plus a readable last-error message. The
 //! header `include/keytree.h` is generated from this crate by cbindgen
-//! (`cargo run -p keytree-ffi-header`) and checked in. `ffi/README.md` is
-//! the guide: build, link, ownership, error codes, a C quickstart.
+//! (`cargo run --manifest-path ffi/header/Cargo.toml`) and checked in.
+//! `ffi/README.md` is the guide: build, link, ownership, error codes, a C quickstart.
 //!
 //! # Rules every function follows
 //!

@@ -1,8 +1,8 @@
 //! Generates `ffi/include/keytree.h` from the `keytree-ffi` sources with
 //! cbindgen (used as a pinned library, so CI needs no `cargo install`).
 //!
-//! `cargo run -p keytree-ffi-header` writes the header;
-//! `cargo run -p keytree-ffi-header -- --check` exits 1 if the committed
+//! `cargo run --manifest-path ffi/header/Cargo.toml` writes the header;
+//! `cargo run --manifest-path ffi/header/Cargo.toml -- --check` exits 1 if the committed
 //! header differs from what the sources generate.
 
 use std::path::Path;
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         } else {
             eprintln!(
-                "{} differs from what the sources generate; run `cargo run -p keytree-ffi-header` and commit it",
+                "{} differs from what the sources generate; run `cargo run --manifest-path ffi/header/Cargo.toml` and commit it",
                 header.display()
             );
             if let Ok(text) = String::from_utf8(generated) {
