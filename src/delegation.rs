@@ -17,7 +17,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
 use crate::encoding::{
-    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
+    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, check_timestamp,
+    hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
@@ -558,6 +559,7 @@ impl Delegation {
         if body.not_before >= body.expires_at {
             return Err(DelegationError::EmptyWindow.into());
         }
+        check_timestamp("delegation expires_at", body.expires_at)?;
         match body.issuer {
             Issuer::Key(_) if signature.len() != 64 => {
                 return Err(Error::decode(
@@ -640,6 +642,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn sign_as_root(self, root: &RootKey) -> Result<Delegation> {
         self.sign_ed25519(root.signing_key(), root.public_key())
     }
@@ -648,6 +652,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn sign_as_client(self, key: &ClientKey) -> Result<Delegation> {
         self.sign_ed25519(key.signing_key(), key.public_key())
     }
@@ -657,6 +663,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn for_wallet(self, issuer: AccountId) -> Result<UnsignedDelegation> {
         let body = self.into_body(Issuer::Wallet(issuer))?;
         let id = DelegationId(*blake3::hash(&body.canonical_bytes()).as_bytes());
@@ -667,6 +675,7 @@ impl DelegationBuilder {
         if self.not_before >= self.expires_at {
             return Err(DelegationError::EmptyWindow.into());
         }
+        check_timestamp("delegation expires_at", self.expires_at)?;
         let serial = self.serial.unwrap_or_else(|| {
             let mut s = [0u8; 16];
             rand::rng().fill_bytes(&mut s);

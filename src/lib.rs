@@ -42,17 +42,20 @@
 //! let op = context.propose(OpKind::AddMember { chain: vec![delegation] }, now).sign(&root);
 //! context.apply(op)?;
 //! let execute: Permission = "context:execute:transfer".parse()?;
-//! context.authorize(&client.public_key(), &execute, context.head_seq())?;
+//! // Live checks take the time: the delegation's window bounds authority.
+//! context.authorize(&client.public_key(), &execute, context.head_seq(), now)?;
+//! assert!(context.authorize(&client.public_key(), &execute, context.head_seq(), now + 3600).is_err());
 //!
-//! // The client signs a delta against the membership sequence it saw.
-//! let delta = client.sign_delta(&id, context.head_seq(), b"payload");
+//! // The client signs a delta against the membership sequence it saw, at a
+//! // time inside its window.
+//! let delta = client.sign_delta(&id, context.head_seq(), now, b"payload")?;
 //! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
 //!
 //! // Revocation: permanent; the old delta stays valid, new ones are refused.
 //! let op = context.propose(OpKind::RevokeKey { key: client.public_key() }, now + 1).sign(&root);
 //! context.apply(op)?;
 //! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
-//! let late = client.sign_delta(&id, context.head_seq(), b"too late");
+//! let late = client.sign_delta(&id, context.head_seq(), now + 2, b"too late")?;
 //! assert!(context.verify_delta(&late, &execute, DeltaPolicy::Historical).is_err());
 //!
 //! // Any node replays the exported log to the same state.
@@ -111,7 +114,7 @@ pub use challenge::{
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MemberInfo, OpHash, OpKind, OpSignature, Signer,
+    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OpHash, OpKind, OpSignature, Signer,
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
@@ -119,11 +122,12 @@ pub use delegation::{
     UnverifiedDelegation, verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
-    base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
+    MAX_TIMESTAMP, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
+    hex_decode, hex_encode,
 };
 pub use error::{
     ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
-    Result, TokenError, WalletError,
+    Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
@@ -147,6 +151,12 @@ pub use wallet::ethereum::{
     SiweMessage, address_of as ethereum_address_of,
     decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
     parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+};
+#[cfg(feature = "icp-canister-sig")]
+pub use wallet::icp::{
+    DEFAULT_MAX_CERTIFICATE_AGE, IC_MAINNET_ROOT_KEY, IcpCanisterDelegationChain, IcpCanisterProof,
+    IcpCanisterPublicKey, IcpCanisterSignatureVerifier, UnverifiedIcpCanisterDelegationChain,
+    UnverifiedIcpCanisterSignature,
 };
 #[cfg(feature = "icp")]
 pub use wallet::icp::{

@@ -43,9 +43,7 @@ pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
 
 /// Reads the system clock as unix seconds (0 if the clock is before 1970).
 pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::encoding::unix_now()
 }
 
 /// At most `max` characters of untrusted text, for error messages.

@@ -23,13 +23,20 @@ mod derivation;
 #[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/expiry.rs"]
+mod expiry;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[path = "suite/hardening.rs"]
+mod hardening;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
+#[cfg(feature = "icp-canister-sig")]
+#[path = "suite/icp_canister.rs"]
+mod icp_canister;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;

@@ -167,20 +167,8 @@ pub(crate) fn context_authorize(
 ) -> FfiResult<()> {
     let key = public_key(key)?;
     let permission: Permission = permission.parse()?;
-    context.authorize(&key, &permission, context.head_seq())?;
-    // The core's `authorize` does not take a time yet; until it does, the
-    // member's delegation window is checked against `now` here.
-    if let Some((not_before, expires_at)) = context.member(&key).and_then(|m| m.window())
-        && !(not_before..expires_at).contains(&now)
-    {
-        return Err(FfiError::new(
-            crate::error::KT_ERR_CONTEXT,
-            format!(
-                "context refused: the member's delegation window [{not_before}, {expires_at}) does not cover {now}"
-            ),
-        ));
-    }
-    Ok(())
+    // The current state (the log head) at the caller's time `now`.
+    Ok(context.authorize(&key, &permission, context.head_seq(), now)?)
 }
 
 // ---- tokens --------------------------------------------------------------

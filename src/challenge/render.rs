@@ -196,6 +196,8 @@ impl<'a> ProofView<'a> {
             WalletProof::Solana(p) => (p.account(), p.signed_bytes()),
             #[cfg(feature = "icp")]
             WalletProof::Icp(p) => (p.account(), p.message()),
+            #[cfg(feature = "icp-canister-sig")]
+            WalletProof::IcpCanister(p) => (p.account(), p.message()),
             WalletProof::RawKey(p) => (p.account(), p.message()),
             WalletProof::Custom(p) => (&p.account, &p.message),
             #[allow(unreachable_patterns)]

@@ -11,6 +11,7 @@ use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::validator::{TokenValidator, TokenValidatorBuilder};
 use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, unix_now};
 use crate::context::Context;
+use crate::encoding::check_timestamp;
 use crate::error::{ContextError, DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
@@ -116,7 +117,7 @@ impl TokenPair {
 impl fmt::Debug for TokenPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenPair")
-            .field("access_token", &self.access_token)
+            .field("access_token", &"<redacted>")
             .field("access_expires_at", &self.access_expires_at)
             .field("refresh_expires_at", &self.refresh_expires_at)
             .finish_non_exhaustive()
@@ -476,6 +477,7 @@ impl TokenIssuer {
         if ttl == 0 {
             return Err(TokenError::InvalidRequest("zero ttl").into());
         }
+        check_timestamp("token iat", now)?;
         let mut jti = [0u8; 16];
         rng.fill_bytes(&mut jti);
         let mut jti_text = String::with_capacity(22);

@@ -19,8 +19,11 @@
 //!   chain's session key, signs the server's message; the account is
 //!   `icp:mainnet:<principal of the root key>`.
 //!
-//! Canister signatures (Internet Identity) and WebAuthn keys are refused with
-//! their own errors; they are not supported yet.
+//! Canister signatures (Internet Identity) are verified by the types of the
+//! `icp-canister-sig` feature (`canister.rs`: `IcpCanisterProof` and the
+//! chain it carries); [`IcpPublicKey`] and [`UnverifiedIcpDelegationChain`]
+//! refuse canister-signature keys with their own error, and WebAuthn keys
+//! are refused too.
 //!
 //! There is no ICP standard for signing off-chain text (nothing like
 //! EIP-191): the key signs the message bytes as given, as
@@ -30,6 +33,8 @@
 //! the other way round as long as the server only accepts the exact
 //! challenge it issued (which [`IcpVerifier`] requires).
 
+#[cfg(feature = "icp-canister-sig")]
+mod canister;
 mod delegation;
 mod der;
 mod principal;
@@ -51,6 +56,13 @@ pub use delegation::{
     MAX_ICP_DELEGATIONS, UnverifiedIcpDelegationChain,
 };
 pub use principal::Principal;
+
+#[cfg(feature = "icp-canister-sig")]
+pub use canister::{
+    DEFAULT_MAX_CERTIFICATE_AGE, IC_MAINNET_ROOT_KEY, IcpCanisterDelegationChain, IcpCanisterProof,
+    IcpCanisterPublicKey, IcpCanisterSignatureVerifier, UnverifiedIcpCanisterDelegationChain,
+    UnverifiedIcpCanisterSignature,
+};
 
 use der::Algorithm;
 
@@ -450,6 +462,8 @@ impl From<IcpProof> for WalletProof {
 #[derive(Clone, Debug, Default)]
 pub struct IcpVerifier {
     target: Option<Principal>,
+    #[cfg(feature = "icp-canister-sig")]
+    canister: canister::IcpCanisterSignatureVerifier,
 }
 
 impl IcpVerifier {
@@ -463,7 +477,18 @@ impl IcpVerifier {
     pub fn with_target(canister: Principal) -> Self {
         Self {
             target: Some(canister),
+            ..Self::default()
         }
+    }
+
+    /// Checks Internet Identity proofs ([`IcpCanisterProof`]) with this
+    /// canister-signature configuration (root key, maximum certificate
+    /// age); the default is the IC mainnet root key and
+    /// [`DEFAULT_MAX_CERTIFICATE_AGE`].
+    #[cfg(feature = "icp-canister-sig")]
+    pub fn with_canister_signatures(mut self, verifier: IcpCanisterSignatureVerifier) -> Self {
+        self.canister = verifier;
+        self
     }
 
     fn check(
@@ -495,6 +520,10 @@ impl WalletVerifier for IcpVerifier {
     /// The [`VerifiedAccount::signer`] is the DER key that signed the
     /// message (the session key, for a chain).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        #[cfg(feature = "icp-canister-sig")]
+        if let WalletProof::IcpCanister(p) = proof {
+            return p.verify_with(&self.canister, self.target.as_ref(), expect);
+        }
         let WalletProof::Icp(p) = proof else {
             return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };

@@ -501,7 +501,7 @@ fn present_targets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>
 }
 
 /// Lowercase, even-length hex (what `bytesToHex` writes).
-fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
+pub(super) fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
     if text.bytes().any(|c| c.is_ascii_uppercase()) {
         return Err(Error::decode(
             WHAT,
@@ -513,7 +513,7 @@ fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
 
 /// Lowercase hex of a u64 without leading zeros (what `bigint.toString(16)`
 /// writes).
-fn strict_hex_u64(text: &str) -> Result<u64> {
+pub(super) fn strict_hex_u64(text: &str) -> Result<u64> {
     let ok_digits = !text.is_empty()
         && text.len() <= 16
         && text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
