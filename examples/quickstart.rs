@@ -188,7 +188,12 @@ fn wallet_login(now: u64) -> Result<(), Box<dyn std::error::Error>> {
     let address = keytree::ethereum_address_of(wallet.verifying_key());
     let account: AccountId = format!("eip155:1:{}", keytree::eip55_encode(&address)).parse()?;
 
-    let login = ChallengeIssuer::new("app.example.com", MemoryNonceStore::new())?;
+    // The key that seals nonces (issuing stores nothing); a fleet shares it.
+    let login = ChallengeIssuer::new(
+        "app.example.com",
+        keytree::ChallengeKey::generate(&mut rand::rng()),
+        MemoryNonceStore::new(),
+    )?;
     let challenge = block_on(login.issue(&account, now))??;
     let ChallengeMessage::Siwe(text) = challenge.message() else {
         return Err("an Ethereum account gets a SIWE message".into());

@@ -36,7 +36,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_header", token_header),
     ("token_claims", token_claims),
     ("jwks_json", jwks_json),
-    ("challenge_record", challenge_record),
+    ("challenge_nonce", challenge_nonce),
 ];
 
 /// A delta's JSON form (what nodes exchange): never panics; what decodes
@@ -152,16 +152,37 @@ pub fn icp_canister_chain_json(data: &[u8]) {
     }
 }
 
-/// The challenge record decoder (what a shared store reads back): never
-/// panics; accepts only canonical bytes.
-pub fn challenge_record(data: &[u8]) {
-    if let Ok(r) = keytree::ChallengeRecord::from_store_bytes(data) {
-        assert_eq!(
-            r.to_store_bytes(),
-            data,
-            "accepted a non-canonical encoding"
-        );
-        let _ = r.check_live(r.expires_at());
+/// Challenge nonces and redemption of attacker text: the nonce parser
+/// never panics and round-trips what it accepts; a raw-key proof whose
+/// message is the input (so its nonce is whatever the text names) is
+/// never accepted, since no valid signature or sealed nonce is in it.
+pub fn challenge_nonce(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(n) = text.parse::<keytree::ChallengeNonce>() {
+        assert_eq!(n.to_string(), text, "accepted a non-canonical nonce");
+    }
+    let store = keytree::MemoryNonceStore::with_max_entries(16);
+    let Ok(issuer) = keytree::ChallengeIssuer::new(
+        "example.com",
+        keytree::ChallengeKey::from_bytes(&[0x5a; 32]),
+        &store,
+    ) else {
+        return;
+    };
+    let Ok(proof) = keytree::RawKeyProof::ed25519_hex(
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        data.to_vec(),
+        &"00".repeat(64),
+    ) else {
+        return;
+    };
+    let proof: keytree::WalletProof = proof.into();
+    let mut fut = std::pin::pin!(issuer.redeem(&proof, 1_700_000_000));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
+        assert!(r.is_err(), "attacker text redeemed");
     }
 }
 

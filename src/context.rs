@@ -124,31 +124,36 @@ crate::encoding::base58_id!(OpHash, "op hash");
 pub trait Signer: sealed::Sealed {
     /// The public half.
     fn public_key(&self) -> PublicKey;
-    /// Signs `message` with Ed25519.
-    fn sign(&self, message: &[u8]) -> Signature;
 }
 
+/// The signing half lives on the sealed supertrait, which callers outside
+/// the crate cannot name: a `Signer` signs only op bytes, through
+/// [`ContextOp::sign`], never bytes a caller chooses.
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::RootKey {}
-    impl Sealed for crate::ClientKey {}
+    pub trait Sealed {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature;
+    }
+    impl Sealed for crate::RootKey {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
+            self.sign(message)
+        }
+    }
+    impl Sealed for crate::ClientKey {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
+            self.sign(message)
+        }
+    }
 }
 
 impl Signer for RootKey {
     fn public_key(&self) -> PublicKey {
         RootKey::public_key(self)
     }
-    fn sign(&self, message: &[u8]) -> Signature {
-        RootKey::sign(self, message)
-    }
 }
 
 impl Signer for ClientKey {
     fn public_key(&self) -> PublicKey {
         ClientKey::public_key(self)
-    }
-    fn sign(&self, message: &[u8]) -> Signature {
-        ClientKey::sign(self, message)
     }
 }
 
@@ -319,7 +324,7 @@ impl ContextOp {
         self.signatures.retain(|s| s.signer != key);
         self.signatures.push(OpSignature {
             signer: key,
-            signature: signer.sign(&bytes),
+            signature: sealed::Sealed::sign_op_bytes(signer, &bytes),
         });
         self.signatures.sort_by_key(|s| s.signer);
         self

@@ -674,8 +674,10 @@ pub enum TokenError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChallengeError {
-    /// No challenge with this nonce is stored (never issued, or purged
-    /// after its retention time).
+    /// The nonce is not one this issuer sealed for this domain and the
+    /// proof's account (forged, altered, sealed under another key, for
+    /// another domain, or presented by another account). One detail-free
+    /// kind: a MAC mismatch says nothing about why.
     #[error("unknown challenge nonce")]
     Unknown,
     /// The challenge expired before it was redeemed.
@@ -716,11 +718,13 @@ pub enum ChallengeError {
     /// The proof carries no challenge nonce keytree can find.
     #[error("the proof carries no challenge nonce")]
     MissingNonce,
-    /// The store already holds a challenge with this nonce.
+    /// The store already holds a challenge with this nonce (no longer
+    /// returned by keytree's stores: issuing stores nothing).
     #[error("a challenge with this nonce already exists")]
     NonceExists,
-    /// The store holds its maximum of live challenges.
-    #[error("too many outstanding challenges (limit {max})")]
+    /// A bounded nonce store is full of entries it may not drop (spent
+    /// nonces of challenges not yet expired).
+    #[error("nonce store full (limit {max} entries)")]
     StoreFull {
         /// The store's limit.
         max: usize,

@@ -107,9 +107,8 @@ mod token;
 mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeMessage, ChallengeNonce, ChallengeRecord,
-    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN,
-    MAX_CHALLENGE_TTL,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
@@ -134,16 +133,16 @@ pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::{
-    DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore, NonceStore,
-    RefreshStore,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
+    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,
-    TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
-    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
+    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
+    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
@@ -164,6 +163,7 @@ pub use wallet::icp::{
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,

@@ -53,6 +53,7 @@ use crate::public_key::PublicKey;
 pub(crate) mod ethereum;
 #[cfg(feature = "icp")]
 pub(crate) mod icp;
+pub(crate) mod login_tag;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;

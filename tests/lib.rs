@@ -44,9 +44,14 @@ mod near;
 mod primitives;
 #[path = "suite/properties.rs"]
 mod properties;
+#[cfg(all(feature = "icp", feature = "solana"))]
+#[path = "suite/protocol_separation.rs"]
+mod protocol_separation;
 #[cfg(feature = "redis")]
 #[path = "suite/redis_server.rs"]
 mod redis_server;
+#[path = "suite/refresh_retry.rs"]
+mod refresh_retry;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

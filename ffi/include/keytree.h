@@ -473,15 +473,21 @@ KtResult kt_wallet_verify(const uint8_t *proof_json,
                           KtBytes **out);
 
 // A login challenge issuer for `domain` (the audience wallets sign for),
-// with an in-process memory nonce store. The async store API is driven
-// synchronously inside the call; no runtime is needed.
+// sealing its nonces with a 32-byte server `key` (keyed BLAKE3 MAC): issuing
+// stores nothing, and only spent nonces are remembered. Every instance
+// that redeems this domain's challenges must hold the same key. Nonces are
+// spent in an in-process memory store; the async store API is driven
+// synchronously inside the call (no runtime).
 //
-// Ownership: `*out` receives a new handle, freed with
-// [`kt_challenge_issuer_free`].
+// Ownership: the key is copied (and the copy wiped); `*out` receives a new
+// handle, freed with [`kt_challenge_issuer_free`].
 //
 // # Safety
-// `domain` must be a NUL-terminated string; `out` must be writable.
+// `domain` must be a NUL-terminated string; `key` must point to `key_len`
+// readable bytes; `out` must be writable.
 KtResult kt_challenge_issuer_new(const char *domain,
+                                 const uint8_t *key,
+                                 size_t key_len,
                                  KtChallengeIssuer **out);
 
 // Issues a login challenge for `account` (CAIP-10) at time `now`.
@@ -489,7 +495,8 @@ KtResult kt_challenge_issuer_new(const char *domain,
 // Ownership: `*out` receives
 // `{"nonce","account","domain","issued_at","expires_at","message":{"format","text",…}}`
 // in a new buffer, freed with [`kt_bytes_free`]. The wallet signs
-// `message.text` in the chain's own way.
+// `message.text` in the chain's own way; raw keys and ICP sign
+// `message.signing_bytes_hex` (the text in its tagged login wrapper).
 //
 // # Safety
 // `account` must be a NUL-terminated string; `out` must be writable.

@@ -11,11 +11,11 @@ use std::sync::LazyLock;
 use std::task::{Poll, Waker};
 
 use keytree::{
-    AccountId, ChallengeIssuer, ChallengeMessage, ClientKey, Context, ContextId, ContextOp,
-    Delegation, EthereumProof, Expectations, IcpProof, Jwks, MemoryNonceStore, NearProof,
-    Nep413Payload, OpKind, Permission, Permissions, PublicKey, RawKeyProof, RootKey, SolanaProof,
-    StellarProof, TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
-    VerifiedAccount, WalletProof, WalletRegistry,
+    AccountId, Chain, ChallengeIssuer, ChallengeKey, ChallengeMessage, ClientKey, Context,
+    ContextId, ContextOp, Delegation, EthereumProof, Expectations, IcpProof, Jwks,
+    MemoryNonceStore, NearProof, Nep413Payload, OpKind, Permission, Permissions, PublicKey,
+    RawKeyProof, RootKey, SolanaProof, StellarProof, TokenIssuer, TokenRequest, TokenSigningKey,
+    TokenValidator, ValidatedToken, VerifiedAccount, WalletProof, WalletRegistry,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -544,8 +544,13 @@ fn run_sync<F: Future>(future: F) -> FfiResult<F::Output> {
     }
 }
 
-pub(crate) fn challenge_issuer_new(domain: &str) -> FfiResult<ChallengeIssuer<MemoryNonceStore>> {
-    Ok(ChallengeIssuer::new(domain, MemoryNonceStore::new())?)
+pub(crate) fn challenge_issuer_new(
+    domain: &str,
+    key: &[u8],
+) -> FfiResult<ChallengeIssuer<MemoryNonceStore>> {
+    let key = seed32(key, "challenge key")?;
+    let key = ChallengeKey::from_bytes(&key);
+    Ok(ChallengeIssuer::new(domain, key, MemoryNonceStore::new())?)
 }
 
 pub(crate) fn challenge_issue(
@@ -564,7 +569,23 @@ pub(crate) fn challenge_issue(
             "recipient": p.recipient,
         }),
         ChallengeMessage::Sep53(text) => json!({ "format": "sep53", "text": text }),
-        other => json!({ "format": "text", "text": other.text() }),
+        other => {
+            // Raw keys and ICP sign the text inside their tagged login
+            // wrapper; hand the client the exact bytes.
+            let text = other.text();
+            let signing_bytes = match challenge.account().chain() {
+                Chain::RawEd25519 | Chain::RawSecp256k1 => {
+                    Some(RawKeyProof::signing_bytes(text.as_bytes()))
+                }
+                Chain::Icp => Some(IcpProof::signing_bytes(text.as_bytes())),
+                _ => None,
+            };
+            json!({
+                "format": "text",
+                "text": text,
+                "signing_bytes_hex": signing_bytes.map(|b| keytree::hex_encode(&b)),
+            })
+        }
     };
     Ok(to_json(&json!({
         "nonce": challenge.nonce().to_string(),

@@ -57,7 +57,12 @@ fn setup() -> Option<Fixture> {
                 KT_DEFAULT_LEEWAY,
                 &mut validator,
             ) == KT_OK
-            && kt_challenge_issuer_new(c"app.example.com".as_ptr(), &mut challenges) == KT_OK
+            && kt_challenge_issuer_new(
+                c"app.example.com".as_ptr(),
+                seed.as_ptr(),
+                seed.len(),
+                &mut challenges,
+            ) == KT_OK
             && kt_bytes_free(&mut jwks) == KT_OK
     };
     ok.then(|| Fixture {

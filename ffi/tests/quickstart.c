@@ -184,8 +184,11 @@ static void wallet_proof_from_published_vector(void) {
 }
 
 static void login_challenge(void) {
+    uint8_t key[32];
+    memset(key, 0x5a, sizeof key);
     KtChallengeIssuer *login = NULL;
-    OK(kt_challenge_issuer_new("app.example.com", &login));
+    FAILS(kt_challenge_issuer_new("app.example.com", key, 16, &login), KT_ERR_ARGUMENT);
+    OK(kt_challenge_issuer_new("app.example.com", key, sizeof key, &login));
     KtBytes *challenge = NULL;
     OK(kt_challenge_issue(login, "eip155:1:0x14791697260E4c9A71f18484C9f997B308e59325", NOW, &challenge));
     CHECK(strstr(kt_text(challenge), "\"format\":\"siwe\"") != NULL);

@@ -493,7 +493,7 @@ fn local_replica_internet_identity_login_end_to_end() {
         account.clone(),
         chain.clone(),
         challenge,
-        session.sign(challenge).to_bytes().to_vec(),
+        raw_sign(&session, &keytree::IcpProof::signing_bytes(challenge)),
     )
     .unwrap();
     let mut registry = WalletRegistry::new();
@@ -529,7 +529,7 @@ fn local_replica_internet_identity_login_end_to_end() {
         stranger,
         chain,
         challenge,
-        session.sign(challenge).to_bytes().to_vec(),
+        raw_sign(&session, &keytree::IcpProof::signing_bytes(challenge)),
     )
     .unwrap();
     assert_eq!(
@@ -574,7 +574,7 @@ fn local_replica_two_link_chain_and_targets() {
     )
     .unwrap();
     let first_sig = local_signature(&user, &first.signed_bytes(), now * 1_000_000_000);
-    let second_sig = middle.sign(&second.signed_bytes()).to_bytes().to_vec();
+    let second_sig = raw_sign(&middle, &second.signed_bytes());
     let chain = UnverifiedIcpCanisterDelegationChain::new(
         user,
         vec![
@@ -616,10 +616,7 @@ fn local_replica_two_link_chain_and_targets() {
         chain.root_public_key().clone(),
         vec![
             chain.delegations()[0].clone(),
-            IcpSignedDelegation::new(
-                second.clone(),
-                session.sign(&second.signed_bytes()).to_bytes().to_vec(),
-            ),
+            IcpSignedDelegation::new(second.clone(), raw_sign(&session, &second.signed_bytes())),
         ],
     )
     .unwrap();
@@ -647,9 +644,13 @@ fn internet_identity_login_challenge() {
         .unwrap();
     let mut registry = WalletRegistry::new();
     registry.register(IcpVerifier::new().with_canister_signatures(local));
-    let issuer = ChallengeIssuer::new("example.com", MemoryNonceStore::new())
-        .unwrap()
-        .with_registry(registry);
+    let issuer = ChallengeIssuer::new(
+        "example.com",
+        keytree::ChallengeKey::from_bytes(&[0x42; 32]),
+        MemoryNonceStore::new(),
+    )
+    .unwrap()
+    .with_registry(registry);
 
     let ii = Principal::from_text("rdmx6-jaaaa-aaaaa-aaadq-cai").unwrap();
     let user = IcpCanisterPublicKey::new(ii, vec![21; 32]).unwrap();
@@ -676,7 +677,7 @@ fn internet_identity_login_challenge() {
         account.clone(),
         chain,
         text.as_bytes(),
-        session.sign(text.as_bytes()).to_bytes().to_vec(),
+        raw_sign(&session, &keytree::IcpProof::signing_bytes(text.as_bytes())),
     )
     .unwrap();
     let proof = WalletProof::from(proof);
@@ -684,4 +685,15 @@ fn internet_identity_login_challenge() {
     assert_eq!(who.account, account);
     // Single use.
     assert!(block_on(issuer.redeem(&proof, now + 2)).is_err());
+}
+
+/// A bare Ed25519 signature by `key` over `bytes` (ICP delegation links and
+/// the tagged login wrapper are signed by the session key, which keytree's
+/// key types no longer sign bare bytes with).
+fn raw_sign(key: &RootKey, bytes: &[u8]) -> Vec<u8> {
+    use ed25519_dalek::Signer as _;
+    ed25519_dalek::SigningKey::from_bytes(&key.to_bytes())
+        .sign(bytes)
+        .to_bytes()
+        .to_vec()
 }

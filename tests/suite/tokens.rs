@@ -755,11 +755,20 @@ fn refresh_after_narrowing_or_in_another_context_fails() {
         ),
         Err(Error::Permission(PermissionError::NotCovered(_)))
     ));
-    // The family is gone: the (spent) token now reports reuse.
+    // The family is gone: a retry within the grace window finds it revoked,
+    // and a later use is reuse.
     assert_eq!(
         block_on(
             s.issuer
                 .refresh(&s.fx.ctx, pair.refresh_token(), &store, now)
+        )
+        .unwrap_err(),
+        TokenError::RefreshRevoked.into()
+    );
+    assert_eq!(
+        block_on(
+            s.issuer
+                .refresh(&s.fx.ctx, pair.refresh_token(), &store, now + 60)
         )
         .unwrap_err(),
         TokenError::RefreshReused.into()

@@ -331,16 +331,21 @@ def verify_wallet(proof: Dict[str, Any], now: int, expect: Optional[Dict[str, An
 
 
 class ChallengeIssuer(_Handle):
-    """Wallet login challenges with an in-process memory nonce store."""
+    """Wallet login challenges. ``key`` (32 bytes) seals the nonces, so
+    issuing stores nothing; every instance of a fleet needs the same key.
+    Spent nonces are kept in an in-process memory store."""
 
     _free = lib.kt_challenge_issuer_free
 
-    def __init__(self, domain: str):
+    def __init__(self, domain: str, key: bytes):
         out = c_void_p()
-        _check(lib.kt_challenge_issuer_new(_c(domain), byref(out)))
+        _check(lib.kt_challenge_issuer_new(_c(domain), bytes(key), len(key), byref(out)))
         super().__init__(out)
 
     def issue(self, account: str, now: int) -> Dict[str, Any]:
+        """A challenge for ``account`` (CAIP-10). The wallet signs
+        ``["message"]["text"]`` its chain's way; raw keys and ICP sign
+        ``bytes.fromhex(["message"]["signing_bytes_hex"])``."""
         return _call_json(lib.kt_challenge_issue, self._handle, _c(account), now)
 
     def redeem(self, proof: Dict[str, Any], now: int) -> Dict[str, str]:

@@ -64,7 +64,7 @@ _SIGNATURES = {
     "kt_validator_validate_for": ([_handle, _handle, _u8p, c_size_t, c_uint64, _out], c_int32),
     "kt_validator_free": ([_out], c_int32),
     "kt_wallet_verify": ([_u8p, c_size_t, _u8p, c_size_t, c_uint64, _out], c_int32),
-    "kt_challenge_issuer_new": ([c_char_p, _out], c_int32),
+    "kt_challenge_issuer_new": ([c_char_p, _u8p, c_size_t, _out], c_int32),
     "kt_challenge_issue": ([_handle, c_char_p, c_uint64, _out], c_int32),
     "kt_challenge_redeem": ([_handle, _u8p, c_size_t, c_uint64, _out], c_int32),
     "kt_challenge_issuer_free": ([_out], c_int32),

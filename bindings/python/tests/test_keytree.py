@@ -143,14 +143,19 @@ def test_published_wallet_vectors_verify():
     assert checked >= 3
 
 
-def test_published_icp_identity_vectors_verify():
-    # Signatures made by @dfinity/identity key identities (tests/vectors/icp/identities.json).
+def test_icp_logins_sign_the_tagged_wrapper():
+    # Keys of the published ICP identity vectors (tests/vectors/icp/identities.json,
+    # made with @dfinity/identity). Their signatures over the bare message are
+    # not login proofs (one signature, one protocol); the same key signing
+    # the ICP login wrapper is.
     data = json.loads((REPO / "tests/vectors/icp/identities.json").read_text())
     checked = 0
     for v in data["vectors"]:
-        if v["valid"] is not True:
+        if v["valid"] is not True or v["key_type"] != "ed25519":
             continue
+        sk = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(v["secret_key_hex"]))
         for sig in v["signatures"]:
+            message = bytes.fromhex(sig["message_hex"])
             proof = {
                 "type": "icp",
                 "account": f"icp:mainnet:{v['principal']}",
@@ -158,14 +163,15 @@ def test_published_icp_identity_vectors_verify():
                 "message_hex": sig["message_hex"],
                 "signature_hex": sig["signature_hex"],
             }
-            out = keytree.verify_wallet(proof, NOW, {"message_hex": sig["message_hex"]})
+            expect = {"message_hex": sig["message_hex"]}
+            with pytest.raises(KeytreeError) as e:
+                keytree.verify_wallet(proof, NOW, expect)
+            assert e.value.code == keytree.KT_ERR_SIGNATURE
+            wrapped = sk.sign(b"keytree/v1/login/icp\n" + message).hex()
+            out = keytree.verify_wallet(dict(proof, signature_hex=wrapped), NOW, expect)
             assert out["account"] == proof["account"]
             checked += 1
-            bad = dict(proof, signature_hex=sig["signature_hex"][:-2] + ("00" if sig["signature_hex"][-2:] != "00" else "01"))
-            with pytest.raises(KeytreeError) as e:
-                keytree.verify_wallet(bad, NOW, {"message_hex": sig["message_hex"]})
-            assert e.value.code == keytree.KT_ERR_SIGNATURE
-    assert checked >= 3
+    assert checked >= 1
 
 
 def raw_key():
@@ -177,16 +183,24 @@ def raw_key():
 def test_login_challenge_is_redeemed_once():
     sk, pk_hex = raw_key()
     account = f"rawkey:ed25519:{pk_hex}"
-    with keytree.ChallengeIssuer("app.example.com") as login:
+    with keytree.ChallengeIssuer("app.example.com", bytes([0x5A]) * 32) as login:
         challenge = login.issue(account, NOW)
         assert challenge["account"] == account
         text = challenge["message"]["text"]
+        # The key signs the documented raw-key login wrapper, which the
+        # challenge also hands out ready-made.
+        wrapper = b"keytree/v1/login/raw-key\n" + text.encode()
+        assert bytes.fromhex(challenge["message"]["signing_bytes_hex"]) == wrapper
         proof = {
             "type": "raw_ed25519",
             "public_key": pk_hex,
             "message": text,
-            "signature": sk.sign(text.encode()).hex(),
+            "signature": sk.sign(wrapper).hex(),
         }
+        # The bare text signed without the wrapper is refused.
+        with pytest.raises(KeytreeError) as e:
+            login.redeem(dict(proof, signature=sk.sign(text.encode()).hex()), NOW + 5)
+        assert e.value.code == keytree.KT_ERR_SIGNATURE
         assert login.redeem(proof, NOW + 5)["account"] == account
         with pytest.raises(KeytreeError) as e:
             login.redeem(proof, NOW + 6)
@@ -197,7 +211,7 @@ def test_login_challenge_is_redeemed_once():
         with pytest.raises(KeytreeError) as e:
             login.redeem(bad, NOW + 5)
         assert e.value.code == keytree.KT_ERR_SIGNATURE
-        good = dict(proof, message=fresh, signature=sk.sign(fresh.encode()).hex())
+        good = dict(proof, message=fresh, signature=sk.sign(b"keytree/v1/login/raw-key\n" + fresh.encode()).hex())
         assert login.redeem(good, NOW + 5)["account"] == account
 
 
@@ -210,7 +224,8 @@ def test_login_challenge_is_redeemed_once():
         (lambda: keytree.verify_wallet({"type": "nope"}, NOW), keytree.KT_ERR_JSON),
         (lambda: keytree.Validator("i", "a", '{"keys":5}'), keytree.KT_ERR_TOKEN),
         (lambda: keytree.Context.import_log("null"), keytree.KT_ERR_DECODE),
-        (lambda: keytree.ChallengeIssuer("app.example.com").issue("nope", NOW), keytree.KT_ERR_DECODE),
+        (lambda: keytree.ChallengeIssuer("app.example.com", bytes(32)).issue("nope", NOW), keytree.KT_ERR_DECODE),
+        (lambda: keytree.ChallengeIssuer("app.example.com", bytes(31)), keytree.KT_ERR_ARGUMENT),
     ],
 )
 def test_errors_carry_code_and_message(call, code):

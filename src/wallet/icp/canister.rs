@@ -969,7 +969,12 @@ impl IcpCanisterProof {
     ) -> Result<VerifiedAccount> {
         expect.require_exact_message(&self.message)?;
         let chain = self.chain.verify(verifier, expect.now, target)?;
-        chain.session_key().verify(&self.message, &self.signature)?;
+        // The session key signs the tagged login wrapper, as plain ICP logins do.
+        let signed = crate::wallet::login_tag::tagged(
+            crate::wallet::login_tag::ICP_LOGIN_TAG,
+            &self.message,
+        );
+        chain.session_key().verify(&signed, &self.signature)?;
         if self.account != chain.principal().account_id() {
             return Err(WalletError::AccountMismatch.into());
         }

@@ -157,7 +157,11 @@ impl IcpSignedDelegation {
 ///     (now + 3600) * 1_000_000_000, // nanoseconds
 ///     None,
 /// )?;
-/// let signature = root.sign(&link.signed_bytes()).to_bytes().to_vec();
+/// // The IC's delegation bytes, signed as dfinity's `SignIdentity.sign` does
+/// // (played here by ed25519-dalek).
+/// use ed25519_dalek::Signer as _;
+/// let dalek = ed25519_dalek::SigningKey::from_bytes(&root.to_bytes());
+/// let signature = dalek.sign(&link.signed_bytes()).to_bytes().to_vec();
 /// let chain = UnverifiedIcpDelegationChain::new(
 ///     IcpPublicKey::from_ed25519(root.public_key()),
 ///     vec![IcpSignedDelegation::new(link, signature)],
