@@ -474,9 +474,10 @@ KtResult kt_wallet_verify(const uint8_t *proof_json,
 
 // A login challenge issuer for `domain` (the audience wallets sign for),
 // sealing its nonces with a 32-byte server `key` (keyed BLAKE3 MAC): issuing
-// stores nothing, and only spent nonces are remembered. Every instance
-// that redeems this domain's challenges must hold the same key. Nonces are
-// spent in an in-process memory store; the async store API is driven
+// stores nothing, and only spent nonces are remembered. Nonces are spent
+// in an in-process memory store, so a nonce is single-use within this
+// process: redeem a domain's challenges in one process (a fleet needs the
+// Rust API with a shared store). The async store API is driven
 // synchronously inside the call (no runtime).
 //
 // Ownership: the key is copied (and the copy wiped); `*out` receives a new

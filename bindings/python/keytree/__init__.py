@@ -332,8 +332,8 @@ def verify_wallet(proof: Dict[str, Any], now: int, expect: Optional[Dict[str, An
 
 class ChallengeIssuer(_Handle):
     """Wallet login challenges. ``key`` (32 bytes) seals the nonces, so
-    issuing stores nothing; every instance of a fleet needs the same key.
-    Spent nonces are kept in an in-process memory store."""
+    issuing stores nothing. Spent nonces are kept in this process's memory
+    store: redeem a domain's challenges in one process."""
 
     _free = lib.kt_challenge_issuer_free
 
