@@ -247,21 +247,40 @@ pub(crate) fn validate_for(
     Ok(validator.validate_for(context, token, now)?)
 }
 
+/// The claims as `kt_validator_validate*` return them.
+#[derive(serde::Serialize)]
+struct ClaimsOut<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+    nbf: u64,
+    iat: u64,
+    jti: &'a str,
+    token_type: keytree::TokenType,
+    context_id: String,
+    executor_public_key: String,
+    permissions: &'a Permissions,
+}
+
 pub(crate) fn claims_json(token: &ValidatedToken) -> FfiResult<String> {
     let c = token.claims();
-    Ok(to_json(&json!({
-        "iss": c.issuer(),
-        "sub": c.subject(),
-        "aud": c.audience(),
-        "exp": c.expires_at(),
-        "nbf": c.not_before(),
-        "iat": c.issued_at(),
-        "jti": c.jti(),
-        "token_type": c.token_type(),
-        "context_id": c.context_id().to_string(),
-        "executor_public_key": c.executor_public_key()?.to_string(),
-        "permissions": c.permissions(),
-    })))
+    let claims = ClaimsOut {
+        iss: c.issuer(),
+        sub: c.subject(),
+        aud: c.audience(),
+        exp: c.expires_at(),
+        nbf: c.not_before(),
+        iat: c.issued_at(),
+        jti: c.jti(),
+        token_type: c.token_type(),
+        context_id: c.context_id().to_string(),
+        // The key's text form (`ed25519:<base58>`) from its bytes: an
+        // encoding, with no need to decompress the point again.
+        executor_public_key: format!("ed25519:{}", keytree::base58_encode(c.executor_key_bytes())),
+        permissions: c.permissions(),
+    };
+    serde_json::to_string(&claims).map_err(|e| FfiError::json("claims", &e))
 }
 
 // ---- wallets -------------------------------------------------------------
