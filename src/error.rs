@@ -138,7 +138,8 @@ pub enum DecodeReason {
     },
     /// A format version this build does not know.
     UnsupportedVersion(u32),
-    /// A typo-guarding checksum (Stellar strkey CRC16, ICP principal CRC32)
+    /// A typo-guarding checksum (Stellar strkey CRC16, ICP principal CRC32,
+    /// EIP-55 mixed case)
     /// does not match. Not a secret, so not [`Error::InvalidSignature`].
     Checksum(&'static str),
 }
@@ -474,9 +475,6 @@ pub enum WalletError {
         /// The time checked.
         now: u64,
     },
-    /// An Ethereum contract wallet signed, but no EIP-1271 resolver is set.
-    #[error("contract wallets need an eip-1271 resolver, and none is configured")]
-    ContractWalletUnsupported,
     /// A named NEAR account was presented, but no access-key resolver is set.
     #[error("named near accounts need an access-key resolver, and none is configured")]
     NoAccessKeyResolver,
@@ -491,6 +489,18 @@ pub enum WalletError {
     #[error("resolver failed: {}", Untrusted(.0))]
     Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
+    /// An EIP-6492 signature (a smart-contract wallet not deployed yet)
+    /// arrived, but no EIP-1271 resolver is set or it does not handle them.
+    #[error(
+        "eip-6492 signatures (undeployed smart wallets) need an eip-1271 resolver that handles them, and none is configured"
+    )]
+    Eip6492Unsupported,
+    /// A Stellar contract address (`C…`) was given as a login account:
+    /// contracts have no defined way to sign a message.
+    #[error(
+        "stellar contract addresses (C…) cannot sign in: a contract has no defined way to sign a message"
+    )]
+    StellarContractAccount,
 
     // --- ICP kinds below ---
     /// An ICP public key of an algorithm this build cannot verify.

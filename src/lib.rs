@@ -146,10 +146,10 @@ pub use token::{
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
-    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
-    SiweMessage, address_of as ethereum_address_of,
-    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
-    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+    DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,
+    EthereumVerifier, MAX_SIWE_LEN, SiweMessage, SyncEip1271Resolver, eip191_hash,
+    ethereum_address_of, ethereum_recover_address, ethereum_signature_from_hex,
+    parse_ethereum_signature,
 };
 #[cfg(feature = "icp-canister-sig")]
 pub use wallet::icp::{
@@ -167,7 +167,7 @@ pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
-    NearVerifier, Nep413Payload, parse_near_public_key,
+    NearVerifier, Nep413Payload, SyncAccessKeyResolver, parse_near_public_key,
 };
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
@@ -176,10 +176,12 @@ pub use wallet::solana::{
     SolanaVerifier,
 };
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
+pub use wallet::stellar::{
+    StellarProof, StellarSignedPayload, StellarVerifier, Strkey, sep53_hash,
+};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
-    MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
+    AccountId, Chain, CustomProof, DEFAULT_WALLET_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN,
+    SignerKey, StatementProof, VerifiedAccount, WalletFuture, WalletProof, WalletRegistry,
     WalletVerifier,
 };

@@ -52,6 +52,9 @@ mod protocol_separation;
 mod redis_server;
 #[path = "suite/refresh_retry.rs"]
 mod refresh_retry;
+#[cfg(all(feature = "ethereum", feature = "near"))]
+#[path = "suite/resolvers.rs"]
+mod resolvers;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

@@ -192,8 +192,8 @@ fn lower_hex_array<const N: usize>(text: &str, what: &'static str) -> Result<[u8
 ///
 /// # Errors
 /// [`Error::Decode`] on bad prefix, length or digits;
-/// [`Error::InvalidSignature`] is *not* used: a bad checksum is
-/// [`DecodeReason::NonCanonical`] (`eip-55 checksum`).
+/// [`Error::InvalidSignature`] is *not* used: a bad checksum guards typos,
+/// so it is [`DecodeReason::Checksum`] ("eip-55 checksum mismatch").
 pub fn parse_eth_address(text: &str) -> Result<[u8; 20]> {
     const WHAT: &str = "ethereum address";
     let hex = text
@@ -221,10 +221,7 @@ pub fn parse_eth_address(text: &str) -> Result<[u8; 20]> {
     let has_lower = hex.bytes().any(|c| c.is_ascii_lowercase());
     let has_upper = hex.bytes().any(|c| c.is_ascii_uppercase());
     if has_lower && has_upper && eip55_encode(&addr) != text {
-        return Err(Error::decode(
-            WHAT,
-            DecodeReason::NonCanonical("eip-55 checksum"),
-        ));
+        return Err(Error::decode(WHAT, DecodeReason::Checksum("eip-55")));
     }
     Ok(addr)
 }
