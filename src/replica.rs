@@ -357,6 +357,11 @@ impl<S: ContextStore> ContextReplica<S> {
     pub async fn submit(&self, op: ContextOp, now: u64) -> Result<()> {
         {
             let read = self.read(now)?;
+            let head = read.head_seq();
+            if op.seq() <= head || (op.seq() == head + 1 && op.prev() != read.head_hash()) {
+                // Proposed on a head this replica has moved past.
+                return Err(conflict(Some((head, read.head_hash().to_string()))));
+            }
             let max = now.saturating_add(MAX_OP_SKEW).min(MAX_TIMESTAMP);
             if op.timestamp() > max {
                 return Err(Error::TimestampOutOfRange {
@@ -369,16 +374,22 @@ impl<S: ContextStore> ContextReplica<S> {
         }
         match self.store.append(&op).await? {
             AppendOutcome::Appended => {
-                let mut state = self.state_mut()?;
-                let head = state.context.head_seq();
-                if op.seq() == head.saturating_add(1) && op.prev() == state.context.head_hash() {
-                    state.context.apply(op)?;
-                    // The store's head was this replica's: it is current.
-                    state.heard_at = state.heard_at.max(now);
-                } else if op.seq() > head {
+                let behind = {
+                    let mut state = self.state_mut()?;
+                    let head = state.context.head_seq();
+                    if op.seq() == head.saturating_add(1) && op.prev() == state.context.head_hash()
+                    {
+                        state.context.apply(op)?;
+                        // The store's head was this replica's: it is current.
+                        state.heard_at = state.heard_at.max(now);
+                        false
+                    } else {
+                        op.seq() > head
+                    }
+                };
+                if behind {
                     // Ops before it landed that this replica has not read:
                     // a catch-up applies them and this op, verified.
-                    drop(state);
                     self.catch_up(now).await?;
                 }
                 Ok(())
@@ -432,9 +443,8 @@ fn apply_batch(
     from: u64,
     ops: Vec<ContextOp>,
 ) -> Result<()> {
-    let head = context.head_seq();
     let mut expected = from;
-    let mut saw_head = false;
+    let mut saw_from = false;
     for op in ops {
         if op.seq() != expected {
             return Err(refused(
@@ -447,30 +457,29 @@ fn apply_batch(
             ));
         }
         expected = expected.saturating_add(1);
+        saw_from = true;
         if *op.context_id() != *id {
             return Err(refused(op.seq(), ContextError::WrongContext.into()));
         }
         if op.seq() <= context.head_seq() {
-            // Already applied (here or by a concurrent catch-up): it must be
-            // the very op the replica verified.
+            // Already applied (here or by a concurrent catch-up or submit):
+            // the store must still hold the very op the replica verified,
+            // signatures included.
             let mine = usize::try_from(op.seq())
                 .ok()
-                .and_then(|i| context.ops().get(i))
-                .map(ContextOp::hash);
-            if mine != Some(op.hash()) {
+                .and_then(|i| context.ops().get(i));
+            if mine != Some(&op) {
                 return Err(refused(op.seq(), ContextError::BrokenHashChain.into()));
             }
-            saw_head |= op.seq() == head;
             continue;
         }
-        saw_head = true;
         let seq = op.seq();
         context.apply(op).map_err(|e| refused(seq, e))?;
     }
-    if !saw_head {
-        // The store no longer holds the op at this replica's head: it lost
-        // or truncated acknowledged history.
-        return Err(refused(head, ContextError::BrokenHashChain.into()));
+    if !saw_from {
+        // The store no longer holds the op at this replica's head (read
+        // from `from`): it lost or truncated acknowledged history.
+        return Err(refused(from, ContextError::BrokenHashChain.into()));
     }
     Ok(())
 }
