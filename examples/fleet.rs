@@ -129,7 +129,9 @@ async fn run(url: &str) -> Result<(), Error> {
     let validated = validator.validate_for(&*b.read_now()?, first, unix_now())?;
     println!("   B accepts it: sub {}", validated.claims().subject());
 
-    println!("5. {ROUNDS} times: A revokes a member; time from A's submit until B refuses its token");
+    println!(
+        "5. {ROUNDS} times: A revokes a member; time from A's submit until B refuses its token"
+    );
     let mut samples = Vec::with_capacity(tokens.len());
     for (key, token) in &tokens {
         let started = Instant::now();

@@ -177,6 +177,13 @@ impl ContextOp {
     /// kind, non-canonical fields, too long), [`Error::InvalidKey`] or
     /// [`Error::Permission`] for bad fields.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes_with_keys(bytes, &mut KeyCache::default())
+    }
+
+    /// [`ContextOp::from_bytes`] that decodes each signer key once per
+    /// `keys` (a batch of ops is mostly signed by the same admins, and
+    /// checking a key's point costs about as much as a signature check).
+    pub(crate) fn from_bytes_with_keys(bytes: &[u8], keys: &mut KeyCache) -> Result<Self> {
         if bytes.len() > MAX_STORED_OP_BYTES {
             return Err(Error::decode(
                 WHAT,
@@ -213,7 +220,7 @@ impl ContextOp {
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| malformed("truncated"))?;
             rest = rest.get(96..).unwrap_or_default();
-            let signer = PublicKey::from_bytes(&key)?;
+            let signer = keys.get(&key)?;
             if previous.is_some_and(|p| p >= signer) {
                 return Err(Error::decode(
                     WHAT,
@@ -230,6 +237,23 @@ impl ContextOp {
             return Err(malformed("trailing bytes"));
         }
         Ok(op)
+    }
+}
+
+/// Signer keys decoded (and checked) so far, by their bytes.
+#[derive(Default)]
+pub(crate) struct KeyCache(std::collections::HashMap<[u8; 32], PublicKey>);
+
+impl KeyCache {
+    fn get(&mut self, bytes: &[u8; 32]) -> Result<PublicKey> {
+        if let Some(key) = self.0.get(bytes) {
+            return Ok(*key);
+        }
+        let key = PublicKey::from_bytes(bytes)?;
+        if self.0.len() < 1024 {
+            self.0.insert(*bytes, key);
+        }
+        Ok(key)
     }
 }
 

@@ -43,7 +43,7 @@ use redis::{AsyncConnectionConfig, Script};
 
 use super::RedisStore;
 use crate::context::{ContextId, ContextOp, OpHash};
-use crate::context_store::{AppendOutcome, ContextStore, StoreHead};
+use crate::context_store::{AppendOutcome, ContextStore, KeyCache, StoreHead};
 use crate::error::{ContextError, Error, Result};
 
 /// KEYS: log stream, head. ARGV: seq, prev hash, op hash, op bytes.
@@ -289,6 +289,7 @@ impl ContextStore for RedisContextStore {
             )
             .await?;
         let mut ops = Vec::with_capacity(entries.len());
+        let mut keys = KeyCache::default();
         for (entry_id, fields) in entries {
             let refused = |seq: u64, reason: Error| -> Error {
                 ContextError::StoreLogRefused {
@@ -305,7 +306,8 @@ impl ContextStore for RedisContextStore {
                 [name, bytes] if name.as_slice() == b"o" => bytes,
                 _ => return Err(refused(seq, corrupt("bad stream entry"))),
             };
-            let op = ContextOp::from_bytes(bytes).map_err(|e| refused(seq, e))?;
+            let op =
+                ContextOp::from_bytes_with_keys(bytes, &mut keys).map_err(|e| refused(seq, e))?;
             if op.seq() != seq || op.context_id() != context {
                 return Err(refused(seq, ContextError::BrokenHashChain.into()));
             }
