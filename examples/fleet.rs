@@ -15,7 +15,7 @@
 //! how to start Redis) when it cannot connect. The last line reads
 //! `propagation p50=…ms p99=…ms max=…ms`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -223,7 +223,7 @@ where
     let token = setup
         .issuer
         .mint(
-            &*a.read(t).unwrap(),
+            &a.read(t).unwrap(),
             &TokenRequest::new(setup.client(0).public_key(), AUD),
             t,
         )
@@ -271,7 +271,7 @@ where
     let token = setup
         .issuer
         .mint(
-            &*a.read(t0).unwrap(),
+            &a.read(t0).unwrap(),
             &TokenRequest::new(setup.client(0).public_key(), AUD),
             t0,
         )
