@@ -147,9 +147,10 @@ pub use store::{RedisContextStore, RedisContextStoreBuilder};
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
-    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
+    RefreshHash, RefreshRecord, RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
+    TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
+    ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{

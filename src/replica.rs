@@ -13,6 +13,7 @@ use crate::error::{ContextError, Error, Result};
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
+use crate::token::{MemberGrant, MintView};
 
 /// How long, by default, a replica may go without hearing from its store
 /// before it refuses to authorise (seconds).
@@ -517,5 +518,52 @@ impl<S: ContextStore> RevocationView for ContextReplica<S> {
             Ok(r) => r.resolve_key(key),
             Err(_) => PublicKey::from_bytes(key).ok(),
         }
+    }
+}
+
+/// Minting straight from a replica: each call takes the read lock, checks
+/// freshness at the `now` it is given ([`ContextError::ReplicaStale`],
+/// [`ContextError::StoreLogRefused`]) and lets go, so the replica can be
+/// held across the `await`s of [`crate::TokenIssuer::issue`] and
+/// [`crate::TokenIssuer::refresh`].
+impl<S: ContextStore> MintView for ContextReplica<S> {
+    fn mint_context_id(&self) -> Result<ContextId> {
+        Ok(self.id)
+    }
+
+    fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant> {
+        self.read(now)?.member_grant(key, now)
+    }
+}
+
+impl MintView for ReplicaRead<'_> {
+    fn mint_context_id(&self) -> Result<ContextId> {
+        Ok(*self.guard.context.id())
+    }
+
+    fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant> {
+        self.guard.context.member_grant(key, now)
+    }
+}
+
+/// A fresh read answers as its [`Context`] does.
+impl RevocationView for ReplicaRead<'_> {
+    fn context_id(&self) -> &ContextId {
+        self.guard.context.id()
+    }
+    fn is_key_revoked(&self, key: &PublicKey) -> bool {
+        self.guard.context.is_key_revoked(key)
+    }
+    fn is_delegation_revoked(&self, id: &DelegationId) -> bool {
+        self.guard.context.is_delegation_revoked(id)
+    }
+    fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
+        self.guard.context.live_permissions_cover(key, permission)
+    }
+    fn member_window(&self, key: &PublicKey) -> Option<(u64, u64)> {
+        self.guard.context.member_window(key)
+    }
+    fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
+        self.guard.context.resolve_key(key)
     }
 }

@@ -748,3 +748,58 @@ mod redis {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// `issue` and `refresh` hold the replica across their `await`s (in a
+/// spawned, `Send` task); minting from a stale replica is `ReplicaStale`.
+#[test]
+fn memory_issue_and_refresh_through_a_replica() {
+    runtime().block_on(async {
+        let setup = Arc::new(Setup::new(9));
+        let t = now();
+        let a = Arc::new(
+            ContextReplica::create(MemoryContextStore::new(), setup.genesis.clone(), t)
+                .await
+                .unwrap(),
+        );
+        add_member(&setup, &a, 0).await.unwrap();
+        let refresh_store = Arc::new(keytree::MemoryRefreshStore::new());
+        let task = {
+            let (a, setup, refresh_store) = (a.clone(), setup.clone(), refresh_store.clone());
+            tokio::spawn(async move {
+                let request = TokenRequest::new(setup.client(0).public_key(), AUD);
+                let pair = setup
+                    .issuer
+                    .issue(&*a, &request, &*refresh_store, t)
+                    .await
+                    .unwrap();
+                setup
+                    .validator
+                    .validate_for(&*a, pair.access_token(), t)
+                    .unwrap();
+                setup
+                    .issuer
+                    .refresh(&*a, pair.refresh_token(), &*refresh_store, t + 1)
+                    .await
+                    .unwrap()
+            })
+        };
+        let pair = task.await.unwrap();
+        setup
+            .validator
+            .validate_for(&*a.read(t + 1).unwrap(), pair.access_token(), t + 1)
+            .unwrap();
+        let late = t + a.max_staleness() + 5;
+        let err = setup
+            .issuer
+            .mint(
+                &*a,
+                &TokenRequest::new(setup.client(0).public_key(), AUD),
+                late,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Context(ContextError::ReplicaStale { .. })),
+            "{err}"
+        );
+    });
+}
