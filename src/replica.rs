@@ -31,6 +31,8 @@ pub const DEFAULT_MAX_STALENESS: u64 = 10;
 
 /// How many ops a catch-up reads per round trip.
 const READ_BATCH: usize = 1024;
+/// How many ops a catch-up applies per hold of the write lock.
+const APPLY_CHUNK: usize = 64;
 
 struct State {
     context: Context,
@@ -293,15 +295,26 @@ impl<S: ContextStore> ContextReplica<S> {
                 Err(e) => return Err(e),
             };
             let full = ops.len() >= READ_BATCH;
-            let mut state = self.state_mut()?;
-            if let Err(e) = apply_batch(&mut state.context, &self.id, from, ops) {
-                state.fault = Some(e.clone());
-                return Err(e);
-            }
-            if !full {
-                state.fault = None;
-                state.heard_at = state.heard_at.max(now);
-                return Ok(state.context.head_seq());
+            // Apply in chunks, taking the write lock for each, so that reads
+            // (the token hot path) wait for at most one chunk.
+            let mut ops = ops.into_iter().peekable();
+            let mut chunk_from = from;
+            loop {
+                let chunk: Vec<ContextOp> = ops.by_ref().take(APPLY_CHUNK).collect();
+                let mut state = self.state_mut()?;
+                if let Err(e) = apply_batch(&mut state.context, &self.id, chunk_from, chunk) {
+                    state.fault = Some(e.clone());
+                    return Err(e);
+                }
+                match ops.peek() {
+                    Some(next) => chunk_from = next.seq(),
+                    None if full => break,
+                    None => {
+                        state.fault = None;
+                        state.heard_at = state.heard_at.max(now);
+                        return Ok(state.context.head_seq());
+                    }
+                }
             }
         }
     }

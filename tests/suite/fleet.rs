@@ -803,3 +803,33 @@ fn memory_issue_and_refresh_through_a_replica() {
         );
     });
 }
+
+/// A cold replica of a log longer than one read batch (1,024 ops) reaches
+/// the writer's state.
+#[test]
+fn memory_cold_replica_of_a_long_log() {
+    runtime().block_on(async {
+        let setup = Setup::new(10);
+        let mut ctx = setup.genesis.clone();
+        let t = now();
+        for i in 0..1500 {
+            let op = ctx
+                .propose(
+                    OpKind::AddMember {
+                        chain: vec![setup.delegation(i)],
+                    },
+                    t,
+                )
+                .sign(&*setup.root);
+            ctx.apply(op).unwrap();
+        }
+        let store = MemoryContextStore::new();
+        let a = ContextReplica::create(store.clone(), ctx.clone(), t)
+            .await
+            .unwrap();
+        assert_eq!(store.len(&setup.id), 1501);
+        let b = ContextReplica::open(store, setup.id, t).await.unwrap();
+        assert_eq!(b.read(t).unwrap().state_hash(), ctx.state_hash());
+        assert_eq!(a.read(t).unwrap().state_hash(), ctx.state_hash());
+    });
+}
