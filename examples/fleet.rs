@@ -52,6 +52,12 @@ fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// An op's time: `now`, or the last op's if another instance's clock ran
+/// ahead (op times never go backwards).
+fn op_time(ctx: &Context, now: u64) -> u64 {
+    ctx.ops().last().map_or(now, |op| op.timestamp().max(now))
+}
+
 async fn run(url: &str) -> Result<(), Error> {
     let now = unix_now();
     let prefix = format!("keytree-fleet-example:{now}:{}:", std::process::id());
@@ -103,7 +109,7 @@ async fn run(url: &str) -> Result<(), Error> {
                     OpKind::AddMember {
                         chain: vec![delegation.clone()],
                     },
-                    t,
+                    op_time(ctx, t),
                 )
                 .sign(&*root))
         })
@@ -139,7 +145,9 @@ async fn run(url: &str) -> Result<(), Error> {
         let key = *key;
         let root = root.clone();
         a.submit_with(t, 10, move |ctx| {
-            Ok(ctx.propose(OpKind::RevokeKey { key }, t).sign(&*root))
+            Ok(ctx
+                .propose(OpKind::RevokeKey { key }, op_time(ctx, t))
+                .sign(&*root))
         })
         .await?;
         loop {

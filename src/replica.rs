@@ -418,7 +418,13 @@ impl<S: ContextStore> ContextReplica<S> {
     /// Submits the op `make` builds from the current state (it proposes and
     /// signs, e.g. `|ctx| Ok(ctx.propose(kind.clone(), now).sign(&admin))`),
     /// rebuilding it on the new head after each conflict, up to `attempts`
-    /// times. Safe to retry: every attempt is verified against the state
+    /// times.
+    ///
+    /// Op times never go backwards, and another instance's clock may run a
+    /// little ahead of this one's: stamp the op with `now` or the last op's
+    /// timestamp, whichever is later
+    /// (`ctx.ops().last().map_or(now, |op| op.timestamp().max(now))`), or a
+    /// lost race can come back as [`ContextError::TimeWentBackwards`]. Safe to retry: every attempt is verified against the state
     /// it extends, so an op that no longer makes sense (a key revoked by
     /// the winner) is refused, not forced in.
     ///

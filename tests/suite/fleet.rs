@@ -71,6 +71,12 @@ impl Setup {
     }
 }
 
+/// An op's time: `now`, or the last op's if another instance's clock ran
+/// ahead (op times never go backwards).
+fn op_time(ctx: &Context, now: u64) -> u64 {
+    ctx.ops().last().map_or(now, |op| op.timestamp().max(now))
+}
+
 /// Adds member `index` through `replica`, re-proposing on conflicts.
 async fn add_member<S: ContextStore>(
     setup: &Setup,
@@ -87,7 +93,7 @@ async fn add_member<S: ContextStore>(
                     OpKind::AddMember {
                         chain: chain.clone(),
                     },
-                    t,
+                    op_time(ctx, t),
                 )
                 .sign(&*root))
         })
@@ -104,7 +110,9 @@ async fn revoke<S: ContextStore>(
     let t = now();
     replica
         .submit_with(t, 100, move |ctx| {
-            Ok(ctx.propose(OpKind::RevokeKey { key }, t).sign(&*root))
+            Ok(ctx
+                .propose(OpKind::RevokeKey { key }, op_time(ctx, t))
+                .sign(&*root))
         })
         .await
 }
