@@ -344,9 +344,13 @@ impl<S: ContextStore> ContextReplica<S> {
     /// often an idle replica hears from the store). Store failures are
     /// retried (reads refuse once the staleness bound passes, and recover
     /// when the store answers again); returns only when the store served a
-    /// refused op, with that error. Spawn it on the server's runtime.
+    /// refused op, with that error (or when the replica's lock was
+    /// poisoned by a panic). Spawn it on the server's runtime.
     pub async fn follow(&self, wait: Duration) -> Error {
         loop {
+            if self.state.is_poisoned() {
+                return poisoned();
+            }
             match self.sync_now(wait).await {
                 Ok(_) | Err(Error::StoreUnavailable(_)) => {}
                 Err(e) => return e,
