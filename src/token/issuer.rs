@@ -131,7 +131,8 @@ struct Minted {
     window_end: u64,
 }
 
-/// Mints context tokens for the members of a [`Context`](crate::Context) (or a [`ContextReplica`](crate::ContextReplica); see [`MintView`]).
+/// Mints context tokens for the members of a [`Context`](crate::Context)
+/// (or a [`ContextReplica`](crate::ContextReplica); see [`MintView`]).
 ///
 /// # Format
 ///
