@@ -540,6 +540,22 @@ mod redis {
         }
     );
 
+    redis_test!(redis_context_keys_share_one_hash_tag, |server| async {
+        let s = store(&server.url(), "f7:").await;
+        let tag = |key: &str| {
+            let open = key.find('{').unwrap();
+            let close = key[open..].find('}').unwrap() + open;
+            key[open..=close].to_string()
+        };
+        let (one, two) = (
+            ContextId::from_bytes([1; 32]),
+            ContextId::from_bytes([2; 32]),
+        );
+        assert_eq!(tag(&s.log_key(&one)), tag(&s.head_key(&one)));
+        assert_eq!(tag(&s.log_key(&one)), format!("{{{one}}}"));
+        assert_ne!(tag(&s.log_key(&one)), tag(&s.log_key(&two)));
+    });
+
     redis_test!(redis_stale_replica_refuses, |server| async {
         staleness_fails_closed(store(&server.url(), "f4:").await).await
     });
@@ -839,5 +855,39 @@ fn memory_cold_replica_of_a_long_log() {
         let b = ContextReplica::open(store, setup.id, t).await.unwrap();
         assert_eq!(b.read(t).unwrap().state_hash(), ctx.state_hash());
         assert_eq!(a.read(t).unwrap().state_hash(), ctx.state_hash());
+    });
+}
+
+/// `wait_for` wakes on an append, and returns after its timeout otherwise.
+#[test]
+fn memory_wait_for_wakes_on_append_and_times_out() {
+    runtime().block_on(async {
+        let setup = Setup::new(11);
+        let store = MemoryContextStore::new();
+        let a = ContextReplica::create(store.clone(), setup.genesis.clone(), now())
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        store
+            .wait_for(&setup.id, 0, Duration::from_millis(150))
+            .await
+            .unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(150));
+        let waiter = {
+            let store = store.clone();
+            let id = setup.id;
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                store
+                    .wait_for(&id, 0, Duration::from_secs(30))
+                    .await
+                    .unwrap();
+                started.elapsed()
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        add_member(&setup, &a, 0).await.unwrap();
+        let waited = waiter.await.unwrap();
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
     });
 }
