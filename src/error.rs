@@ -384,6 +384,39 @@ pub enum ContextError {
     /// The first op of a log must be a genesis op, and only the first.
     #[error("genesis must be the first op and only the first")]
     Genesis,
+    /// A compare-and-append lost: the shared log's head had moved past the
+    /// op's `prev`. The replica has caught up; propose again on the new head.
+    #[error("append conflict: the log head is now op {head_seq} ({head})")]
+    Conflict {
+        /// The sequence number of the log's head op.
+        head_seq: u64,
+        /// The head op's hash (base58).
+        head: String,
+    },
+    /// The context store served an op this replica refuses (tampered,
+    /// forked, rolled back or out of order). The replica keeps its last
+    /// verified state and refuses every authorisation until a later catch-up
+    /// verifies cleanly; the store needs an operator.
+    #[error("context store served a refused op at sequence {seq}: {reason}")]
+    StoreLogRefused {
+        /// The sequence number of the refused op.
+        seq: u64,
+        /// Why it was refused.
+        reason: Box<Error>,
+    },
+    /// The replica has not heard from its context store within its bound,
+    /// so it refuses to authorise (its revocations may be out of date).
+    #[error(
+        "replica is stale: last heard from the store at {heard_at}, now {now}, bound {max_staleness} s"
+    )]
+    ReplicaStale {
+        /// When the replica last read the store (unix seconds).
+        heard_at: u64,
+        /// The time checked.
+        now: u64,
+        /// The replica's bound (seconds).
+        max_staleness: u64,
+    },
 }
 
 /// Why a wallet proof, message or account was refused.

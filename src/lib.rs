@@ -94,11 +94,13 @@
 mod challenge;
 mod client_key;
 mod context;
+mod context_store;
 mod delegation;
 mod encoding;
 mod error;
 mod permission;
 mod public_key;
+mod replica;
 mod revocation;
 mod root;
 mod secret_key;
@@ -115,6 +117,7 @@ pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
     MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OpHash, OpKind, OpSignature, Signer,
 };
+pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
     DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
@@ -130,19 +133,24 @@ pub use error::{
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
+pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use store::MemoryContextStore;
 pub use store::{
     DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
     NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
+pub use store::{RedisContextStore, RedisContextStoreBuilder};
+#[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
-    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
+    RefreshHash, RefreshRecord, RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
+    TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
+    ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{

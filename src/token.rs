@@ -21,12 +21,14 @@ mod claims;
 mod issuer;
 mod jwks;
 mod jws;
+mod mint_view;
 mod refresh;
 mod validator;
 
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
+pub use mint_view::{MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
 

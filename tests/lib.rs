@@ -25,6 +25,8 @@ mod derivation;
 mod ethereum;
 #[path = "suite/expiry.rs"]
 mod expiry;
+#[path = "suite/fleet.rs"]
+mod fleet;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]

@@ -47,8 +47,11 @@
 //! [`Error::StoreUnavailable`] — never an accept. The connection
 //! reconnects by itself when the server comes back.
 
+mod context;
 mod nonce;
 mod refresh;
+
+pub use context::{RedisContextStore, RedisContextStoreBuilder};
 
 use std::fmt;
 use std::future::Future;
