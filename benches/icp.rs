@@ -37,14 +37,9 @@ fn ed25519_signature(c: &mut Criterion) {
     let signed = IcpProof::signing_bytes(MESSAGE);
     let signature = identity.dalek_sign(&signed);
     let account = key.principal().account_id();
-    let proof: WalletProof = IcpProof::new(
-        account.clone(),
-        &der,
-        MESSAGE.to_vec(),
-        signature.to_bytes().to_vec(),
-    )
-    .unwrap()
-    .into();
+    let proof: WalletProof = IcpProof::new(account.clone(), &der, MESSAGE, signature.to_bytes())
+        .unwrap()
+        .into();
     let verifier = IcpVerifier::new();
     let expect = Expectations::at(NOW).message(MESSAGE);
     let dalek_key =
@@ -79,8 +74,8 @@ fn ed25519_signature(c: &mut Criterion) {
             let proof: WalletProof = IcpProof::new(
                 account.clone(),
                 black_box(&der),
-                MESSAGE.to_vec(),
-                signature.to_bytes().to_vec(),
+                MESSAGE,
+                signature.to_bytes(),
             )
             .unwrap()
             .into();
@@ -111,7 +106,7 @@ fn delegation_chain(c: &mut Criterion) {
     let signature = session.dalek_sign(&signed).to_bytes().to_vec();
     let account = pk(&identity).principal().account_id();
     let proof: WalletProof =
-        IcpProof::with_delegation(account.clone(), chain, MESSAGE.to_vec(), signature.clone())
+        IcpProof::with_delegation(account.clone(), chain, MESSAGE, signature.clone())
             .unwrap()
             .into();
     let verifier = IcpVerifier::new();
@@ -142,7 +137,7 @@ fn delegation_chain(c: &mut Criterion) {
             let proof: WalletProof = IcpProof::from_delegation_json(
                 account.clone(),
                 black_box(&json),
-                MESSAGE.to_vec(),
+                MESSAGE,
                 signature.clone(),
             )
             .unwrap()

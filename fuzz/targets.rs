@@ -26,6 +26,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("near_key_and_signature", near_key_and_signature),
     ("nep413_payload", nep413_payload),
     ("strkey", strkey),
+    ("strkey_payload", strkey_payload),
+    ("eip6492_signature", eip6492_signature),
     ("solana_base58", solana_base58),
     ("caip10", caip10),
     ("siws_text", siws_text),
@@ -173,7 +175,7 @@ pub fn challenge_nonce(data: &[u8]) {
     };
     let Ok(proof) = keytree::RawKeyProof::ed25519_hex(
         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
-        data.to_vec(),
+        data,
         &"00".repeat(64),
     ) else {
         return;
@@ -323,6 +325,60 @@ pub fn strkey(data: &[u8]) {
     };
     if let Ok(k) = keytree::Strkey::decode(text) {
         assert_eq!(k.encode().as_str(), text);
+    }
+}
+
+/// Strkey kinds from their binary form (first byte the version, the rest
+/// the payload), so the fuzzer reaches every kind's payload parser (the
+/// `P…` XDR length and padding, the `B…` type byte) without having to
+/// guess a checksum. An accepted payload is the one canonical form, its
+/// text decodes back to it, and only `G…` is a login account.
+pub fn strkey_payload(data: &[u8]) {
+    let Some((&version, payload)) = data.split_first() else {
+        return;
+    };
+    if let Ok(k) = keytree::Strkey::from_payload(version, payload) {
+        assert_eq!(k.version_byte(), version);
+        assert_eq!(
+            k.to_payload().as_slice(),
+            payload,
+            "accepted a non-canonical payload"
+        );
+        let text = k.encode();
+        assert_eq!(text.chars().next(), Some(k.prefix()));
+        assert_eq!(keytree::Strkey::decode(&text).unwrap(), k);
+        let account = format!("stellar:pubnet:{}", text.as_str()).parse::<keytree::AccountId>();
+        assert_eq!(account.is_ok(), matches!(k, keytree::Strkey::Account(_)));
+    }
+}
+
+/// EIP-6492 wrapped signatures: the strict ABI parser accepts only the
+/// canonical encoding, and the verifier never hands a malformed wrapper to
+/// a resolver.
+pub fn eip6492_signature(data: &[u8]) {
+    // Fuzz both the raw bytes and the bytes with the suffix appended.
+    let suffixed = [data, &keytree::EIP6492_MAGIC].concat();
+    for bytes in [data, suffixed.as_slice()] {
+        if let Ok(w) = keytree::Eip6492Signature::from_bytes(bytes) {
+            assert!(keytree::Eip6492Signature::is_wrapped(bytes));
+            assert_eq!(w.to_bytes(), bytes, "accepted a non-canonical wrapper");
+            let again = keytree::Eip6492Signature::new(
+                *w.factory(),
+                w.factory_calldata().to_vec(),
+                w.signature().to_vec(),
+            );
+            assert_eq!(again, w);
+        }
+    }
+    let account: keytree::AccountId = "eip155:1:0x0Fa26cFB399AAbf9C3366b3aE297365761c63df4"
+        .parse()
+        .unwrap();
+    let hex = keytree::hex_encode(&suffixed);
+    if let Ok(p) = keytree::EthereumProof::personal_sign(account, "m", &hex) {
+        let verifier = keytree::EthereumVerifier::new();
+        let expect = keytree::Expectations::at(0).message(b"m");
+        use keytree::WalletVerifier as _;
+        assert!(verifier.verify(&p.into(), &expect).is_err());
     }
 }
 

@@ -428,7 +428,10 @@ impl<S: NonceStore> ChallengeIssuer<S> {
             }
             .into());
         }
-        match self.verify(&view, proof, &nonce, issued_at, expires_at, now) {
+        match self
+            .verify(&view, proof, &nonce, issued_at, expires_at, now)
+            .await
+        {
             Ok(verified) => {
                 self.store
                     .consume(&nonce, expires_at, self.max_attempts, now)
@@ -451,7 +454,9 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         self.redeem(proof, crate::token::unix_now()).await
     }
 
-    fn verify(
+    /// Checks the proof against the rendered challenge; the wallet
+    /// verifier's async resolvers (EIP-1271, NEAR access keys) are awaited.
+    async fn verify(
         &self,
         view: &render::ProofView<'_>,
         proof: &WalletProof,
@@ -472,7 +477,7 @@ impl<S: NonceStore> ChallengeIssuer<S> {
             Chain::Near => expect.nonce(nonce.as_bytes()),
             _ => expect.nonce(nonce_text.as_bytes()),
         };
-        let verified = self.registry.verify(proof, &expect)?;
+        let verified = self.registry.verify_async(proof, &expect).await?;
         if &verified.account != view.account {
             return Err(ChallengeError::WrongAccount.into());
         }

@@ -142,7 +142,8 @@ pub enum DecodeReason {
     },
     /// A format version this build does not know.
     UnsupportedVersion(u32),
-    /// A typo-guarding checksum (Stellar strkey CRC16, ICP principal CRC32)
+    /// A typo-guarding checksum (Stellar strkey CRC16, ICP principal CRC32,
+    /// EIP-55 mixed case)
     /// does not match. Not a secret, so not [`Error::InvalidSignature`].
     Checksum(&'static str),
 }
@@ -387,6 +388,39 @@ pub enum ContextError {
     /// The first op of a log must be a genesis op, and only the first.
     #[error("genesis must be the first op and only the first")]
     Genesis,
+    /// A compare-and-append lost: the shared log's head had moved past the
+    /// op's `prev`. The replica has caught up; propose again on the new head.
+    #[error("append conflict: the log head is now op {head_seq} ({head})")]
+    Conflict {
+        /// The sequence number of the log's head op.
+        head_seq: u64,
+        /// The head op's hash (base58).
+        head: String,
+    },
+    /// The context store served an op this replica refuses (tampered,
+    /// forked, rolled back or out of order). The replica keeps its last
+    /// verified state and refuses every authorisation until a later catch-up
+    /// verifies cleanly; the store needs an operator.
+    #[error("context store served a refused op at sequence {seq}: {reason}")]
+    StoreLogRefused {
+        /// The sequence number of the refused op.
+        seq: u64,
+        /// Why it was refused.
+        reason: Box<Error>,
+    },
+    /// The replica has not heard from its context store within its bound,
+    /// so it refuses to authorise (its revocations may be out of date).
+    #[error(
+        "replica is stale: last heard from the store at {heard_at}, now {now}, bound {max_staleness} s"
+    )]
+    ReplicaStale {
+        /// When the replica last read the store (unix seconds).
+        heard_at: u64,
+        /// The time checked.
+        now: u64,
+        /// The replica's bound (seconds).
+        max_staleness: u64,
+    },
 }
 
 /// Why a wallet proof, message or account was refused.
@@ -478,9 +512,6 @@ pub enum WalletError {
         /// The time checked.
         now: u64,
     },
-    /// An Ethereum contract wallet signed, but no EIP-1271 resolver is set.
-    #[error("contract wallets need an eip-1271 resolver, and none is configured")]
-    ContractWalletUnsupported,
     /// A named NEAR account was presented, but no access-key resolver is set.
     #[error("named near accounts need an access-key resolver, and none is configured")]
     NoAccessKeyResolver,
@@ -495,6 +526,18 @@ pub enum WalletError {
     #[error("resolver failed: {}", Untrusted(.0))]
     Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
+    /// An EIP-6492 signature (a smart-contract wallet not deployed yet)
+    /// arrived, but no EIP-1271 resolver is set or it does not handle them.
+    #[error(
+        "eip-6492 signatures (undeployed smart wallets) need an eip-1271 resolver that handles them, and none is configured"
+    )]
+    Eip6492Unsupported,
+    /// A Stellar contract address (`C…`) was given as a login account:
+    /// contracts have no defined way to sign a message.
+    #[error(
+        "stellar contract addresses (C…) cannot sign in: a contract has no defined way to sign a message"
+    )]
+    StellarContractAccount,
 
     // --- ICP kinds below ---
     /// An ICP public key of an algorithm this build cannot verify.

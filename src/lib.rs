@@ -94,12 +94,14 @@
 mod challenge;
 mod client_key;
 mod context;
+mod context_store;
 mod delegation;
 mod encoding;
 mod error;
 mod now;
 mod permission;
 mod public_key;
+mod replica;
 mod revocation;
 mod root;
 mod secret_key;
@@ -116,6 +118,7 @@ pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
     MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OpHash, OpKind, OpSignature, Signer,
 };
+pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
     DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
@@ -132,20 +135,24 @@ pub use error::{
 pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
+pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use store::MemoryContextStore;
 pub use store::{
     DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryApiKeyStore, MemoryNonceStore,
     MemoryRefreshStore, NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
+pub use store::{RedisContextStore, RedisContextStoreBuilder};
+#[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
-    TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
-    ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
+    RefreshHash, RefreshRecord, RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer,
+    TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder,
+    UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
 pub use token::{
     API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
@@ -153,10 +160,10 @@ pub use token::{
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
-    DEFAULT_ISSUED_AT_LEEWAY, Eip1271Resolver, EthereumProof, EthereumVerifier, MAX_SIWE_LEN,
-    SiweMessage, address_of as ethereum_address_of,
-    decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
-    parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
+    DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,
+    EthereumVerifier, MAX_SIWE_LEN, SiweMessage, SyncEip1271Resolver, eip191_hash,
+    ethereum_address_of, ethereum_recover_address, ethereum_signature_from_hex,
+    parse_ethereum_signature,
 };
 #[cfg(feature = "icp-canister-sig")]
 pub use wallet::icp::{
@@ -175,7 +182,7 @@ pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,
-    NearVerifier, Nep413Payload, parse_near_public_key,
+    NearVerifier, Nep413Payload, SyncAccessKeyResolver, parse_near_public_key,
 };
 pub use wallet::raw::{RawKeyProof, RawKeyVerifier, verify_secp256k1_sha256};
 #[cfg(feature = "solana")]
@@ -184,10 +191,12 @@ pub use wallet::solana::{
     SolanaVerifier,
 };
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{StellarProof, StellarVerifier, Strkey, sep53_hash};
+pub use wallet::stellar::{
+    StellarProof, StellarSignedPayload, StellarVerifier, Strkey, sep53_hash,
+};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
-    AccountId, Chain, CustomProof, DEFAULT_LEEWAY as DEFAULT_WALLET_LEEWAY, Expectations,
-    MAX_ACCOUNT_ID_LEN, SignerKey, StatementProof, VerifiedAccount, WalletProof, WalletRegistry,
+    AccountId, Chain, CustomProof, DEFAULT_WALLET_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN,
+    SignerKey, StatementProof, VerifiedAccount, WalletFuture, WalletProof, WalletRegistry,
     WalletVerifier,
 };

@@ -8,6 +8,7 @@
 //! |---|---|---|---|
 //! | [`NonceStore`] | spent and failed login-challenge nonces | [`MemoryNonceStore`] | `RedisStore` |
 //! | [`RefreshStore`] | refresh-token families | [`MemoryRefreshStore`] | `RedisStore` |
+//! | [`ContextStore`](crate::ContextStore) | context logs | [`MemoryContextStore`] | `RedisContextStore` |
 //!
 //! The in-memory stores serve one process; a server that runs several
 //! instances needs the shared store, so that a nonce or a refresh token is
@@ -21,6 +22,7 @@
 
 mod memory;
 mod memory_api_key;
+mod memory_context;
 mod memory_nonce;
 #[cfg(feature = "redis")]
 mod redis;
@@ -30,13 +32,16 @@ use std::sync::Arc;
 
 pub use memory::MemoryRefreshStore;
 pub use memory_api_key::MemoryApiKeyStore;
+pub use memory_context::MemoryContextStore;
 pub use memory_nonce::{DEFAULT_MAX_NONCE_ENTRIES, MemoryNonceStore, NONCE_ENTRY_BYTES};
 
 /// How long a store keeps a refresh record after it expires, by default
 /// (seconds), so that late use is told "expired" or "reused", not "unknown".
 pub const DEFAULT_RETENTION: u64 = 600;
 #[cfg(feature = "redis")]
-pub use redis::{RedisStore, RedisStoreBuilder, RedisStoreStats};
+pub use redis::{
+    RedisContextStore, RedisContextStoreBuilder, RedisStore, RedisStoreBuilder, RedisStoreStats,
+};
 
 use crate::challenge::ChallengeNonce;
 use crate::context::ContextId;

@@ -25,6 +25,7 @@ mod forms;
 mod issuer;
 mod jwks;
 mod jws;
+mod mint_view;
 mod refresh;
 mod session;
 mod validator;
@@ -36,6 +37,7 @@ pub use api_key::{
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
+pub use mint_view::{MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use session::{SessionId, SessionStore};
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};

@@ -18,7 +18,7 @@
 //! | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 //! | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 //! | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-//! | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+//! | ICP | `icp` | `mainnet` (the IC has one public network) | principal text |
 //! | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 //! | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 //! | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
@@ -41,8 +41,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -73,7 +76,7 @@ pub(crate) mod text;
 
 const WHAT: &str = "account id";
 /// How far a sign-in message's issued-at may lie ahead of `now` (clock skew).
-pub const DEFAULT_LEEWAY: u64 = 60;
+pub const DEFAULT_WALLET_LEEWAY: u64 = 60;
 
 /// A chain (or key family) whose signatures keytree can check.
 ///
@@ -136,7 +139,7 @@ impl fmt::Display for Chain {
 /// | NEAR | `near` | `mainnet` or `testnet` | a NEAR account id (`alice.near`, 64-hex implicit) |
 /// | Stellar | `stellar` | `pubnet` or `testnet` | a `G…` account strkey |
 /// | Solana | `solana` | the first 32 base58 characters of the genesis hash (`5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp` for mainnet) | base58 Ed25519 key |
-/// | ICP | `icp` | CAIP-2 reference (ICP: wired by the icp branch) | principal text |
+/// | ICP | `icp` | `mainnet` (the IC has one public network) | principal text |
 /// | raw Ed25519 key | `rawkey` | `ed25519` | 64 lowercase hex |
 /// | raw secp256k1 key | `rawkey` | `secp256k1` | 66 lowercase hex (SEC1 compressed) |
 /// | anything else | its namespace | CAIP-2 reference | CAIP-10 address |
@@ -465,11 +468,11 @@ pub struct CustomProof {
 
 impl CustomProof {
     /// Builds a custom proof.
-    pub fn new(account: AccountId, message: Vec<u8>, signature: Vec<u8>) -> Self {
+    pub fn new(account: AccountId, message: impl AsRef<[u8]>, signature: impl AsRef<[u8]>) -> Self {
         Self {
             account,
-            message,
-            signature,
+            message: message.as_ref().to_vec(),
+            signature: signature.as_ref().to_vec(),
         }
     }
 }
@@ -488,6 +491,39 @@ pub struct StatementProof<'a> {
     pub id: &'a [u8; 32],
     /// The signature bytes stored in the delegation.
     pub signature: &'a [u8],
+}
+
+/// A boxed `Send` future of a keytree [`Result`]: what async resolvers
+/// ([`Eip1271Resolver`](crate::Eip1271Resolver),
+/// [`AccessKeyResolver`](crate::AccessKeyResolver)) and
+/// [`WalletVerifier::verify_async`] return. keytree runs no executor: the
+/// server's runtime drives these.
+pub type WalletFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// Polls `future` once: its output if it is ready at once, `None` when it
+/// is waiting on I/O. The sync verification path uses it, so a resolver
+/// whose answer is immediate (every sync one) works without a runtime.
+#[cfg_attr(not(any(feature = "ethereum", feature = "near")), allow(dead_code))]
+pub(crate) fn now_or_never<F: Future>(future: F) -> Option<F::Output> {
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(out) => Some(out),
+        Poll::Pending => None,
+    }
+}
+
+/// The refusal when a sync verification meets a resolver that is still
+/// waiting: fail closed, and say which call to use.
+#[cfg_attr(not(any(feature = "ethereum", feature = "near")), allow(dead_code))]
+pub(crate) fn resolver_pending() -> Error {
+    WalletError::Resolver(
+        "the resolver did not answer at once; use the async verification (verify_async, redeem)"
+            .into(),
+    )
+    .into()
 }
 
 /// Checks wallet signatures for one chain.
@@ -515,6 +551,25 @@ pub trait WalletVerifier: Send + Sync {
     /// [`Error::Decode`] for malformed input.
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount>;
 
+    /// [`WalletVerifier::verify`] for servers whose resolvers do I/O: the
+    /// resolvers' futures are awaited. Login ([`crate::ChallengeIssuer`])
+    /// uses this.
+    ///
+    /// The default runs [`WalletVerifier::verify`]; verifiers with async
+    /// resolvers override it (and their sync `verify` then refuses a
+    /// resolver that does not answer at once, with
+    /// [`WalletError::Resolver`]).
+    ///
+    /// # Errors
+    /// As [`WalletVerifier::verify`].
+    fn verify_async<'a>(
+        &'a self,
+        proof: &'a WalletProof,
+        expect: &'a Expectations<'a>,
+    ) -> WalletFuture<'a, VerifiedAccount> {
+        Box::pin(std::future::ready(self.verify(proof, expect)))
+    }
+
     /// Verifies a wallet's signature over a delegation statement.
     ///
     /// The default refuses: a chain must opt in to rooting delegations.
@@ -537,6 +592,13 @@ macro_rules! forward_wallet_verifier {
             }
             fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
                 (**self).verify(proof, expect)
+            }
+            fn verify_async<'a>(
+                &'a self,
+                proof: &'a WalletProof,
+                expect: &'a Expectations<'a>,
+            ) -> WalletFuture<'a, VerifiedAccount> {
+                (**self).verify_async(proof, expect)
             }
             fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
                 (**self).verify_statement(proof)
@@ -625,6 +687,20 @@ impl WalletRegistry {
         expect: &Expectations<'_>,
     ) -> Result<VerifiedAccount> {
         self.require(&proof.chain())?.verify(proof, expect)
+    }
+
+    /// [`WalletRegistry::verify`], awaiting async resolvers.
+    ///
+    /// # Errors
+    /// As [`WalletRegistry::verify`].
+    pub async fn verify_async(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
+        self.require(&proof.chain())?
+            .verify_async(proof, expect)
+            .await
     }
 
     /// Verifies a delegation statement with the verifier for its account's chain.

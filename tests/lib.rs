@@ -27,6 +27,8 @@ mod derivation;
 mod ethereum;
 #[path = "suite/expiry.rs"]
 mod expiry;
+#[path = "suite/fleet.rs"]
+mod fleet;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
@@ -54,6 +56,9 @@ mod protocol_separation;
 mod redis_server;
 #[path = "suite/refresh_retry.rs"]
 mod refresh_retry;
+#[cfg(all(feature = "ethereum", feature = "near"))]
+#[path = "suite/resolvers.rs"]
+mod resolvers;
 #[cfg(feature = "ethereum")]
 #[path = "suite/server_types.rs"]
 mod server_types;

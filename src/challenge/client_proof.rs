@@ -247,18 +247,16 @@ fn build(
         (Chain::Icp, ChallengeMessage::Text(_)) => icp(account, text, proof, sig),
         (Chain::RawEd25519, ChallengeMessage::Text(_)) => {
             let key = account.address().to_owned();
-            Ok(crate::wallet::raw::RawKeyProof::ed25519_hex(
-                &key,
-                text.as_bytes().to_vec(),
-                strip_0x(sig),
-            )?
-            .into())
+            Ok(
+                crate::wallet::raw::RawKeyProof::ed25519_hex(&key, text.as_bytes(), strip_0x(sig))?
+                    .into(),
+            )
         }
         (Chain::RawSecp256k1, ChallengeMessage::Text(_)) => {
             let key = account.address().to_owned();
             Ok(crate::wallet::raw::RawKeyProof::secp256k1_hex(
                 &key,
-                text.as_bytes().to_vec(),
+                text.as_bytes(),
                 strip_0x(sig),
             )?
             .into())

@@ -19,7 +19,8 @@ use super::{
 /// | [`Forbidden`](Self::Forbidden) | 403 | the caller is authenticated but may not do this (permission not granted or no longer held, not an admin) |
 /// | [`UnsupportedAccount`](Self::UnsupportedAccount) | 422 | this server cannot verify this kind of account (no verifier or resolver configured, a contract wallet, a key algorithm or network it does not accept): not a bad signature, and retrying will not help |
 /// | [`TooManyAttempts`](Self::TooManyAttempts) | 429 | a challenge was refused too often and is dead: ask for a new one |
-/// | [`Unavailable`](Self::Unavailable) | 503 | a store or resolver failed or timed out; nothing was accepted (fail closed); retry later |
+/// | [`Conflict`](Self::Conflict) | 409 | a compare-and-append on a shared context log lost to a concurrent op: propose again on the new head |
+/// | [`Unavailable`](Self::Unavailable) | 503 | a store or resolver failed or timed out, or a context replica is stale or was served a refused op; nothing was accepted (fail closed); retry later |
 /// | [`Internal`](Self::Internal) | 500 | the server's own settings or stored data are wrong (invalid challenge settings, a corrupt record, a verifier given no expectation) |
 ///
 /// The enum is `#[non_exhaustive]`; the names and statuses of existing kinds
@@ -45,6 +46,8 @@ pub enum ErrorKind {
     UnsupportedAccount,
     /// Too many failed attempts (429).
     TooManyAttempts,
+    /// A concurrent change won; retry on the new state (409).
+    Conflict,
     /// A store or resolver failed; nothing was accepted (503).
     Unavailable,
     /// The server's own settings or data are wrong (500).
@@ -60,6 +63,7 @@ impl ErrorKind {
             Self::Forbidden => 403,
             Self::UnsupportedAccount => 422,
             Self::TooManyAttempts => 429,
+            Self::Conflict => 409,
             Self::Unavailable => 503,
             Self::Internal => 500,
         }
@@ -67,7 +71,7 @@ impl ErrorKind {
 
     /// A stable snake_case name for error bodies (`bad_request`,
     /// `unauthorized`, `forbidden`, `unsupported_account`,
-    /// `too_many_attempts`, `unavailable`, `internal`).
+    /// `too_many_attempts`, `conflict`, `unavailable`, `internal`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::BadRequest => "bad_request",
@@ -75,6 +79,7 @@ impl ErrorKind {
             Self::Forbidden => "forbidden",
             Self::UnsupportedAccount => "unsupported_account",
             Self::TooManyAttempts => "too_many_attempts",
+            Self::Conflict => "conflict",
             Self::Unavailable => "unavailable",
             Self::Internal => "internal",
         }
@@ -150,6 +155,8 @@ fn context_kind(e: &ContextError) -> ErrorKind {
         | C::SeenAfterRevocation
         | C::OutsideWindow { .. }
         | C::SeenOutsideWindow => ErrorKind::Forbidden,
+        C::Conflict { .. } => ErrorKind::Conflict,
+        C::StoreLogRefused { .. } | C::ReplicaStale { .. } => ErrorKind::Unavailable,
         C::WrongContext
         | C::Sequence { .. }
         | C::BrokenHashChain
@@ -170,7 +177,8 @@ fn wallet_kind(e: &WalletError) -> ErrorKind {
     match e {
         W::UnsupportedChain(_)
         | W::WrongNetwork { .. }
-        | W::ContractWalletUnsupported
+        | W::Eip6492Unsupported
+        | W::StellarContractAccount
         | W::NoAccessKeyResolver
         | W::IcpUnsupportedKey(_)
         | W::IcpCanisterSignature => ErrorKind::UnsupportedAccount,
@@ -449,6 +457,9 @@ mod tests {
                 C::SeenOutsideWindow => 18,
                 C::BadOp { .. } => 19,
                 C::Genesis => 20,
+                C::Conflict { .. } => 21,
+                C::StoreLogRefused { .. } => 22,
+                C::ReplicaStale { .. } => 23,
             }
         }
         let s = || "k".to_string();
@@ -513,11 +524,33 @@ mod tests {
                 K::BadRequest,
             ),
             (C::Genesis, K::BadRequest),
+            (
+                C::Conflict {
+                    head_seq: 3,
+                    head: s(),
+                },
+                K::Conflict,
+            ),
+            (
+                C::StoreLogRefused {
+                    seq: 3,
+                    reason: Box::new(Error::InvalidSignature),
+                },
+                K::Unavailable,
+            ),
+            (
+                C::ReplicaStale {
+                    heard_at: 1,
+                    now: 100,
+                    max_staleness: 30,
+                },
+                K::Unavailable,
+            ),
         ];
         for (e, k) in &list {
             assert_eq!(Error::from(e.clone()).kind(), *k, "{e:?}");
         }
-        covers(list.iter().map(|(e, _)| ordinal(e)), 21, "ContextError");
+        covers(list.iter().map(|(e, _)| ordinal(e)), 24, "ContextError");
     }
 
     #[test]
@@ -538,7 +571,7 @@ mod tests {
                 W::Expired { .. } => 10,
                 W::NotYetValid { .. } => 11,
                 W::IssuedInFuture { .. } => 12,
-                W::ContractWalletUnsupported => 13,
+                W::Eip6492Unsupported => 13,
                 W::NoAccessKeyResolver => 14,
                 W::UnknownAccessKey => 15,
                 W::FunctionCallKey => 16,
@@ -551,6 +584,7 @@ mod tests {
                 W::IcpTargetRequired { .. } => 23,
                 W::IcpDelegationCycle { .. } => 24,
                 W::IcpCertificateStale { .. } => 25,
+                W::StellarContractAccount => 26,
             }
         }
         let s = || "x".to_string();
@@ -604,7 +638,8 @@ mod tests {
                 },
                 K::Unauthorized,
             ),
-            (W::ContractWalletUnsupported, K::UnsupportedAccount),
+            (W::Eip6492Unsupported, K::UnsupportedAccount),
+            (W::StellarContractAccount, K::UnsupportedAccount),
             (W::NoAccessKeyResolver, K::UnsupportedAccount),
             (W::UnknownAccessKey, K::Unauthorized),
             (W::FunctionCallKey, K::Unauthorized),
@@ -635,7 +670,7 @@ mod tests {
         for (e, k) in &list {
             assert_eq!(Error::from(e.clone()).kind(), *k, "{e:?}");
         }
-        covers(list.iter().map(|(e, _)| ordinal(e)), 26, "WalletError");
+        covers(list.iter().map(|(e, _)| ordinal(e)), 27, "WalletError");
     }
 
     #[test]
@@ -776,6 +811,7 @@ mod tests {
             (K::Forbidden, 403, "forbidden"),
             (K::UnsupportedAccount, 422, "unsupported_account"),
             (K::TooManyAttempts, 429, "too_many_attempts"),
+            (K::Conflict, 409, "conflict"),
             (K::Unavailable, 503, "unavailable"),
             (K::Internal, 500, "internal"),
         ];

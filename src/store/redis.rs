@@ -57,9 +57,12 @@
 //! reconnects by itself when the server comes back.
 
 mod api_key;
+mod context;
 mod nonce;
 mod refresh;
 mod session;
+
+pub use context::{RedisContextStore, RedisContextStoreBuilder};
 
 use std::fmt;
 use std::future::Future;

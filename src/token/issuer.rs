@@ -7,12 +7,12 @@ use rand_core::CryptoRng;
 use super::claims::{TokenClaims, TokenType};
 use super::jwks::{Jwks, TokenSigningKey};
 use super::jws::b64_append;
+use super::mint_view::MintView;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::validator::{TokenValidator, TokenValidatorBuilder};
 use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, unix_now};
-use crate::context::Context;
 use crate::encoding::check_timestamp;
-use crate::error::{ContextError, DelegationError, Result, TokenError};
+use crate::error::{DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 use crate::store::RefreshStore;
@@ -136,7 +136,8 @@ struct Minted {
     window_end: u64,
 }
 
-/// Mints context tokens for the members of a [`Context`].
+/// Mints context tokens for the members of a [`Context`](crate::Context)
+/// (or a [`ContextReplica`](crate::ContextReplica); see [`MintView`]).
 ///
 /// # Format
 ///
@@ -339,14 +340,19 @@ impl TokenIssuer {
     /// member's delegation.
     ///
     /// # Errors
-    /// [`ContextError::NotMember`] or [`ContextError::Revoked`] for a key
+    /// [`crate::ContextError::NotMember`] or [`crate::ContextError::Revoked`] for a key
     /// that is not a live member; [`crate::PermissionError::NotCovered`] for
     /// a permission the member does not hold;
     /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
     /// outside the member's delegation window;
     /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
     /// permissions, or a zero TTL.
-    pub fn mint(&self, ctx: &Context, request: &TokenRequest, now: u64) -> Result<String> {
+    pub fn mint<V: MintView + ?Sized>(
+        &self,
+        ctx: &V,
+        request: &TokenRequest,
+        now: u64,
+    ) -> Result<String> {
         let minted = self.claims_for(ctx, request, now, &mut rand::rng())?;
         Ok(self.sign(&minted.claims))
     }
@@ -355,7 +361,11 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// As [`TokenIssuer::mint`].
-    pub fn mint_now(&self, ctx: &Context, request: &TokenRequest) -> Result<String> {
+    pub fn mint_now<V: MintView + ?Sized>(
+        &self,
+        ctx: &V,
+        request: &TokenRequest,
+    ) -> Result<String> {
         self.mint(ctx, request, unix_now())
     }
 
@@ -364,9 +374,9 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// Those of [`TokenIssuer::mint`], and the store's.
-    pub async fn issue<S: RefreshStore + ?Sized>(
+    pub async fn issue<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         store: &S,
         now: u64,
@@ -401,9 +411,9 @@ impl TokenIssuer {
     /// [`TokenError::RefreshRevoked`], [`TokenError::RefreshExpired`],
     /// [`TokenError::WrongContext`], the minting refusals of
     /// [`TokenIssuer::mint`], and the store's.
-    pub async fn refresh<S: RefreshStore + ?Sized>(
+    pub async fn refresh<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         refresh: &RefreshToken,
         store: &S,
         now: u64,
@@ -413,7 +423,7 @@ impl TokenIssuer {
             .consume(&refresh.hash(), &next.hash(), now, self.refresh_grace)
             .await?;
         let family = *record.family();
-        let minted = if record.context_id() == ctx.id() {
+        let minted = if *record.context_id() == ctx.mint_context_id()? {
             let request = TokenRequest::new(*record.executor(), record.audience())
                 .permissions(record.permissions().clone())
                 .subject(record.subject());
@@ -467,9 +477,9 @@ impl TokenIssuer {
     }
 
     /// Checks a request against the live context and builds the claims.
-    fn claims_for<R: CryptoRng + ?Sized>(
+    fn claims_for<V: MintView + ?Sized, R: CryptoRng + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         now: u64,
         rng: &mut R,
@@ -481,12 +491,8 @@ impl TokenIssuer {
             return Err(TokenError::InvalidRequest("empty subject").into());
         }
         let key = &request.executor;
-        let member = ctx
-            .member(key)
-            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
-        let held = member
-            .permissions()
-            .ok_or_else(|| ContextError::Revoked(key.to_string()))?;
+        let grant = ctx.member_grant(key, now)?;
+        let held = &grant.permissions;
         let permissions = match &request.permissions {
             Some(wanted) => {
                 wanted.require_subset_of(held)?;
@@ -497,9 +503,7 @@ impl TokenIssuer {
         if permissions.is_empty() {
             return Err(TokenError::InvalidRequest("a token needs at least one permission").into());
         }
-        let (not_before, window_end) = member
-            .window()
-            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
+        let (not_before, window_end) = grant.window;
         if now < not_before {
             return Err(DelegationError::NotYetValid { not_before, now }.into());
         }
@@ -531,14 +535,14 @@ impl TokenIssuer {
             issued_at: now,
             jti: jti_text,
             token_type: TokenType::Access,
-            context_id: *ctx.id(),
+            context_id: ctx.mint_context_id()?,
             executor: key.to_bytes(),
             permissions,
             session: None,
         };
         Ok(Minted {
             claims,
-            executor: *member.key(),
+            executor: grant.key,
             window_end,
         })
     }

@@ -1,5 +1,6 @@
 //! Ethereum: EIP-191 `personal_sign`, Sign-In with Ethereum (EIP-4361) and
-//! contract wallets (EIP-1271) through a resolver.
+//! contract wallets (EIP-1271, and EIP-6492 for undeployed ones) through a
+//! resolver.
 //!
 //! Signatures are 65 bytes `r ‖ s ‖ v`, hex with an optional `0x`. Only
 //! `v ∈ {0, 1, 27, 28}` is accepted (EIP-155 values such as 35–38 are
@@ -13,8 +14,10 @@
 //! [`EthereumVerifier::with_chain_ids`] when it matters; SIWE messages carry
 //! and sign their chain id, which must match the account's.
 
+mod eip6492;
 mod siwe;
 
+pub use eip6492::{EIP6492_MAGIC, Eip6492Signature};
 pub use siwe::{MAX_SIWE_LEN, SiweMessage};
 
 use std::sync::Arc;
@@ -23,8 +26,8 @@ use k256::ecdsa::{RecoveryId, VerifyingKey};
 
 use super::text::{keccak256, parse_eth_address};
 use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier, raw::secp256k1_compressed,
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
+    WalletProof, WalletVerifier, now_or_never, raw::secp256k1_compressed, resolver_pending,
 };
 use crate::error::{DecodeReason, Error, Result, WalletError};
 
@@ -44,7 +47,7 @@ pub fn eip191_hash(message: &[u8]) -> [u8; 32] {
 
 /// The address of a secp256k1 key: the last 20 bytes of keccak256 of the
 /// uncompressed point without its `04` prefix.
-pub fn address_of(key: &VerifyingKey) -> [u8; 20] {
+pub fn ethereum_address_of(key: &VerifyingKey) -> [u8; 20] {
     let point = key.to_sec1_point(false);
     let hash = keccak256(point.as_bytes().get(1..).unwrap_or_default());
     let mut out = [0u8; 20];
@@ -58,7 +61,7 @@ pub fn address_of(key: &VerifyingKey) -> [u8; 20] {
 ///
 /// # Errors
 /// [`Error::Decode`] on bad hex or excessive length.
-pub fn decode_signature_hex(text: &str) -> Result<Vec<u8>> {
+pub fn ethereum_signature_from_hex(text: &str) -> Result<Vec<u8>> {
     let hex = text.strip_prefix("0x").unwrap_or(text);
     if hex.len() > 2 * MAX_SIGNATURE_BYTES {
         return Err(Error::decode(
@@ -76,10 +79,11 @@ pub fn decode_signature_hex(text: &str) -> Result<Vec<u8>> {
 /// # Errors
 /// [`Error::Decode`] for a wrong length or a `v` outside {0, 1, 27, 28};
 /// [`Error::InvalidSignature`] for r or s out of range or a high S.
-pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, RecoveryId)> {
+pub fn parse_ethereum_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, RecoveryId)> {
     let (Some(rs), Some(&v), 65) = (bytes.get(..64), bytes.get(64), bytes.len()) else {
+        // "invalid ethereum signature length: expected 65 bytes, got 64"
         return Err(Error::decode(
-            SIG_WHAT,
+            "ethereum signature length",
             DecodeReason::Length {
                 expected: 65,
                 got: bytes.len(),
@@ -107,19 +111,101 @@ pub fn parse_signature(bytes: &[u8]) -> Result<(k256::ecdsa::Signature, Recovery
 /// Recovers the signer address of a 65-byte signature over a 32-byte hash.
 ///
 /// # Errors
-/// As [`parse_signature`]; [`Error::InvalidSignature`] when no key recovers.
-pub fn recover_address(hash: &[u8; 32], signature: &[u8]) -> Result<([u8; 20], VerifyingKey)> {
-    let (sig, id) = parse_signature(signature)?;
+/// As [`parse_ethereum_signature`]; [`Error::InvalidSignature`] when no key recovers.
+pub fn ethereum_recover_address(
+    hash: &[u8; 32],
+    signature: &[u8],
+) -> Result<([u8; 20], VerifyingKey)> {
+    let (sig, id) = parse_ethereum_signature(signature)?;
     let key =
         VerifyingKey::recover_from_prehash(hash, &sig, id).map_err(|_| Error::InvalidSignature)?;
-    Ok((address_of(&key), key))
+    Ok((ethereum_address_of(&key), key))
 }
 
 /// A contract-wallet oracle: the server asks the chain (EIP-1271
 /// `isValidSignature(hash, signature)`); keytree does no RPC itself.
+///
+/// Async: each method returns a [`WalletFuture`] (boxed, `Send`), so an
+/// RPC-backed resolver awaits its call; keytree runs no executor. A
+/// resolver that needs no I/O implements [`SyncEip1271Resolver`] instead
+/// and is set with [`EthereumVerifier::with_eip1271_sync`].
+///
+/// EIP-6492 signatures (wallets not deployed yet) reach
+/// [`Eip1271Resolver::is_valid_undeployed_signature`] with their parts;
+/// a resolver that does not override it refuses them with
+/// [`WalletError::Eip6492Unsupported`].
 pub trait Eip1271Resolver: Send + Sync {
     /// Whether `contract` on `chain_id` accepts `signature` over `hash`
     /// (the call returned the magic value `0x1626ba7e`).
+    ///
+    /// # Errors
+    /// Any lookup failure; verification then fails closed.
+    fn is_valid_signature<'a>(
+        &'a self,
+        chain_id: u64,
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        signature: &'a [u8],
+    ) -> WalletFuture<'a, bool>;
+
+    /// EIP-6492: whether `contract` on `chain_id`, once deployed by calling
+    /// `wrapped.factory()` with `wrapped.factory_calldata()` (in a
+    /// simulation, e.g. `eth_call` of the EIP's universal validator),
+    /// accepts `wrapped.signature()` over `hash` (EIP-1271). If the
+    /// contract is already deployed, the EIP asks to check the inner
+    /// signature directly.
+    ///
+    /// # Errors
+    /// By default [`WalletError::Eip6492Unsupported`]; otherwise any lookup
+    /// failure, and verification fails closed.
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
+        chain_id: u64,
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        wrapped: &'a Eip6492Signature,
+    ) -> WalletFuture<'a, bool> {
+        let _ = (chain_id, contract, hash, wrapped);
+        Box::pin(std::future::ready(Err(
+            WalletError::Eip6492Unsupported.into()
+        )))
+    }
+}
+
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_eip1271 {
+    ($($ptr:ty),+) => {$(
+        impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for $ptr {
+            fn is_valid_signature<'a>(
+                &'a self,
+                c: u64,
+                a: &'a [u8; 20],
+                h: &'a [u8; 32],
+                s: &'a [u8],
+            ) -> WalletFuture<'a, bool> {
+                (**self).is_valid_signature(c, a, h, s)
+            }
+            fn is_valid_undeployed_signature<'a>(
+                &'a self,
+                c: u64,
+                a: &'a [u8; 20],
+                h: &'a [u8; 32],
+                w: &'a Eip6492Signature,
+            ) -> WalletFuture<'a, bool> {
+                (**self).is_valid_undeployed_signature(c, a, h, w)
+            }
+        }
+    )+};
+}
+
+forward_eip1271!(&T, Box<T>, Arc<T>);
+
+/// An [`Eip1271Resolver`] that answers at once (a table, a cache, a test):
+/// the same questions, as plain functions. Set it with
+/// [`EthereumVerifier::with_eip1271_sync`]; a closure
+/// `Fn(chain_id, &contract, &hash, &signature) -> Result<bool>` is one.
+pub trait SyncEip1271Resolver: Send + Sync {
+    /// As [`Eip1271Resolver::is_valid_signature`].
     ///
     /// # Errors
     /// Any lookup failure; verification then fails closed.
@@ -130,23 +216,55 @@ pub trait Eip1271Resolver: Send + Sync {
         hash: &[u8; 32],
         signature: &[u8],
     ) -> Result<bool>;
-}
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for &T {
-    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
+    /// As [`Eip1271Resolver::is_valid_undeployed_signature`].
+    ///
+    /// # Errors
+    /// By default [`WalletError::Eip6492Unsupported`].
+    fn is_valid_undeployed_signature(
+        &self,
+        chain_id: u64,
+        contract: &[u8; 20],
+        hash: &[u8; 32],
+        wrapped: &Eip6492Signature,
+    ) -> Result<bool> {
+        let _ = (chain_id, contract, hash, wrapped);
+        Err(WalletError::Eip6492Unsupported.into())
     }
 }
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for Box<T> {
+impl<F> SyncEip1271Resolver for F
+where
+    F: Fn(u64, &[u8; 20], &[u8; 32], &[u8]) -> Result<bool> + Send + Sync,
+{
     fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
+        self(c, a, h, s)
     }
 }
 
-impl<T: Eip1271Resolver + ?Sized> Eip1271Resolver for Arc<T> {
-    fn is_valid_signature(&self, c: u64, a: &[u8; 20], h: &[u8; 32], s: &[u8]) -> Result<bool> {
-        (**self).is_valid_signature(c, a, h, s)
+/// Adapts a [`SyncEip1271Resolver`] to the async trait.
+struct SyncAdapter<R>(R);
+
+impl<R: SyncEip1271Resolver> Eip1271Resolver for SyncAdapter<R> {
+    fn is_valid_signature<'a>(
+        &'a self,
+        c: u64,
+        a: &'a [u8; 20],
+        h: &'a [u8; 32],
+        s: &'a [u8],
+    ) -> WalletFuture<'a, bool> {
+        Box::pin(std::future::ready(self.0.is_valid_signature(c, a, h, s)))
+    }
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
+        c: u64,
+        a: &'a [u8; 20],
+        h: &'a [u8; 32],
+        w: &'a Eip6492Signature,
+    ) -> WalletFuture<'a, bool> {
+        Box::pin(std::future::ready(
+            self.0.is_valid_undeployed_signature(c, a, h, w),
+        ))
     }
 }
 
@@ -201,7 +319,7 @@ impl EthereumProof {
             address: parse_eth_address(account.address())?,
             account,
             message: Message::PersonalSign(message.as_ref().to_vec()),
-            signature: decode_signature_hex(signature_hex)?,
+            signature: ethereum_signature_from_hex(signature_hex)?,
         })
     }
 
@@ -222,7 +340,7 @@ impl EthereumProof {
             address: parse_eth_address(account.address())?,
             account,
             message: Message::Siwe(Box::new(parsed), message.to_owned()),
-            signature: decode_signature_hex(signature_hex)?,
+            signature: ethereum_signature_from_hex(signature_hex)?,
         })
     }
 
@@ -289,7 +407,7 @@ impl std::fmt::Debug for EthereumVerifier {
 }
 
 /// The default tolerance for a SIWE `Issued At` ahead of `now` (clock skew).
-pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_LEEWAY;
+pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_WALLET_LEEWAY;
 
 impl EthereumVerifier {
     /// Externally owned accounts only; any chain id; 60 s issued-at leeway.
@@ -307,6 +425,13 @@ impl EthereumVerifier {
     pub fn with_eip1271(mut self, resolver: impl Eip1271Resolver + 'static) -> Self {
         self.resolver = Some(Arc::new(resolver));
         self
+    }
+
+    /// [`EthereumVerifier::with_eip1271`] for a resolver that answers at
+    /// once (no I/O).
+    #[must_use]
+    pub fn with_eip1271_sync(self, resolver: impl SyncEip1271Resolver + 'static) -> Self {
+        self.with_eip1271(SyncAdapter(resolver))
     }
 
     /// Accepts only accounts on these chain ids.
@@ -340,9 +465,10 @@ impl EthereumVerifier {
         Ok(id)
     }
 
-    /// Checks `signature` over `hash` for `account`: ecrecover first, then
+    /// Checks `signature` over `hash` for `account`: an EIP-6492 wrapper
+    /// goes to the resolver with its parts; otherwise ecrecover first, then
     /// the EIP-1271 resolver if one is set.
-    fn check_signer(
+    async fn check_signer(
         &self,
         account: &AccountId,
         claimed: [u8; 20],
@@ -350,7 +476,21 @@ impl EthereumVerifier {
         signature: &[u8],
     ) -> Result<VerifiedAccount> {
         let chain_id = self.chain_id(account)?;
-        let recovered = recover_address(hash, signature);
+        if Eip6492Signature::is_wrapped(signature) {
+            let wrapped = Eip6492Signature::from_bytes(signature)?;
+            let Some(r) = &self.resolver else {
+                return Err(WalletError::Eip6492Unsupported.into());
+            };
+            let ok = r
+                .is_valid_undeployed_signature(chain_id, &claimed, hash, &wrapped)
+                .await?;
+            return if ok {
+                Ok(VerifiedAccount::new(account.clone(), SignerKey::Contract))
+            } else {
+                Err(Error::InvalidSignature)
+            };
+        }
+        let recovered = ethereum_recover_address(hash, signature);
         if let Ok((address, key)) = &recovered
             && *address == claimed
         {
@@ -361,21 +501,20 @@ impl EthereumVerifier {
         }
         match &self.resolver {
             Some(r) => {
-                if r.is_valid_signature(chain_id, &claimed, hash, signature)? {
+                if r.is_valid_signature(chain_id, &claimed, hash, signature)
+                    .await?
+                {
                     Ok(VerifiedAccount::new(account.clone(), SignerKey::Contract))
                 } else {
                     Err(Error::InvalidSignature)
                 }
             }
-            None => match recovered {
-                // 65 well-formed bytes from another key: say so plainly.
-                Ok(_) => Err(WalletError::AccountMismatch.into()),
-                Err(e) if signature.len() != 65 => Err(match e {
-                    Error::Decode { .. } => WalletError::ContractWalletUnsupported.into(),
-                    other => other,
-                }),
-                Err(e) => Err(e),
-            },
+            // 65 well-formed bytes from another key: say so plainly; a
+            // signature of another length is a length error.
+            None => Err(match recovered {
+                Ok(_) => WalletError::AccountMismatch.into(),
+                Err(e) => e,
+            }),
         }
     }
 
@@ -411,15 +550,12 @@ impl EthereumVerifier {
     }
 }
 
-impl WalletVerifier for EthereumVerifier {
-    fn chain(&self) -> Chain {
-        Chain::Ethereum
-    }
-
-    /// `personal_sign` needs [`Expectations::message`]; SIWE needs
-    /// [`Expectations::domain`] and [`Expectations::nonce`] (the nonce's
-    /// text bytes) and checks times against [`Expectations::now`].
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+impl EthereumVerifier {
+    async fn verify_proof(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
         let WalletProof::Ethereum(p) = proof else {
             return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
@@ -436,13 +572,40 @@ impl WalletVerifier for EthereumVerifier {
             }
         };
         self.check_signer(&p.account, p.address, &hash, &p.signature)
+            .await
+    }
+}
+
+impl WalletVerifier for EthereumVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Ethereum
+    }
+
+    /// `personal_sign` needs [`Expectations::message`]; SIWE needs
+    /// [`Expectations::domain`] and [`Expectations::nonce`] (the nonce's
+    /// text bytes) and checks times against [`Expectations::now`]. A
+    /// resolver that does not answer at once is refused here
+    /// ([`WalletError::Resolver`]): use [`WalletVerifier::verify_async`].
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        now_or_never(self.verify_proof(proof, expect)).unwrap_or_else(|| Err(resolver_pending()))
+    }
+
+    fn verify_async<'a>(
+        &'a self,
+        proof: &'a WalletProof,
+        expect: &'a Expectations<'a>,
+    ) -> WalletFuture<'a, VerifiedAccount> {
+        Box::pin(self.verify_proof(proof, expect))
     }
 
     /// Delegation statements are signed with EIP-191 `personal_sign` of the
     /// statement text; the stored signature is the 65 bytes `r ‖ s ‖ v`.
+    /// Checked without a runtime: a contract wallet's resolver must answer
+    /// at once ([`WalletError::Resolver`] otherwise).
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let hash = eip191_hash(proof.statement.as_bytes());
         let claimed = parse_eth_address(proof.account.address())?;
-        self.check_signer(proof.account, claimed, &hash, proof.signature)
+        now_or_never(self.check_signer(proof.account, claimed, &hash, proof.signature))
+            .unwrap_or_else(|| Err(resolver_pending()))
     }
 }

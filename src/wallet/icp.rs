@@ -210,6 +210,45 @@ impl IcpPublicKey {
         }
     }
 
+    /// The secp256k1 ECDSA key, when this is one.
+    pub fn as_secp256k1(&self) -> Option<&k256::ecdsa::VerifyingKey> {
+        match &self.0 {
+            Key::Secp256k1(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The P-256 ECDSA key, when this is one.
+    pub fn as_p256(&self) -> Option<&p256::ecdsa::VerifyingKey> {
+        match &self.0 {
+            Key::P256(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The ECDSA point (secp256k1 or P-256) as uncompressed SEC1 bytes
+    /// (`04 ‖ x ‖ y`, 65 bytes, the form the DER carries); `None` for an
+    /// Ed25519 key.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::IcpPublicKey;
+    /// let secret = k256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
+    /// let key = IcpPublicKey::from_secp256k1(*secret.verifying_key());
+    /// let point = key.ecdsa_point().unwrap();
+    /// assert_eq!(point[0], 0x04);
+    /// assert!(key.to_der().ends_with(&point));
+    /// Ok::<(), keytree::Error>(())
+    /// ```
+    pub fn ecdsa_point(&self) -> Option<[u8; 65]> {
+        let point = match &self.0 {
+            Key::Ed25519(_) => return None,
+            Key::Secp256k1(key) => key.to_sec1_point(false),
+            Key::P256(key) => key.to_sec1_point(false),
+        };
+        point.as_bytes().try_into().ok()
+    }
+
     /// The self-authenticating principal `SHA-224(DER) · 0x02`.
     pub fn principal(&self) -> Principal {
         Principal::self_authenticating(&self.to_der())
@@ -358,16 +397,16 @@ impl IcpProof {
     pub fn new(
         account: AccountId,
         public_key_der: &[u8],
-        message: Vec<u8>,
-        signature: Vec<u8>,
+        message: impl AsRef<[u8]>,
+        signature: impl AsRef<[u8]>,
     ) -> Result<Self> {
         check_icp_account(&account)?;
         Ok(Self {
             account,
             public_key: IcpPublicKey::from_der(public_key_der)?,
             delegation: None,
-            message,
-            signature,
+            message: message.as_ref().to_vec(),
+            signature: signature.as_ref().to_vec(),
         })
     }
 
@@ -379,16 +418,16 @@ impl IcpProof {
     pub fn with_delegation(
         account: AccountId,
         chain: UnverifiedIcpDelegationChain,
-        message: Vec<u8>,
-        signature: Vec<u8>,
+        message: impl AsRef<[u8]>,
+        signature: impl AsRef<[u8]>,
     ) -> Result<Self> {
         check_icp_account(&account)?;
         Ok(Self {
             account,
             public_key: chain.root_public_key().clone(),
             delegation: Some(chain),
-            message,
-            signature,
+            message: message.as_ref().to_vec(),
+            signature: signature.as_ref().to_vec(),
         })
     }
 
@@ -401,8 +440,8 @@ impl IcpProof {
     pub fn from_delegation_json(
         account: AccountId,
         chain_json: &str,
-        message: Vec<u8>,
-        signature: Vec<u8>,
+        message: impl AsRef<[u8]>,
+        signature: impl AsRef<[u8]>,
     ) -> Result<Self> {
         let chain = UnverifiedIcpDelegationChain::from_json(chain_json)?;
         Self::with_delegation(account, chain, message, signature)
@@ -480,7 +519,8 @@ impl From<IcpProof> for WalletProof {
 ///
 /// Delegations restricted to canisters (`targets`) are refused unless the
 /// verifier is given the canister the server stands for
-/// ([`IcpVerifier::with_target`]) and every targeted link lists it.
+/// (`IcpVerifier::new().with_target(canister)`) and every targeted link
+/// lists it.
 #[derive(Clone, Debug, Default)]
 pub struct IcpVerifier {
     target: Option<Principal>,
@@ -494,13 +534,12 @@ impl IcpVerifier {
         Self::default()
     }
 
-    /// A verifier for requests to `canister`: delegations restricted to
-    /// canisters must include it.
-    pub fn with_target(canister: Principal) -> Self {
-        Self {
-            target: Some(canister),
-            ..Self::default()
-        }
+    /// Checks requests to `canister`: delegations restricted to canisters
+    /// must include it.
+    #[must_use]
+    pub fn with_target(mut self, canister: Principal) -> Self {
+        self.target = Some(canister);
+        self
     }
 
     /// Checks Internet Identity proofs ([`IcpCanisterProof`]) with this

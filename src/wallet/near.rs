@@ -6,9 +6,10 @@
 //! `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
 //! return them).
 //!
-//! Borsh is encoded by hand (four rules: u32 little-endian, string = u32
-//! length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
-//! than pulling in the borsh crate for one struct.
+//! Borsh comes from the `borsh` crate (without its derive macros): the
+//! payload is the tuple `(u32, String, [u8; 32], String, Option<String>)`,
+//! and `borsh::from_slice` is strict (UTF-8, option flag 0 or 1, no
+//! trailing bytes). keytree adds the tag check and a 64 KiB bound per field.
 //!
 //! Policies:
 //! - The verifier requires the expected recipient ([`Expectations::domain`])
@@ -21,7 +22,7 @@
 //! - Account binding: an implicit account (64 lowercase hex) is its own key.
 //!   A named account's keys come from the server's [`AccessKeyResolver`];
 //!   only full-access keys count unless
-//!   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+//!   [`NearVerifier::with_function_call_keys`] is set. Without a resolver,
 //!   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
 
 use std::sync::Arc;
@@ -30,8 +31,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::text::{near_implicit_key, parse_base64_signature};
 use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier,
+    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
+    WalletProof, WalletVerifier, now_or_never, resolver_pending,
 };
 use crate::encoding::base58_decode_array;
 use crate::error::{DecodeReason, Error, Result, WalletError};
@@ -72,10 +73,8 @@ pub struct Nep413Payload {
     pub callback_url: Option<String>,
 }
 
-fn borsh_string(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&u32::try_from(s.len()).unwrap_or(u32::MAX).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
-}
+/// The borsh shape of `tag ‖ payload`.
+type Nep413Borsh = (u32, String, [u8; 32], String, Option<String>);
 
 impl Nep413Payload {
     /// A payload.
@@ -96,74 +95,52 @@ impl Nep413Payload {
     /// `borsh(tag) ‖ borsh(payload)`.
     pub fn to_borsh(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.message.len() + self.recipient.len());
-        out.extend_from_slice(&NEP413_TAG.to_le_bytes());
-        borsh_string(&mut out, &self.message);
-        out.extend_from_slice(&self.nonce);
-        borsh_string(&mut out, &self.recipient);
-        match &self.callback_url {
-            None => out.push(0),
-            Some(url) => {
-                out.push(1);
-                borsh_string(&mut out, url);
-            }
-        }
+        let value = (
+            NEP413_TAG,
+            &self.message,
+            &self.nonce,
+            &self.recipient,
+            &self.callback_url,
+        );
+        // Writing to a Vec fails only for a field over 4 GiB (its u32
+        // length); the bytes are then cut short, and no signature matches.
+        let _ = borsh::BorshSerialize::serialize(&value, &mut out);
         out
     }
 
     /// Decodes `borsh(tag) ‖ borsh(payload)` strictly (tag, UTF-8, option
-    /// flag 0/1, no trailing bytes).
+    /// flag 0/1, no trailing bytes, fields of at most 64 KiB).
     ///
     /// # Errors
     /// [`Error::Decode`].
     pub fn from_borsh(bytes: &[u8]) -> Result<Self> {
         const WHAT: &str = "nep-413 payload";
-        struct Cursor<'a>(&'a [u8]);
-        impl<'a> Cursor<'a> {
-            fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-                if self.0.len() < n {
-                    return Err(Error::malformed(WHAT, "truncated"));
-                }
-                let (head, tail) = self.0.split_at(n);
-                self.0 = tail;
-                Ok(head)
-            }
-            fn u32(&mut self) -> Result<u32> {
-                let mut a = [0u8; 4];
-                a.copy_from_slice(self.take(4)?);
-                Ok(u32::from_le_bytes(a))
-            }
-            fn string(&mut self) -> Result<String> {
-                let len = usize::try_from(self.u32()?).unwrap_or(usize::MAX);
-                if len > MAX_FIELD {
-                    return Err(Error::decode(
-                        WHAT,
-                        DecodeReason::TooLong { max: MAX_FIELD },
-                    ));
-                }
-                String::from_utf8(self.take(len)?.to_vec())
-                    .map_err(|_| Error::malformed(WHAT, "not utf-8"))
-            }
+        // Lengths are read before the bytes they announce, so a bound on
+        // the input bounds what borsh allocates.
+        if bytes.len() > 4 + 32 + 1 + 3 * (4 + MAX_FIELD) {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong {
+                    max: 4 + 32 + 1 + 3 * (4 + MAX_FIELD),
+                },
+            ));
         }
-        let mut c = Cursor(bytes);
-        if c.u32()? != NEP413_TAG {
+        let (tag, message, nonce, recipient, callback_url): Nep413Borsh =
+            borsh::from_slice(bytes).map_err(|e| Error::malformed(WHAT, e))?;
+        if tag != NEP413_TAG {
             return Err(Error::malformed(WHAT, "wrong tag"));
         }
-        let message = c.string()?;
-        let mut nonce = [0u8; 32];
-        nonce.copy_from_slice(c.take(32)?);
-        let recipient = c.string()?;
-        let callback_url = match c.take(1)? {
-            [0] => None,
-            [1] => Some(c.string()?),
-            _ => {
-                return Err(Error::decode(
-                    WHAT,
-                    DecodeReason::NonCanonical("option flag"),
-                ));
-            }
-        };
-        if !c.0.is_empty() {
-            return Err(Error::malformed(WHAT, "trailing bytes"));
+        let longest = [Some(&message), Some(&recipient), callback_url.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(String::len)
+            .max()
+            .unwrap_or(0);
+        if longest > MAX_FIELD {
+            return Err(Error::decode(
+                WHAT,
+                DecodeReason::TooLong { max: MAX_FIELD },
+            ));
         }
         Ok(Self {
             message,
@@ -257,9 +234,46 @@ pub enum AccessKeyPermission {
 
 /// Looks up a named NEAR account's access keys (the server queries an RPC
 /// node or an indexer; keytree does no I/O).
+///
+/// Async: it returns a [`WalletFuture`] (boxed, `Send`), so an RPC-backed
+/// resolver awaits its call; keytree runs no executor. A resolver that
+/// needs no I/O implements [`SyncAccessKeyResolver`] instead and is set
+/// with [`NearVerifier::with_access_keys_sync`].
 pub trait AccessKeyResolver: Send + Sync {
     /// The permission of `key` on `account`, or `None` when it is not one
     /// of the account's access keys.
+    ///
+    /// # Errors
+    /// Any lookup failure; verification then fails closed.
+    fn access_key<'a>(
+        &'a self,
+        account: &'a AccountId,
+        key: &'a PublicKey,
+    ) -> WalletFuture<'a, Option<AccessKeyPermission>>;
+}
+
+/// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
+macro_rules! forward_access_key_resolver {
+    ($($ptr:ty),+) => {$(
+        impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for $ptr {
+            fn access_key<'a>(
+                &'a self,
+                a: &'a AccountId,
+                k: &'a PublicKey,
+            ) -> WalletFuture<'a, Option<AccessKeyPermission>> {
+                (**self).access_key(a, k)
+            }
+        }
+    )+};
+}
+
+forward_access_key_resolver!(&T, Box<T>, Arc<T>);
+
+/// An [`AccessKeyResolver`] that answers at once (a table, a cache, a
+/// test). Set it with [`NearVerifier::with_access_keys_sync`]; a closure
+/// `Fn(&account, &key) -> Result<Option<AccessKeyPermission>>` is one.
+pub trait SyncAccessKeyResolver: Send + Sync {
+    /// As [`AccessKeyResolver::access_key`].
     ///
     /// # Errors
     /// Any lookup failure; verification then fails closed.
@@ -270,21 +284,25 @@ pub trait AccessKeyResolver: Send + Sync {
     ) -> Result<Option<AccessKeyPermission>>;
 }
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for &T {
+impl<F> SyncAccessKeyResolver for F
+where
+    F: Fn(&AccountId, &PublicKey) -> Result<Option<AccessKeyPermission>> + Send + Sync,
+{
     fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
+        self(a, k)
     }
 }
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Box<T> {
-    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
-    }
-}
+/// Adapts a [`SyncAccessKeyResolver`] to the async trait.
+struct SyncAdapter<R>(R);
 
-impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
-    fn access_key(&self, a: &AccountId, k: &PublicKey) -> Result<Option<AccessKeyPermission>> {
-        (**self).access_key(a, k)
+impl<R: SyncAccessKeyResolver> AccessKeyResolver for SyncAdapter<R> {
+    fn access_key<'a>(
+        &'a self,
+        a: &'a AccountId,
+        k: &'a PublicKey,
+    ) -> WalletFuture<'a, Option<AccessKeyPermission>> {
+        Box::pin(std::future::ready(self.0.access_key(a, k)))
     }
 }
 
@@ -296,9 +314,9 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
 /// `ed25519:<base58>`; signatures are standard base64 (padded, as wallets
 /// return them).
 ///
-/// Borsh is encoded by hand (four rules: u32 little-endian, string = u32
-/// length ‖ UTF-8, fixed array = raw bytes, option = 0 | 1 ‖ value) rather
-/// than pulling in the borsh crate for one struct.
+/// Borsh comes from the `borsh` crate (strict: UTF-8, option flag 0 or 1,
+/// no trailing bytes); keytree adds the tag check and a 64 KiB bound per
+/// field.
 ///
 /// Policies:
 /// - The verifier requires the expected recipient ([`Expectations::domain`])
@@ -311,7 +329,7 @@ impl<T: AccessKeyResolver + ?Sized> AccessKeyResolver for Arc<T> {
 /// - Account binding: an implicit account (64 lowercase hex) is its own key.
 ///   A named account's keys come from the server's [`AccessKeyResolver`];
 ///   only full-access keys count unless
-///   [`NearVerifier::allow_function_call_keys`] is set. Without a resolver,
+///   [`NearVerifier::with_function_call_keys`] is set. Without a resolver,
 ///   named accounts are refused ([`WalletError::NoAccessKeyResolver`]).
 ///
 /// Verifies NEAR proofs.
@@ -343,14 +361,21 @@ impl NearVerifier {
         self
     }
 
+    /// [`NearVerifier::with_access_keys`] for a resolver that answers at
+    /// once (no I/O).
+    #[must_use]
+    pub fn with_access_keys_sync(self, resolver: impl SyncAccessKeyResolver + 'static) -> Self {
+        self.with_access_keys(SyncAdapter(resolver))
+    }
+
     /// Also accepts function-call access keys (off by default).
     #[must_use]
-    pub fn allow_function_call_keys(mut self) -> Self {
+    pub fn with_function_call_keys(mut self) -> Self {
         self.allow_function_call = true;
         self
     }
 
-    fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
+    async fn check_binding(&self, account: &AccountId, key: &PublicKey) -> Result<()> {
         if let Some(implicit) = near_implicit_key(account.address())
             && &implicit == key.as_bytes()
         {
@@ -363,7 +388,7 @@ impl NearVerifier {
                 WalletError::NoAccessKeyResolver.into()
             });
         };
-        match resolver.access_key(account, key)? {
+        match resolver.access_key(account, key).await? {
             Some(AccessKeyPermission::FullAccess) => Ok(()),
             Some(AccessKeyPermission::FunctionCall) if self.allow_function_call => Ok(()),
             Some(AccessKeyPermission::FunctionCall) => Err(WalletError::FunctionCallKey.into()),
@@ -372,16 +397,14 @@ impl NearVerifier {
     }
 }
 
-impl WalletVerifier for NearVerifier {
-    fn chain(&self) -> Chain {
-        Chain::Near
-    }
-
-    /// Requires the expected message, recipient ([`Expectations::domain`])
-    /// and nonce; the callback URL must equal the expected one.
-    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+impl NearVerifier {
+    async fn verify_proof(
+        &self,
+        proof: &WalletProof,
+        expect: &Expectations<'_>,
+    ) -> Result<VerifiedAccount> {
         let WalletProof::Near(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(crate::wallet::wrong_chain(&Chain::Near, &proof.chain()));
         };
         let recipient = expect.require_domain()?;
         let nonce = expect.require_nonce()?;
@@ -403,11 +426,33 @@ impl WalletVerifier for NearVerifier {
             return Err(WalletError::CallbackUrlMismatch.into());
         }
         p.public_key.verify(&p.payload.hash(), &p.signature)?;
-        self.check_binding(&p.account, &p.public_key)?;
+        self.check_binding(&p.account, &p.public_key).await?;
         Ok(VerifiedAccount::new(
             p.account.clone(),
             SignerKey::Ed25519(p.public_key),
         ))
+    }
+}
+
+impl WalletVerifier for NearVerifier {
+    fn chain(&self) -> Chain {
+        Chain::Near
+    }
+
+    /// Requires the expected message, recipient ([`Expectations::domain`])
+    /// and nonce; the callback URL must equal the expected one. A resolver
+    /// that does not answer at once is refused here
+    /// ([`WalletError::Resolver`]): use [`WalletVerifier::verify_async`].
+    fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        now_or_never(self.verify_proof(proof, expect)).unwrap_or_else(|| Err(resolver_pending()))
+    }
+
+    fn verify_async<'a>(
+        &'a self,
+        proof: &'a WalletProof,
+        expect: &'a Expectations<'a>,
+    ) -> WalletFuture<'a, VerifiedAccount> {
+        Box::pin(self.verify_proof(proof, expect))
     }
 
     /// Delegation statements: NEP-413 with message = the statement, nonce =
@@ -429,10 +474,49 @@ impl WalletVerifier for NearVerifier {
         let payload =
             Nep413Payload::new(proof.statement, *proof.id, NEAR_DELEGATION_RECIPIENT, None);
         key.verify(&payload.hash(), &sig)?;
-        self.check_binding(proof.account, &key)?;
+        now_or_never(self.check_binding(proof.account, &key))
+            .unwrap_or_else(|| Err(resolver_pending()))?;
         Ok(VerifiedAccount::new(
             proof.account.clone(),
             SignerKey::Ed25519(key),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The crate's borsh is the layout NEP-413 states: u32 little-endian,
+    /// string = u32 length ‖ UTF-8, fixed array = raw bytes, option =
+    /// 0 | 1 ‖ value.
+    #[test]
+    fn borsh_layout() {
+        let p = Nep413Payload::new("hi", [7; 32], "app", Some("u".into()));
+        let mut want = NEP413_TAG.to_le_bytes().to_vec();
+        want.extend_from_slice(&[2, 0, 0, 0, b'h', b'i']);
+        want.extend_from_slice(&[7; 32]);
+        want.extend_from_slice(&[3, 0, 0, 0, b'a', b'p', b'p']);
+        want.extend_from_slice(&[1, 1, 0, 0, 0, b'u']);
+        assert_eq!(p.to_borsh(), want);
+        assert_eq!(Nep413Payload::from_borsh(&want).unwrap(), p);
+        // Option flag 2, trailing byte, bad UTF-8, wrong tag: refused.
+        let mut bad = want.clone();
+        let flag = want.len() - 6;
+        bad[flag] = 2;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = [want.as_slice(), &[0]].concat();
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = want.clone();
+        bad[8] = 0xff;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        bad = want.clone();
+        bad[0] ^= 1;
+        assert!(Nep413Payload::from_borsh(&bad).is_err());
+        let none = Nep413Payload::new("hi", [7; 32], "app", None);
+        assert_eq!(none.to_borsh().last(), Some(&0));
+        // A field over 64 KiB is refused even when borsh could read it.
+        let long = Nep413Payload::new("x".repeat(MAX_FIELD + 1), [0; 32], "a", None);
+        assert!(Nep413Payload::from_borsh(&long.to_borsh()).is_err());
     }
 }

@@ -69,13 +69,17 @@ impl RawKeyProof {
     /// # Errors
     /// [`Error::Decode`] for bad hex or lengths, [`Error::InvalidKey`] for a
     /// weak or invalid key.
-    pub fn ed25519_hex(key_hex: &str, message: Vec<u8>, signature_hex: &str) -> Result<Self> {
+    pub fn ed25519_hex(
+        key_hex: &str,
+        message: impl AsRef<[u8]>,
+        signature_hex: &str,
+    ) -> Result<Self> {
         let key = PublicKey::from_bytes(&hex_array::<32>(key_hex, "ed25519 key")?)?;
         let signature = hex_array::<64>(signature_hex, "ed25519 signature")?;
         Ok(Self {
             account: AccountId::raw_ed25519(&key),
             key: RawKey::Ed25519(key),
-            message,
+            message: message.as_ref().to_vec(),
             signature,
         })
     }
@@ -87,7 +91,11 @@ impl RawKeyProof {
     /// # Errors
     /// [`Error::Decode`] for bad hex or lengths, [`Error::InvalidKey`] for a
     /// point not on the curve.
-    pub fn secp256k1_hex(key_hex: &str, message: Vec<u8>, signature_hex: &str) -> Result<Self> {
+    pub fn secp256k1_hex(
+        key_hex: &str,
+        message: impl AsRef<[u8]>,
+        signature_hex: &str,
+    ) -> Result<Self> {
         let bytes = hex_decode(key_hex, "secp256k1 key")?;
         if bytes.len() != 33 && bytes.len() != 65 {
             return Err(Error::decode(
@@ -104,7 +112,7 @@ impl RawKeyProof {
         Ok(Self {
             account: secp256k1_account(&key),
             key: RawKey::Secp256k1(key),
-            message,
+            message: message.as_ref().to_vec(),
             signature,
         })
     }
@@ -332,8 +340,7 @@ mod tests {
         assert!(verify_secp256k1_sha256(&vk, &wrapped, &high).is_err());
 
         let key_hex = hex_encode(vk.to_sec1_point(false).as_bytes());
-        let proof =
-            RawKeyProof::secp256k1_hex(&key_hex, msg.to_vec(), &hex_encode(&bytes)).unwrap();
+        let proof = RawKeyProof::secp256k1_hex(&key_hex, msg, &hex_encode(&bytes)).unwrap();
         let v = RawKeyVerifier::secp256k1();
         let out = v
             .verify(&proof.clone().into(), &Expectations::at(0).message(msg))

@@ -1,64 +1,32 @@
 //! RFC 3339 timestamps (`date-time`), as used by SIWE and SIWS, to and from
 //! unix seconds.
 //!
-//! Strict: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` with uppercase `T` and
-//! `Z`, real calendar dates (leap years honoured), seconds `00`–`60` (a leap
-//! second counts as `59`), and nothing before 1970. Fractions are truncated
-//! to whole seconds.
+//! Parsing and formatting are the `time` crate's. keytree adds only the
+//! strictness `time` leaves open, each for a reason:
+//! - the separator must be `T` and the zone `Z` or `±HH:MM` in uppercase:
+//!   `time` accepts any separator byte and a lowercase `z`, while SIWE and
+//!   SIWS messages are compared byte for byte, so one spelling is accepted;
+//! - at most 9 fraction digits (`time` reads any number): a bounded field;
+//! - nothing before 1970, as times are unix seconds (`u64`).
+//!
+//! Fractions are truncated to whole seconds; a leap second (`:60`, which
+//! `time` accepts only where one can occur) counts as `:59`. Times past
+//! 9999-12-31T23:59:59Z have no RFC 3339 form (four-digit years).
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::error::{Error, Result};
 
 const WHAT: &str = "rfc 3339 timestamp";
 
-fn digits(s: &[u8], what: &'static str) -> Result<u32> {
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
-        return Err(Error::malformed(WHAT, what));
-    }
-    Ok(s.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
-}
+/// 9999-12-31T23:59:59Z, the last second with an RFC 3339 form (and the
+/// crate's bound on every timestamp it signs).
+pub(crate) const MAX_UNIX: u64 = crate::encoding::MAX_TIMESTAMP;
 
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    (
-        y,
-        u32::try_from(m).unwrap_or(1),
-        u32::try_from(d).unwrap_or(1),
-    )
-}
+/// What [`format`] prints for a time past [`MAX_UNIX`]: not a date-time, so
+/// no SIWE or SIWS message carrying it parses.
+const PAST_MAX: &str = "after 9999-12-31T23:59:59Z";
 
 /// Parses an RFC 3339 `date-time` into unix seconds.
 ///
@@ -67,62 +35,38 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// or time, or a time before 1970.
 pub(crate) fn parse(text: &str) -> Result<u64> {
     let b = text.as_bytes();
-    let field = |from: usize, to: usize, what| digits(b.get(from..to).unwrap_or_default(), what);
-    let sep = |i: usize, c: u8| b.get(i) == Some(&c);
-    if !(sep(4, b'-') && sep(7, b'-') && sep(10, b'T') && sep(13, b':') && sep(16, b':')) {
+    if b.get(10) != Some(&b'T') {
         return Err(Error::malformed(WHAT, "expected YYYY-MM-DDTHH:MM:SS"));
     }
-    let year = i64::from(field(0, 4, "year")?);
-    let month = field(5, 7, "month")?;
-    let day = field(8, 10, "day")?;
-    let hour = field(11, 13, "hour")?;
-    let minute = field(14, 16, "minute")?;
-    let second = field(17, 19, "second")?;
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return Err(Error::malformed(WHAT, "impossible date"));
+    if b.contains(&b'z') {
+        return Err(Error::malformed(WHAT, "expected Z or ±HH:MM offset"));
     }
-    if hour > 23 || minute > 59 || second > 60 {
-        return Err(Error::malformed(WHAT, "impossible time"));
-    }
-    let mut rest = b.get(19..).unwrap_or_default();
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 || n > 9 {
+    if b.get(19) == Some(&b'.') {
+        let n = b
+            .get(20..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n > 9 {
             return Err(Error::malformed(WHAT, "bad fraction"));
         }
-        rest = frac.get(n..).unwrap_or_default();
     }
-    let offset: i64 = match rest {
-        b"Z" => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let h = digits(&[*h1, *h2], "offset hour")?;
-            let m = digits(&[*m1, *m2], "offset minute")?;
-            if h > 23 || m > 59 {
-                return Err(Error::malformed(WHAT, "impossible offset"));
-            }
-            let secs = i64::from(h * 3600 + m * 60);
-            if *sign == b'+' { secs } else { -secs }
-        }
-        _ => return Err(Error::malformed(WHAT, "expected Z or ±HH:MM offset")),
-    };
-    let days = days_from_civil(year, month, day);
-    let local =
-        days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
-    u64::try_from(local - offset).map_err(|_| Error::malformed(WHAT, "before 1970"))
+    let t = OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|e| Error::malformed(WHAT, e.to_string().to_lowercase()))?;
+    u64::try_from(t.unix_timestamp()).map_err(|_| Error::malformed(WHAT, "before 1970"))
 }
 
-/// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+/// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ`; a time past
+/// [`MAX_UNIX`] has no RFC 3339 form and prints as
+/// `after 9999-12-31T23:59:59Z`, which no parser accepts.
 pub(crate) fn format(unix: u64) -> String {
-    let secs = i64::try_from(unix).unwrap_or(i64::MAX);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    i64::try_from(unix)
+        .ok()
+        .filter(|_| unix <= MAX_UNIX)
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| PAST_MAX.to_owned())
 }
 
 #[cfg(test)]
@@ -161,8 +105,59 @@ mod tests {
             "2025-01-15T12:00:00+2:00",
             "1969-12-31T23:59:59Z",
             "+025-01-15T12:00:00Z",
+            "2025-01-15t12:00:00Z",
+            "2025-01-15T12:00:00.1234567891Z",
+            "2025-01-15T12:00:00+24:00",
+            "2025-01-15T12:00:00Z ",
+            "10000-01-01T00:00:00Z",
+            PAST_MAX,
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    /// Years past 9999 are not RFC 3339: they never format as a date-time.
+    #[test]
+    fn past_year_9999() {
+        assert_eq!(format(MAX_UNIX), "9999-12-31T23:59:59Z");
+        assert_eq!(format(MAX_UNIX + 1), PAST_MAX);
+        assert_eq!(format(u64::MAX), PAST_MAX);
+        assert!(parse(&format(MAX_UNIX + 1)).is_err());
+    }
+
+    /// The crate agrees with the calendar arithmetic keytree used before
+    /// (Howard Hinnant's days-from-civil), over every day boundary from
+    /// 1970 to 9999 sampled each 97 days, and with a leap second.
+    #[test]
+    fn agrees_with_civil_arithmetic() {
+        fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+            let y = if m <= 2 { y - 1 } else { y };
+            let era = y.div_euclid(400);
+            let yoe = y - era * 400;
+            let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+            era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+        }
+        let mut day = 0u64;
+        while day * 86_400 <= MAX_UNIX {
+            let t = day * 86_400 + 86_399;
+            let text = format(t);
+            let (y, m, d): (i64, i64, i64) = (
+                text[0..4].parse().unwrap(),
+                text[5..7].parse().unwrap(),
+                text[8..10].parse().unwrap(),
+            );
+            assert_eq!(days_from_civil(y, m, d), day as i64, "{text}");
+            assert!(text.ends_with("T23:59:59Z"), "{text}");
+            assert_eq!(parse(&text).unwrap(), t);
+            day += 97;
+        }
+        assert_eq!(
+            parse("2016-12-31T23:59:60Z").unwrap(),
+            parse("2016-12-31T23:59:59Z").unwrap()
+        );
+        assert_eq!(
+            parse("2025-01-15T12:00:00.999999999Z").unwrap(),
+            1_736_942_400
+        );
     }
 }

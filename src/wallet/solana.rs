@@ -444,7 +444,7 @@ impl SolanaVerifier {
         }
         if let Some(t) = &m.issued_at {
             let issued_at = rfc3339::parse(t)?;
-            if issued_at > now.saturating_add(super::DEFAULT_LEEWAY) {
+            if issued_at > now.saturating_add(super::DEFAULT_WALLET_LEEWAY) {
                 return Err(WalletError::IssuedInFuture { issued_at, now }.into());
             }
         }

@@ -192,8 +192,8 @@ fn lower_hex_array<const N: usize>(text: &str, what: &'static str) -> Result<[u8
 ///
 /// # Errors
 /// [`Error::Decode`] on bad prefix, length or digits;
-/// [`Error::InvalidSignature`] is *not* used: a bad checksum is
-/// [`DecodeReason::Checksum`] (`eip-55`).
+/// [`Error::InvalidSignature`] is *not* used: a bad checksum guards typos,
+/// so it is [`DecodeReason::Checksum`] ("eip-55 checksum mismatch").
 pub fn parse_eth_address(text: &str) -> Result<[u8; 20]> {
     const WHAT: &str = "ethereum address";
     let hex = text

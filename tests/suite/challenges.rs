@@ -331,7 +331,7 @@ fn memory_flood_of_issues_stores_nothing() {
         let text = c.message().text().as_bytes();
         let bad = RawKeyProof::ed25519_hex(
             &keytree::hex_encode(attacker.public_key().as_bytes()),
-            text.to_vec(),
+            text,
             &keytree::hex_encode(attacker.sign_raw_key_login(b"other").as_bytes()),
         )
         .unwrap();
@@ -370,7 +370,7 @@ fn memory_forged_or_altered_nonce_refused() {
         let text = c.message().text().replace(&hex, &altered);
         let proof: WalletProof = RawKeyProof::ed25519_hex(
             &keytree::hex_encode(user.public_key().as_bytes()),
-            text.as_bytes().to_vec(),
+            text.as_bytes(),
             &keytree::hex_encode(user.sign_raw_key_login(text.as_bytes()).as_bytes()),
         )
         .unwrap()
@@ -389,7 +389,7 @@ pub fn raw_proof(key: &RootKey, c: &Challenge) -> WalletProof {
     let text = c.message().text().as_bytes();
     RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
-        text.to_vec(),
+        text,
         &keytree::hex_encode(key.sign_raw_key_login(text).as_bytes()),
     )
     .unwrap()
@@ -420,7 +420,7 @@ fn raw_key_form() {
     // Signing the bare nonce is not the challenge.
     let bare = RawKeyProof::ed25519_hex(
         &keytree::hex_encode(key.public_key().as_bytes()),
-        c.nonce().as_bytes().to_vec(),
+        c.nonce().as_bytes(),
         &keytree::hex_encode(key.dalek_sign(c.nonce().as_bytes()).as_bytes()),
     )
     .unwrap();
@@ -537,13 +537,7 @@ fn icp_form() {
         .dalek_sign(&IcpProof::signing_bytes(text.as_bytes()))
         .to_bytes()
         .to_vec();
-    let proof = IcpProof::new(
-        account.clone(),
-        &public.to_der(),
-        text.as_bytes().to_vec(),
-        sig,
-    )
-    .unwrap();
+    let proof = IcpProof::new(account.clone(), &public.to_der(), text.as_bytes(), sig).unwrap();
     assert_eq!(
         block_on(issuer.redeem(&proof.into(), NOW + 1))
             .unwrap()

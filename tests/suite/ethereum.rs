@@ -333,7 +333,7 @@ struct FixedEip1271 {
     answer: keytree::Result<bool>,
 }
 
-impl keytree::Eip1271Resolver for FixedEip1271 {
+impl keytree::SyncEip1271Resolver for FixedEip1271 {
     fn is_valid_signature(
         &self,
         _chain_id: u64,
@@ -372,14 +372,14 @@ fn eip1271_through_a_resolver() {
             .is_err()
     );
     // The contract says yes: accepted, with no key.
-    let yes = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let yes = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Ok(true),
     });
     let who = yes.verify(&proof, &expect).unwrap();
     assert_eq!(who.signer, keytree::SignerKey::Contract);
     // The contract says no, or the lookup fails: refused (fail closed).
-    let no = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let no = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Ok(false),
     });
@@ -387,7 +387,7 @@ fn eip1271_through_a_resolver() {
         no.verify(&proof, &expect).unwrap_err(),
         Error::InvalidSignature
     );
-    let down = keytree::EthereumVerifier::new().with_eip1271(FixedEip1271 {
+    let down = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
         contract: m.address,
         answer: Err(Error::Wallet(WalletError::Resolver(
             "rpc unreachable".into(),
@@ -403,4 +403,193 @@ fn eip1271_through_a_resolver() {
         only_polygon.verify(&proof, &expect).unwrap_err(),
         Error::Wallet(WalletError::WrongNetwork { .. })
     ));
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    keytree::hex_decode(text.trim_start_matches("0x"), "vector").unwrap()
+}
+
+fn address20(text: &str) -> [u8; 20] {
+    keytree::parse_eth_address(text).unwrap()
+}
+
+/// Published EIP-6492 signatures (viem docs, ox tests): parsed to their
+/// parts, and re-encoded byte for byte.
+#[test]
+fn eip6492_published_vectors() {
+    let doc = read_json(&vectors_dir("ethereum").join("eip6492_published.json"));
+    for v in doc["vectors"].as_array().unwrap() {
+        let bytes = unhex(v["signature"].as_str().unwrap());
+        assert!(keytree::Eip6492Signature::is_wrapped(&bytes));
+        let w = keytree::Eip6492Signature::from_bytes(&bytes).unwrap();
+        assert_eq!(w.factory(), &address20(v["factory"].as_str().unwrap()));
+        assert_eq!(
+            w.factory_calldata(),
+            unhex(v["factory_calldata"].as_str().unwrap())
+        );
+        assert_eq!(w.signature(), unhex(v["inner_signature"].as_str().unwrap()));
+        assert_eq!(w.to_bytes(), bytes);
+    }
+}
+
+/// One call of the EIP-6492 hook: chain id, contract, hash, wrapper.
+type Seen = (u64, [u8; 20], [u8; 32], keytree::Eip6492Signature);
+
+/// What the resolver was handed, and its answer.
+struct Undeployed {
+    seen: std::sync::Mutex<Vec<Seen>>,
+    answer: bool,
+}
+
+/// An async implementation, as an RPC-backed resolver would be.
+impl keytree::Eip1271Resolver for Undeployed {
+    fn is_valid_signature<'a>(
+        &'a self,
+        _: u64,
+        _: &'a [u8; 20],
+        _: &'a [u8; 32],
+        _: &'a [u8],
+    ) -> keytree::WalletFuture<'a, bool> {
+        // Only signatures without the magic suffix come here.
+        Box::pin(async { Ok(false) })
+    }
+    fn is_valid_undeployed_signature<'a>(
+        &'a self,
+        chain_id: u64,
+        contract: &'a [u8; 20],
+        hash: &'a [u8; 32],
+        wrapped: &'a keytree::Eip6492Signature,
+    ) -> keytree::WalletFuture<'a, bool> {
+        Box::pin(async move {
+            self.seen
+                .lock()
+                .unwrap()
+                .push((chain_id, *contract, *hash, wrapped.clone()));
+            Ok(self.answer)
+        })
+    }
+}
+
+/// viem-made EIP-6492 signatures (tests/vectors/ethereum/eip6492.json):
+/// handed to the resolver with their parts; refused with a clear error
+/// without one; malformed wrappers refused (stricter than viem).
+#[test]
+fn eip6492_library_vectors() {
+    use keytree::WalletVerifier as _;
+    let doc = read_json(&vectors_dir("ethereum").join("eip6492.json"));
+    let (mut valid, mut invalid) = (0, 0);
+    for v in doc["vectors"].as_array().unwrap() {
+        let account: AccountId = v["account"].as_str().unwrap().parse().unwrap();
+        let msg = v["message"].as_str().unwrap();
+        let sig = v["signature"].as_str().unwrap();
+        let hash = unhex(v["eip191_hash"].as_str().unwrap());
+        assert_eq!(keytree::eip191_hash(msg.as_bytes()).to_vec(), hash);
+        let proof: keytree::WalletProof = EthereumProof::personal_sign(account.clone(), msg, sig)
+            .unwrap()
+            .into();
+        let expect = Expectations::at(0).message(msg.as_bytes());
+        let resolver = std::sync::Arc::new(Undeployed {
+            seen: Default::default(),
+            answer: true,
+        });
+        let with = keytree::EthereumVerifier::new().with_eip1271(resolver.clone());
+        let without = keytree::EthereumVerifier::new();
+        if v["valid"].as_bool().unwrap() {
+            let who = with.verify(&proof, &expect).unwrap();
+            assert_eq!(who.signer, keytree::SignerKey::Contract);
+            assert_eq!(who.account, account);
+            let seen = resolver.seen.lock().unwrap();
+            let (chain, contract, h, w) = &seen[0];
+            assert_eq!(*chain, 1);
+            assert_eq!(contract, &address20(account.address()));
+            assert_eq!(h.to_vec(), hash);
+            assert_eq!(w.factory(), &address20(v["factory"].as_str().unwrap()));
+            assert_eq!(
+                w.factory_calldata(),
+                unhex(v["factory_calldata"].as_str().unwrap())
+            );
+            let inner = unhex(v["inner_signature"].as_str().unwrap());
+            assert_eq!(w.signature(), inner);
+            assert_eq!(w.to_bytes(), unhex(sig));
+            // The inner signature is the owner's EIP-191 signature.
+            let (owner, _) = keytree::ethereum_recover_address(
+                &keytree::eip191_hash(msg.as_bytes()),
+                &inner[..65],
+            )
+            .unwrap();
+            assert_eq!(owner, address20(v["inner_signer"].as_str().unwrap()));
+            // Without a resolver: its own clear refusal.
+            let err = without.verify(&proof, &expect).unwrap_err();
+            assert_eq!(err, Error::Wallet(WalletError::Eip6492Unsupported));
+            assert!(err.to_string().contains("eip-6492"), "{err}");
+            // A resolver that says no: the one detail-free refusal.
+            let no = keytree::EthereumVerifier::new().with_eip1271(Undeployed {
+                seen: Default::default(),
+                answer: false,
+            });
+            assert_eq!(
+                no.verify(&proof, &expect).unwrap_err(),
+                Error::InvalidSignature
+            );
+            // A plain EIP-1271 resolver that knows nothing of EIP-6492.
+            let plain = keytree::EthereumVerifier::new().with_eip1271_sync(FixedEip1271 {
+                contract: address20(account.address()),
+                answer: Ok(true),
+            });
+            assert_eq!(
+                plain.verify(&proof, &expect).unwrap_err(),
+                Error::Wallet(WalletError::Eip6492Unsupported)
+            );
+            valid += 1;
+        } else {
+            let comment = v["comment"].as_str().unwrap();
+            let bytes = unhex(sig);
+            assert!(
+                keytree::Eip6492Signature::from_bytes(&bytes).is_err(),
+                "accepted: {comment}"
+            );
+            let err = with.verify(&proof, &expect).unwrap_err();
+            if keytree::Eip6492Signature::is_wrapped(&bytes) {
+                // Refused before the resolver is asked.
+                assert!(matches!(err, Error::Decode { .. }), "{comment}: {err}");
+            } else {
+                // No suffix: not EIP-6492 at all, so a plain EIP-1271 question.
+                assert_eq!(err, Error::InvalidSignature, "{comment}");
+            }
+            assert!(resolver.seen.lock().unwrap().is_empty());
+            assert!(without.verify(&proof, &expect).is_err());
+            invalid += 1;
+        }
+    }
+    assert_eq!((valid, invalid), (3, 10));
+}
+
+/// Wrong lengths and bad checksums say what they are.
+#[test]
+fn length_and_checksum_errors_name_the_problem() {
+    use keytree::WalletVerifier as _;
+    let account: AccountId = "eip155:1:0x0Fa26cFB399AAbf9C3366b3aE297365761c63df4"
+        .parse()
+        .unwrap();
+    let proof: keytree::WalletProof =
+        EthereumProof::personal_sign(account, "hello world", &"11".repeat(64))
+            .unwrap()
+            .into();
+    let err = keytree::EthereumVerifier::new()
+        .verify(&proof, &Expectations::at(0).message(b"hello world"))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid ethereum signature length: expected 65 bytes, got 64"
+    );
+    let bad = "eip155:1:0x0FA26cFB399AAbf9C3366b3aE297365761c63df4".parse::<AccountId>();
+    let err = bad.unwrap_err();
+    assert_eq!(
+        err,
+        Error::Decode {
+            what: "ethereum address",
+            reason: keytree::DecodeReason::Checksum("eip-55")
+        }
+    );
+    assert!(err.to_string().contains("checksum"), "{err}");
 }

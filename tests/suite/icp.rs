@@ -608,14 +608,10 @@ mod verifier {
                 .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
             // …but a signature over the server's bytes as given is not a
             // login: the login form signs IcpProof::signing_bytes(message).
-            let proof: WalletProof = IcpProof::new(
-                account.clone(),
-                &der,
-                MESSAGE.to_vec(),
-                hex(s(sig, "signature_hex")),
-            )
-            .unwrap()
-            .into();
+            let proof: WalletProof =
+                IcpProof::new(account.clone(), &der, MESSAGE, hex(s(sig, "signature_hex")))
+                    .unwrap()
+                    .into();
             assert_eq!(proof.chain(), Chain::Icp);
             assert_eq!(
                 registry
@@ -646,10 +642,9 @@ mod verifier {
             .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
             .to_bytes()
             .to_vec();
-        let proof: WalletProof =
-            IcpProof::new(account.clone(), &der, MESSAGE.to_vec(), login_sig.clone())
-                .unwrap()
-                .into();
+        let proof: WalletProof = IcpProof::new(account.clone(), &der, MESSAGE, login_sig.clone())
+            .unwrap()
+            .into();
         let who = registry
             .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
             .unwrap();
@@ -657,7 +652,7 @@ mod verifier {
         assert_eq!(who.signer, SignerKey::Der(der.clone()));
         // Another principal's account: valid signature, wrong account.
         let other = Principal::anonymous().account_id();
-        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE.to_vec(), login_sig)
+        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE, login_sig)
             .unwrap()
             .into();
         assert_eq!(
@@ -705,14 +700,14 @@ mod verifier {
                 .to_bytes()
                 .to_vec();
             let proof: WalletProof =
-                IcpProof::from_delegation_json(account.clone(), &json, MESSAGE.to_vec(), signature)
+                IcpProof::from_delegation_json(account.clone(), &json, MESSAGE, signature)
                     .unwrap()
                     .into();
             let expect = Expectations::at(NOW).message(MESSAGE);
             let target = chain_target(v);
             let result = match &target {
                 None => registry.verify(&proof, &expect),
-                Some(t) => IcpVerifier::with_target(*t).verify(&proof, &expect),
+                Some(t) => IcpVerifier::new().with_target(*t).verify(&proof, &expect),
             };
             if v["valid"].as_bool().unwrap() {
                 let who = result.unwrap_or_else(|e| panic!("{comment}: {e}"));
@@ -730,7 +725,8 @@ mod verifier {
                 // The root key signing directly is not the session key.
                 let expired = Expectations::at(4_000_000_000).message(MESSAGE);
                 assert!(matches!(
-                    IcpVerifier::with_target(target.unwrap_or(Principal::anonymous()))
+                    IcpVerifier::new()
+                        .with_target(target.unwrap_or(Principal::anonymous()))
                         .verify(&proof, &expired)
                         .unwrap_err(),
                     Error::Wallet(WalletError::IcpDelegationExpired { .. })
@@ -815,11 +811,10 @@ mod verifier {
         let by_intruder = IcpProof::with_delegation(
             account.clone(),
             chain.clone(),
-            MESSAGE.to_vec(),
+            MESSAGE,
             intruder
                 .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
-                .to_bytes()
-                .to_vec(),
+                .to_bytes(),
         )
         .unwrap();
         assert_eq!(
@@ -832,10 +827,9 @@ mod verifier {
         let by_root = IcpProof::with_delegation(
             account,
             chain,
-            MESSAGE.to_vec(),
+            MESSAGE,
             root.dalek_sign(&IcpProof::signing_bytes(MESSAGE))
-                .to_bytes()
-                .to_vec(),
+                .to_bytes(),
         )
         .unwrap();
         assert_eq!(
@@ -845,4 +839,104 @@ mod verifier {
             Error::InvalidSignature
         );
     }
+}
+
+// ---------------------------------------------------------------------------
+// API shape (issue 12: errors and names).
+
+/// Every ECDSA key from the @dfinity vectors exposes its point, which is
+/// the point the DER carries; Ed25519 keys have none.
+#[test]
+fn ecdsa_point_is_exposed() {
+    let doc = read_json(&vectors_dir("icp").join("identities.json"));
+    let mut ecdsa = 0;
+    for v in doc["vectors"].as_array().unwrap() {
+        let der = hex(s(v, "public_key_der_hex"));
+        let key = IcpPublicKey::from_der(&der).unwrap();
+        match key.key_type() {
+            IcpKeyType::Ed25519 => {
+                assert!(key.ecdsa_point().is_none());
+                assert!(key.as_ed25519().is_some());
+            }
+            kind => {
+                let point = key.ecdsa_point().unwrap();
+                assert!(der.ends_with(&point));
+                let again = match kind {
+                    IcpKeyType::Secp256k1 => IcpPublicKey::from_secp256k1(
+                        k256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap(),
+                    ),
+                    _ => IcpPublicKey::from_p256(
+                        p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap(),
+                    ),
+                };
+                assert_eq!(again, key);
+                assert_eq!(key.as_secp256k1().is_some(), kind == IcpKeyType::Secp256k1);
+                assert_eq!(key.as_p256().is_some(), kind == IcpKeyType::P256);
+                ecdsa += 1;
+            }
+        }
+    }
+    assert!(ecdsa >= 2, "{ecdsa}");
+}
+
+/// `now` is Unix seconds everywhere; the IC's nanosecond expirations are
+/// compared exactly (a link expiring during second `t` is valid at `t`).
+#[test]
+fn times_are_seconds() {
+    let (root, root_pub) = ed(1);
+    let (_, session) = ed(2);
+    let exp_ns = 1_900_000_000 * 1_000_000_000 + 500_000_000;
+    let d = IcpDelegation::new(session, exp_ns, None).unwrap();
+    assert_eq!(d.expires_at(), 1_900_000_000);
+    let sig = root.dalek_sign(&d.signed_bytes()).to_bytes().to_vec();
+    let chain = UnverifiedIcpDelegationChain::new(root_pub, vec![IcpSignedDelegation::new(d, sig)])
+        .unwrap();
+    let verified = chain.verify(1_900_000_000, None).unwrap();
+    assert_eq!(verified.expires_at(), 1_900_000_000);
+    assert_eq!(verified.expiration_ns(), exp_ns);
+    assert!(matches!(
+        chain.verify(1_900_000_001, None).unwrap_err(),
+        Error::Wallet(WalletError::IcpDelegationExpired {
+            now: 1_900_000_001,
+            ..
+        })
+    ));
+}
+
+/// Proofs take their message (and signature) as any `AsRef<[u8]>`, and a
+/// mistyped principal is a checksum error, not a signature failure.
+#[test]
+fn proof_messages_and_checksums() {
+    let (root, key) = ed(3);
+    let account = key.principal().account_id();
+    let msg = "sign in: 1234";
+    let sig = root
+        .dalek_sign(&keytree::IcpProof::signing_bytes(msg.as_bytes()))
+        .to_bytes();
+    let a = keytree::IcpProof::new(account.clone(), &key.to_der(), msg, sig).unwrap();
+    let b = keytree::IcpProof::new(account, &key.to_der(), msg.as_bytes(), sig).unwrap();
+    assert_eq!(a, b);
+    let who = keytree::WalletRegistry::with_defaults()
+        .verify(
+            &a.into(),
+            &keytree::Expectations::at(NOW).message(msg.as_bytes()),
+        )
+        .unwrap();
+    assert_eq!(who.account, key.principal().account_id());
+
+    let text = key.principal().to_text();
+    let mut typo = text.clone().into_bytes();
+    typo[0] = if typo[0] == b'a' { b'b' } else { b'a' };
+    let err = Principal::from_text(std::str::from_utf8(&typo).unwrap()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Decode {
+                reason: keytree::DecodeReason::Checksum("crc32"),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("checksum"));
 }

@@ -3,9 +3,8 @@
 
 use base64::Engine as _;
 use keytree::{
-    AccessKeyPermission, AccessKeyResolver, AccountId, Error, Expectations, NearProof,
-    NearVerifier, Nep413Payload, PublicKey, WalletError, WalletProof, WalletRegistry,
-    WalletVerifier,
+    AccessKeyPermission, AccountId, Error, Expectations, NearProof, NearVerifier, Nep413Payload,
+    PublicKey, WalletError, WalletProof, WalletRegistry, WalletVerifier,
 };
 
 use crate::common::{read_json, shared_vectors, vectors_dir};
@@ -21,7 +20,7 @@ fn nonce(s: &str) -> [u8; 32] {
 /// Resolves every key of `alice.testnet`/`round-toad.testnet` from a fixed table.
 struct Table(Vec<(String, PublicKey, AccessKeyPermission)>);
 
-impl AccessKeyResolver for Table {
+impl keytree::SyncAccessKeyResolver for Table {
     fn access_key(
         &self,
         account: &AccountId,
@@ -79,7 +78,7 @@ fn nep413_library_vectors() {
             AccessKeyPermission::FullAccess,
         ));
     }
-    let verifier = NearVerifier::new().with_access_keys(Table(table));
+    let verifier = NearVerifier::new().with_access_keys_sync(Table(table));
     for v in doc["vectors"].as_array().unwrap() {
         // The payload bytes and hash are recomputed from the claimed fields.
         let payload = Nep413Payload::new(
@@ -161,7 +160,7 @@ fn nep413_published_vectors() {
             v["signature_base64"].as_str().unwrap(),
         )
         .unwrap();
-        let verifier = NearVerifier::new().with_access_keys(Table(vec![(
+        let verifier = NearVerifier::new().with_access_keys_sync(Table(vec![(
             account.address().to_owned(),
             key,
             AccessKeyPermission::FullAccess,
@@ -325,7 +324,7 @@ fn negative_cases() {
     )]);
     assert_eq!(
         NearVerifier::new()
-            .with_access_keys(fc)
+            .with_access_keys_sync(fc)
             .verify(&p3, &good)
             .unwrap_err(),
         Error::Wallet(WalletError::FunctionCallKey)
@@ -336,13 +335,13 @@ fn negative_cases() {
         AccessKeyPermission::FunctionCall,
     )]);
     NearVerifier::new()
-        .with_access_keys(fc)
-        .allow_function_call_keys()
+        .with_access_keys_sync(fc)
+        .with_function_call_keys()
         .verify(&p3, &good)
         .unwrap();
     assert_eq!(
         NearVerifier::new()
-            .with_access_keys(Table(vec![]))
+            .with_access_keys_sync(Table(vec![]))
             .verify(&p3, &good)
             .unwrap_err(),
         Error::Wallet(WalletError::UnknownAccessKey)

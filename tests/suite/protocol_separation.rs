@@ -152,11 +152,8 @@ type Acceptor = fn(&Fixture, &[u8], &[u8; 64]) -> bool;
 
 fn accept_raw_login(_: &Fixture, message: &[u8], sig: &[u8; 64]) -> bool {
     let pk = RootKey::from_bytes(&SEED).public_key();
-    let Ok(proof) = RawKeyProof::ed25519_hex(
-        &hex_encode(pk.as_bytes()),
-        message.to_vec(),
-        &hex_encode(sig),
-    ) else {
+    let Ok(proof) = RawKeyProof::ed25519_hex(&hex_encode(pk.as_bytes()), message, &hex_encode(sig))
+    else {
         return false;
     };
     RawKeyVerifier::ed25519()
@@ -188,7 +185,7 @@ fn accept_solana_login(_: &Fixture, message: &[u8], sig: &[u8; 64]) -> bool {
 fn accept_icp_login(_: &Fixture, message: &[u8], sig: &[u8; 64]) -> bool {
     let der = IcpPublicKey::from_ed25519(RootKey::from_bytes(&SEED).public_key()).to_der();
     let account = Principal::self_authenticating(&der).account_id();
-    let Ok(proof) = IcpProof::new(account, &der, message.to_vec(), sig.to_vec()) else {
+    let Ok(proof) = IcpProof::new(account, &der, message, sig) else {
         return false;
     };
     WalletRegistry::with_defaults()

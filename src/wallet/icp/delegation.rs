@@ -70,9 +70,16 @@ impl IcpDelegation {
         &self.pubkey
     }
 
-    /// The expiry, in nanoseconds since the Unix epoch.
+    /// The expiry, in nanoseconds since the Unix epoch (the IC's wire
+    /// value, hence the `_ns`).
     pub fn expiration_ns(&self) -> u64 {
         self.expiration_ns
+    }
+
+    /// The expiry in whole Unix seconds (rounded down): the unit of every
+    /// `now` and time keytree's API takes and gives.
+    pub fn expires_at(&self) -> u64 {
+        self.expiration_ns / 1_000_000_000
     }
 
     /// The canisters this delegation is restricted to; `None` for all.

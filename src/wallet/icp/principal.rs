@@ -12,9 +12,6 @@ use crate::error::{DecodeReason, Error, Result};
 
 const WHAT: &str = "icp principal";
 
-/// The RFC 4648 base32 alphabet, in the lowercase the IC prints.
-const BASE32_ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-
 /// The longest principal text: 29 bytes + 4 checksum bytes = 53 base32
 /// characters, plus 10 dashes.
 const MAX_TEXT_LEN: usize = 63;
@@ -299,80 +296,25 @@ impl<'de> Deserialize<'de> for Principal {
 }
 
 // ---------------------------------------------------------------------------
-// CRC32 (ISO 3309 / ITU-T V.42 / IEEE 802.3; the one PNG and zlib use).
-//
-// Written here rather than taken from `crc32fast`: it is a dozen lines, runs
-// over at most 29 bytes, and a table built at compile time keeps it fast
-// enough without another dependency.
+// CRC32 (CRC-32/ISO-HDLC: ISO 3309 / ITU-T V.42 / IEEE 802.3; the one PNG
+// and zlib use) and base32 (RFC 4648 §6, unpadded) from the `crc` and
+// `data-encoding` crates.
 
-/// The reflected IEEE polynomial.
-const CRC32_POLY: u32 = 0xEDB8_8320;
-
-// Evaluated at compile time: an out-of-range index would fail the build, not
-// panic at run time.
-#[allow(clippy::indexing_slicing)]
-const CRC32_TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut n = 0;
-    while n < 256 {
-        let mut c = n as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 {
-                CRC32_POLY ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-            k += 1;
-        }
-        table[n] = c;
-        n += 1;
-    }
-    table
-};
+const CRC32: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// CRC32 of `bytes` (initial value and final xor `0xFFFFFFFF`).
 pub(crate) fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = u32::MAX;
-    for &b in bytes {
-        let index = usize::from((crc as u8) ^ b);
-        let entry = CRC32_TABLE.get(index).copied().unwrap_or(0);
-        crc = entry ^ (crc >> 8);
-    }
-    !crc
+    CRC32.checksum(bytes)
 }
 
-// ---------------------------------------------------------------------------
-// Base32 (RFC 4648 §6 alphabet, lowercase, no padding).
-
+/// Lowercase unpadded base32, as the IC prints it.
 fn base32_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let mut acc: u16 = 0;
-    let mut bits: u32 = 0;
-    for &b in bytes {
-        acc = (acc << 8) | u16::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(base32_char((acc >> bits) as u8));
-        }
-        acc &= (1u16 << bits) - 1;
-    }
-    if bits > 0 {
-        out.push(base32_char((acc << (5 - bits)) as u8));
-    }
-    out
+    data_encoding::BASE32_NOPAD
+        .encode(bytes)
+        .to_ascii_lowercase()
 }
 
-fn base32_char(v: u8) -> char {
-    char::from(
-        BASE32_ALPHABET
-            .get(usize::from(v & 0x1f))
-            .copied()
-            .unwrap_or(b'a'),
-    )
-}
-
+/// Is `c` in the lowercase base32 alphabet?
 fn base32_value(c: u8) -> Option<u8> {
     match c {
         b'a'..=b'z' => Some(c - b'a'),
@@ -382,33 +324,19 @@ fn base32_value(c: u8) -> Option<u8> {
 }
 
 /// Decodes unpadded lowercase base32, refusing lengths that no byte string
-/// encodes to and non-zero trailing bits.
+/// encodes to and non-zero trailing bits (`BASE32_NOPAD` checks both; it is
+/// uppercase-only, and [`Principal::from_text`] has already refused any
+/// uppercase letter, so upper-casing here maps one-to-one).
 fn base32_decode(text: &[u8]) -> Result<Vec<u8>> {
-    // 8 characters carry 5 bytes; a final group of 1, 3 or 6 characters is
-    // never produced by an encoder.
-    if matches!(text.len() % 8, 1 | 3 | 6) {
-        return Err(Error::decode(WHAT, DecodeReason::Alphabet("base32")));
-    }
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let mut acc: u16 = 0;
-    let mut bits: u32 = 0;
-    for &c in text {
-        let v = base32_value(c).ok_or(Error::decode(WHAT, DecodeReason::Alphabet("base32")))?;
-        acc = (acc << 5) | u16::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1u16 << bits) - 1;
-        }
-    }
-    if acc != 0 {
-        return Err(Error::decode(
-            WHAT,
-            DecodeReason::NonCanonical("non-zero trailing bits in base32"),
-        ));
-    }
-    Ok(out)
+    data_encoding::BASE32_NOPAD
+        .decode(&text.to_ascii_uppercase())
+        .map_err(|e| match e.kind {
+            data_encoding::DecodeKind::Trailing => Error::decode(
+                WHAT,
+                DecodeReason::NonCanonical("non-zero trailing bits in base32"),
+            ),
+            _ => Error::decode(WHAT, DecodeReason::Alphabet("base32")),
+        })
 }
 
 #[cfg(test)]
@@ -420,6 +348,26 @@ mod tests {
     fn crc32_check_value_and_spec_example() {
         // The standard CRC-32 check value.
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        // The crate computes the reflected-table definition keytree used
+        // before, over every length a principal can have and more.
+        let bitwise = |data: &[u8]| {
+            let mut c = u32::MAX;
+            for &b in data {
+                c ^= u32::from(b);
+                for _ in 0..8 {
+                    c = if c & 1 != 0 {
+                        0xEDB8_8320 ^ (c >> 1)
+                    } else {
+                        c >> 1
+                    };
+                }
+            }
+            !c
+        };
+        let data: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(91) ^ 0x5a).collect();
+        for n in 0..data.len() {
+            assert_eq!(crc32(&data[..n]), bitwise(&data[..n]));
+        }
         assert_eq!(crc32(b""), 0);
         // IC interface spec: 0xABCD01 has check sequence 0x233FF206.
         assert_eq!(crc32(&[0xab, 0xcd, 0x01]), 0x233F_F206);
