@@ -121,10 +121,13 @@
 //! Ok::<(), keytree::Error>(())
 //! ```
 
+mod client_proof;
+mod form;
 mod key;
 mod nonce;
 mod render;
 
+pub use client_proof::ClientProof;
 pub use key::ChallengeKey;
 pub use nonce::{ChallengeNonce, MAX_ATTEMPT_LIMIT};
 pub use render::ChallengeMessage;

@@ -11,6 +11,10 @@
 //! [`UNTRUSTED_MAX_CHARS`] characters, so an attacker cannot forge a log
 //! line with a `\n`, whoever builds the error.
 
+mod kind;
+
+pub use kind::ErrorKind;
+
 use core::fmt;
 
 /// The most characters of untrusted text an error message shows.
@@ -707,6 +711,14 @@ pub enum TokenError {
     /// A JWKS (or one of its keys) was refused.
     #[error("invalid jwks: {}", Untrusted(.0))]
     InvalidJwks(String),
+    /// The token's session (`sid`, its refresh family) was logged out or
+    /// revoked, or is no longer known to the session store.
+    #[error("session revoked")]
+    SessionRevoked,
+    /// An API key that is malformed, unknown, revoked, or whose secret does
+    /// not match. Deliberately carries no detail.
+    #[error("invalid api key")]
+    ApiKeyInvalid,
 }
 
 /// Why a login challenge was refused or could not be issued.

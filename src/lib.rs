@@ -98,6 +98,7 @@ mod context_store;
 mod delegation;
 mod encoding;
 mod error;
+mod now;
 mod permission;
 mod public_key;
 mod replica;
@@ -109,7 +110,7 @@ mod token;
 mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce, ClientProof,
     DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
@@ -128,9 +129,10 @@ pub use encoding::{
     hex_decode, hex_encode,
 };
 pub use error::{
-    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
-    Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
+    ChallengeError, ContextError, DecodeReason, DelegationError, Error, ErrorKind, KeyError,
+    PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
+pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead};
@@ -138,8 +140,8 @@ pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::MemoryContextStore;
 pub use store::{
-    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
-    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryApiKeyStore, MemoryNonceStore,
+    MemoryRefreshStore, NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisContextStore, RedisContextStoreBuilder};
@@ -148,9 +150,13 @@ pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
-    RefreshHash, RefreshRecord, RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest,
-    TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken,
-    ValidatedToken, jwk_thumbprint,
+    RefreshHash, RefreshRecord, RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer,
+    TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder,
+    UnverifiedToken, ValidatedToken, jwk_thumbprint,
+};
+pub use token::{
+    API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
+    MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
@@ -171,6 +177,7 @@ pub use wallet::icp::{
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::input::AccountInput;
 pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{

@@ -21,6 +21,7 @@
 //! [`Error::StoreUnavailable`]: crate::Error::StoreUnavailable
 
 mod memory;
+mod memory_api_key;
 mod memory_context;
 mod memory_nonce;
 #[cfg(feature = "redis")]
@@ -30,6 +31,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 pub use memory::MemoryRefreshStore;
+pub use memory_api_key::MemoryApiKeyStore;
 pub use memory_context::MemoryContextStore;
 pub use memory_nonce::{DEFAULT_MAX_NONCE_ENTRIES, MemoryNonceStore, NONCE_ENTRY_BYTES};
 

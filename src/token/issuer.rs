@@ -86,6 +86,7 @@ impl TokenRequest {
 /// An access token and the refresh token that renews it.
 pub struct TokenPair {
     access_token: String,
+    issued_at: u64,
     access_expires_at: u64,
     refresh_token: RefreshToken,
     refresh_expires_at: u64,
@@ -95,6 +96,10 @@ impl TokenPair {
     /// The access token (a compact JWS).
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+    /// When the pair was issued (unix seconds): the `now` it was made at.
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
     }
     /// When the access token expires (unix seconds).
     pub fn access_expires_at(&self) -> u64 {
@@ -144,7 +149,11 @@ struct Minted {
 /// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
 /// seconds, integers), `jti`, `token_type` (`access`), `context_id`
 /// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
-/// (a sorted, duplicate-free, non-empty array). Any standard JWT library
+/// (a sorted, duplicate-free, non-empty array); tokens from
+/// [`TokenIssuer::issue`] and [`TokenIssuer::refresh`] add `sid`, their
+/// session ([`crate::SessionId`], the refresh family, 32 hex digits), which
+/// [`TokenIssuer::logout`] revokes and [`TokenValidator::check_session`]
+/// checks. Any standard JWT library
 /// validates these tokens with the JWKS that [`TokenIssuer::jwks`] exports.
 ///
 /// # Keys and rotation
@@ -441,10 +450,12 @@ impl TokenIssuer {
         now: u64,
     ) -> Result<TokenPair> {
         let Minted {
-            claims,
+            mut claims,
             executor,
             window_end,
         } = minted;
+        // A refresh family is a session: its access tokens name it (`sid`).
+        claims.session = Some(family);
         let refresh_expires_at = now.saturating_add(self.refresh_ttl).min(window_end);
         let record = RefreshRecord::new(
             family,
@@ -458,6 +469,7 @@ impl TokenIssuer {
         store.insert(refresh.hash(), record, now).await?;
         Ok(TokenPair {
             access_token: self.sign(&claims),
+            issued_at: now,
             access_expires_at: claims.expires_at,
             refresh_token: refresh,
             refresh_expires_at,
@@ -526,6 +538,7 @@ impl TokenIssuer {
             context_id: ctx.mint_context_id()?,
             executor: key.to_bytes(),
             permissions,
+            session: None,
         };
         Ok(Minted {
             claims,
