@@ -6,7 +6,9 @@
 //! - `batch_64` vs `single_64` (per token ≤ 0.5×);
 //! - `validate` vs `jsonwebtoken_decode` (EdDSA, same token; ≤ 1.0×);
 //! - `validate_for` vs `biscuit_verify_authorize` of a one-delegation biscuit
-//!   with an equivalent check (report the ratio).
+//!   with an equivalent check (report the ratio);
+//! - group `token_cache`: a repeat `validate` / `validate_for` through the
+//!   verified-token cache vs `ed25519_verify_strict` (target ≤ 0.05×).
 //!
 //! Run: `cargo bench -p keytree-benches --bench tokens -- --warm-up-time 1 --measurement-time 3`
 
@@ -255,5 +257,45 @@ fn tokens(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tokens);
+fn token_cache(c: &mut Criterion) {
+    let s = setup();
+    let token = s.issuer.mint(&s.ctx, &s.request, s.now).unwrap();
+    let (signing_input, sig_b64) = token.rsplit_once('.').unwrap();
+    let sig_bytes: [u8; 64] = keytree::base64url_decode(sig_b64, "sig")
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let dalek_sig = ed25519_dalek::Signature::from_bytes(&sig_bytes);
+    let verifying_key = SigningKey::from_bytes(&SEED).verifying_key();
+    let cached = s
+        .issuer
+        .validator(AUD, s.now)
+        .cache(10_000)
+        .build()
+        .unwrap();
+    cached.validate_for(&s.ctx, &token, s.now).unwrap();
+    assert_eq!(cached.cached_tokens(), 1);
+
+    let mut g = c.benchmark_group("token_cache");
+    g.bench_function("ed25519_verify_strict", |b| {
+        b.iter(|| {
+            verifying_key
+                .verify_strict(black_box(signing_input.as_bytes()), black_box(&dalek_sig))
+                .unwrap()
+        })
+    });
+    g.bench_function("validate_cached", |b| {
+        b.iter(|| cached.validate(black_box(&token), s.now).unwrap())
+    });
+    g.bench_function("validate_for_cached", |b| {
+        b.iter(|| {
+            cached
+                .validate_for(&s.ctx, black_box(&token), s.now)
+                .unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tokens, token_cache);
 criterion_main!(benches);

@@ -121,11 +121,14 @@
 //! Ok::<(), keytree::Error>(())
 //! ```
 
+mod client_proof;
+mod form;
 mod key;
 mod nonce;
 pub(crate) mod render;
 mod store;
 
+pub use client_proof::ClientProof;
 pub use key::ChallengeKey;
 pub use nonce::{ChallengeNonce, MAX_ATTEMPT_LIMIT};
 pub use render::ChallengeMessage;

@@ -452,7 +452,7 @@ impl Context {
         self.apply_at(op, unix_now())
     }
 
-    fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         if op.context_id != self.id {
             return Err(ContextError::WrongContext.into());
         }

@@ -585,7 +585,7 @@ impl Delegation {
         UnverifiedDelegation::from_bytes(bytes)?.verify_signature_with_wallets(wallets)
     }
 
-    fn decode_unverified(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_DELEGATION_BYTES {
             return Err(Error::decode(
                 WHAT,

@@ -11,6 +11,10 @@
 //! [`UNTRUSTED_MAX_CHARS`] characters, so an attacker cannot forge a log
 //! line with a `\n`, whoever builds the error.
 
+mod kind;
+
+pub use kind::ErrorKind;
+
 use core::fmt;
 
 /// The most characters of untrusted text an error message shows.
@@ -384,6 +388,39 @@ pub enum ContextError {
     /// The first op of a log must be a genesis op, and only the first.
     #[error("genesis must be the first op and only the first")]
     Genesis,
+    /// A compare-and-append lost: the shared log's head had moved past the
+    /// op's `prev`. The replica has caught up; propose again on the new head.
+    #[error("append conflict: the log head is now op {head_seq} ({head})")]
+    Conflict {
+        /// The sequence number of the log's head op.
+        head_seq: u64,
+        /// The head op's hash (base58).
+        head: String,
+    },
+    /// The context store served an op this replica refuses (tampered,
+    /// forked, rolled back or out of order). The replica keeps its last
+    /// verified state and refuses every authorisation until a later catch-up
+    /// verifies cleanly; the store needs an operator.
+    #[error("context store served a refused op at sequence {seq}: {reason}")]
+    StoreLogRefused {
+        /// The sequence number of the refused op.
+        seq: u64,
+        /// Why it was refused.
+        reason: Box<Error>,
+    },
+    /// The replica has not heard from its context store within its bound,
+    /// so it refuses to authorise (its revocations may be out of date).
+    #[error(
+        "replica is stale: last heard from the store at {heard_at}, now {now}, bound {max_staleness} s"
+    )]
+    ReplicaStale {
+        /// When the replica last read the store (unix seconds).
+        heard_at: u64,
+        /// The time checked.
+        now: u64,
+        /// The replica's bound (seconds).
+        max_staleness: u64,
+    },
 }
 
 /// Why a wallet proof, message or account was refused.
@@ -674,6 +711,14 @@ pub enum TokenError {
     /// A JWKS (or one of its keys) was refused.
     #[error("invalid jwks: {}", Untrusted(.0))]
     InvalidJwks(String),
+    /// The token's session (`sid`, its refresh family) was logged out or
+    /// revoked, or is no longer known to the session store.
+    #[error("session revoked")]
+    SessionRevoked,
+    /// An API key that is malformed, unknown, revoked, or whose secret does
+    /// not match. Deliberately carries no detail.
+    #[error("invalid api key")]
+    ApiKeyInvalid,
 }
 
 /// Why a login challenge was refused or could not be issued.

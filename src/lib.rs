@@ -102,14 +102,17 @@
 pub mod challenge;
 mod client_key;
 mod context;
+mod context_store;
 mod delegation;
 mod delta;
 mod encoding;
 mod error;
 pub mod formats;
 mod id;
+mod now;
 mod permission;
 mod public_key;
+mod replica;
 mod revocation;
 mod root;
 mod secret_key;
@@ -118,7 +121,7 @@ mod token;
 pub mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce, ClientProof,
     DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL, NonceStore,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
@@ -126,6 +129,7 @@ pub use context::{
     Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION, MAX_OP_SKEW,
     MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
+pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
     Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation, UnverifiedDelegation,
@@ -137,26 +141,35 @@ pub use encoding::{
     hex_decode, hex_encode,
 };
 pub use error::{
-    ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
-    Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
+    ChallengeError, ContextError, DecodeReason, DelegationError, Error, ErrorKind, KeyError,
+    PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
 pub use id::{ContextId, DelegationId, OpHash};
+pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
+pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
+pub use store::MemoryContextStore;
 pub use store::{
-    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
-    NONCE_ENTRY_BYTES,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryApiKeyStore, MemoryNonceStore,
+    MemoryRefreshStore, NONCE_ENTRY_BYTES,
 };
+#[cfg(feature = "redis")]
+pub use store::{RedisContextStore, RedisContextStoreBuilder};
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
-    RefreshStore, RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey,
-    TokenType, TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken,
-    jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
+    RefreshHash, RefreshRecord, RefreshStore, RefreshToken, SessionId, SessionStore, TokenClaims,
+    TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
+    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+};
+pub use token::{
+    API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
+    MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
@@ -177,6 +190,7 @@ pub use wallet::icp::{
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::input::AccountInput;
 pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{

@@ -10,25 +10,37 @@
 //! `aud` (one string), `exp`, `nbf`, `iat` (unix seconds, integers), `jti`,
 //! `token_type` (`access` or `refresh`), `context_id` (base58),
 //! `executor_public_key` (`ed25519:<base58>`) and `permissions` (a sorted,
-//! duplicate-free array). Any standard JWT library validates these tokens
+//! duplicate-free array), and, for tokens of a refresh family (a session),
+//! `sid` (the family id, 32 hex digits). Any standard JWT library validates these tokens
 //! with the JWKS that [`TokenIssuer::jwks`] exports.
 //!
 //! The public documentation of the format, the validation order, rotation,
 //! refresh and batch validation lives on [`TokenIssuer`] and
 //! [`TokenValidator`], since this module is private.
 
+mod api_key;
+mod cache;
 mod claims;
+mod forms;
 mod issuer;
 mod jwks;
 mod jws;
+mod mint_view;
 mod refresh;
+mod session;
 mod store;
 mod validator;
 
+pub use api_key::{
+    API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
+    MAX_API_KEY_NAME, MAX_API_KEY_TTL,
+};
 pub use claims::{TokenClaims, TokenType};
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
+pub use mint_view::{MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
+pub use session::{SessionId, SessionStore};
 pub use store::RefreshStore;
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
 

@@ -56,6 +56,7 @@ use crate::public_key::PublicKey;
 pub(crate) mod ethereum;
 #[cfg(feature = "icp")]
 pub(crate) mod icp;
+pub(crate) mod input;
 pub(crate) mod login_tag;
 #[cfg(feature = "near")]
 pub(crate) mod near;

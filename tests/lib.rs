@@ -9,6 +9,8 @@
     clippy::indexing_slicing
 )]
 
+#[path = "suite/api_keys.rs"]
+mod api_keys;
 #[cfg(feature = "ethereum")]
 #[path = "suite/challenges.rs"]
 mod challenges;
@@ -25,6 +27,8 @@ mod derivation;
 mod ethereum;
 #[path = "suite/expiry.rs"]
 mod expiry;
+#[path = "suite/fleet.rs"]
+mod fleet;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
@@ -57,12 +61,19 @@ mod refresh_retry;
 #[cfg(all(feature = "ethereum", feature = "near"))]
 #[path = "suite/resolvers.rs"]
 mod resolvers;
+#[cfg(feature = "ethereum")]
+#[path = "suite/server_types.rs"]
+mod server_types;
+#[path = "suite/sessions.rs"]
+mod sessions;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;
 #[cfg(feature = "stellar")]
 #[path = "suite/stellar.rs"]
 mod stellar;
+#[path = "suite/token_cache.rs"]
+mod token_cache;
 #[path = "suite/tokens.rs"]
 mod tokens;
 #[cfg(all(

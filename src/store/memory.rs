@@ -1,5 +1,7 @@
 //! The in-memory refresh store: one process, one mutex.
 
+mod session;
+
 use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};

@@ -1,6 +1,8 @@
-//! The Redis backend (feature `redis`): one [`RedisStore`] is both a
-//! [`NonceStore`](crate::NonceStore) and a [`RefreshStore`](crate::RefreshStore)
-//! that every instance of a cluster shares.
+//! The Redis backend (feature `redis`): one [`RedisStore`] is the
+//! [`NonceStore`](crate::NonceStore), [`RefreshStore`](crate::RefreshStore),
+//! [`SessionStore`](crate::SessionStore) and
+//! [`ApiKeyStore`](crate::ApiKeyStore) that every instance of a cluster
+//! shares.
 //!
 //! # Keys
 //!
@@ -12,6 +14,13 @@
 //! | `<prefix>rt:<token hash hex>` | hash | a refresh token: `r` record JSON, `f` family, `e` expiry, `s` spent, `sa` spent at, `n` successor hash (for retries) |
 //! | `<prefix>rf:<family hex>` | hash | a refresh family: `v` revoked (`0`/`1`) |
 //! | `<prefix>rm:<context hex>:<key hex>` | set | the families of a member key in a context |
+//! | `<prefix>ak:<api key id hex>` | string | an API key record (JSON, with the keyed hash of its secret), until its expiry plus the retention |
+//! | `<prefix>ako:<context hex>:<owner hex>` | set | the API key ids of an owner in a context |
+//!
+//! It is also the [`SessionStore`](crate::SessionStore) (a session is a
+//! refresh family: `rf:` keys; a session check is one `HGET`, a missing
+//! family counts as revoked) and the [`ApiKeyStore`](crate::ApiKeyStore)
+//! (a lookup is one `GET`).
 //!
 //! Every key carries a TTL, always set relative to the caller's `now`
 //! (`PX`/`PEXPIRE`, never an absolute `PEXPIREAT` against Redis's clock): a
@@ -47,8 +56,13 @@
 //! [`Error::StoreUnavailable`] — never an accept. The connection
 //! reconnects by itself when the server comes back.
 
+mod api_key;
+mod context;
 mod nonce;
 mod refresh;
+mod session;
+
+pub use context::{RedisContextStore, RedisContextStoreBuilder};
 
 use std::fmt;
 use std::future::Future;

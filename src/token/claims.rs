@@ -6,6 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::clip;
+use super::refresh::FamilyId;
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
 use crate::permission::Permissions;
@@ -58,6 +59,9 @@ pub struct TokenClaims {
     pub(crate) context_id: ContextId,
     pub(crate) executor: [u8; 32],
     pub(crate) permissions: Permissions,
+    /// `sid`: the session (refresh family) of a token minted by
+    /// `TokenIssuer::issue` or `refresh`; absent for `mint`.
+    pub(crate) session: Option<FamilyId>,
 }
 
 impl TokenClaims {
@@ -129,6 +133,7 @@ impl TokenClaims {
             context_id: B58Text(self.context_id.as_bytes()),
             executor_public_key: &executor,
             permissions: &self.permissions,
+            sid: self.session.as_ref(),
         };
         // Serializing strings, integers and a string array cannot fail.
         let mut out =
@@ -169,6 +174,7 @@ impl TokenClaims {
             context_id,
             executor,
             permissions: wire.permissions,
+            session: wire.sid,
         })
     }
 }
@@ -190,6 +196,7 @@ impl fmt::Debug for TokenClaims {
                 &ExecutorText(&self.executor).to_string(),
             )
             .field("permissions", &self.permissions)
+            .field("sid", &self.session)
             .finish()
     }
 }
@@ -359,6 +366,8 @@ struct WireOut<'a> {
     context_id: B58Text<'a>,
     executor_public_key: &'a ExecutorText<'a>,
     permissions: &'a Permissions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a FamilyId>,
 }
 
 /// The claims as read. serde's derived visitor refuses duplicated claims
@@ -384,6 +393,8 @@ struct WireIn<'a> {
     #[serde(borrow)]
     executor_public_key: Cow<'a, str>,
     permissions: Permissions,
+    #[serde(default)]
+    sid: Option<FamilyId>,
 }
 
 #[cfg(test)]
@@ -404,6 +415,7 @@ mod tests {
             context_id: ContextId::from_bytes([5; 32]),
             executor: *crate::RootKey::from_bytes(&[1; 32]).public_key().as_bytes(),
             permissions: Permissions::parse(["a", "b:c"]).unwrap(),
+            session: None,
         }
     }
 

@@ -7,12 +7,12 @@ use rand_core::CryptoRng;
 use super::claims::{TokenClaims, TokenType};
 use super::jwks::{Jwks, TokenSigningKey};
 use super::jws::b64_append;
+use super::mint_view::MintView;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::validator::{TokenValidator, TokenValidatorBuilder};
 use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, unix_now};
-use crate::context::Context;
 use crate::encoding::check_timestamp;
-use crate::error::{ContextError, DelegationError, Result, TokenError};
+use crate::error::{DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 use crate::token::RefreshStore;
@@ -86,6 +86,7 @@ impl TokenRequest {
 /// An access token and the refresh token that renews it.
 pub struct TokenPair {
     access_token: String,
+    issued_at: u64,
     access_expires_at: u64,
     refresh_token: RefreshToken,
     refresh_expires_at: u64,
@@ -95,6 +96,10 @@ impl TokenPair {
     /// The access token (a compact JWS).
     pub fn access_token(&self) -> &str {
         &self.access_token
+    }
+    /// When the pair was issued (unix seconds): the `now` it was made at.
+    pub fn issued_at(&self) -> u64 {
+        self.issued_at
     }
     /// When the access token expires (unix seconds).
     pub fn access_expires_at(&self) -> u64 {
@@ -131,7 +136,8 @@ struct Minted {
     window_end: u64,
 }
 
-/// Mints context tokens for the members of a [`Context`].
+/// Mints context tokens for the members of a [`Context`](crate::Context)
+/// (or a [`ContextReplica`](crate::ContextReplica); see [`MintView`]).
 ///
 /// # Format
 ///
@@ -143,7 +149,11 @@ struct Minted {
 /// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
 /// seconds, integers), `jti`, `token_type` (`access`), `context_id`
 /// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
-/// (a sorted, duplicate-free, non-empty array). Any standard JWT library
+/// (a sorted, duplicate-free, non-empty array); tokens from
+/// [`TokenIssuer::issue`] and [`TokenIssuer::refresh`] add `sid`, their
+/// session ([`crate::SessionId`], the refresh family, 32 hex digits), which
+/// [`TokenIssuer::logout`] revokes and [`TokenValidator::check_session`]
+/// checks. Any standard JWT library
 /// validates these tokens with the JWKS that [`TokenIssuer::jwks`] exports.
 ///
 /// # Keys and rotation
@@ -330,22 +340,27 @@ impl TokenIssuer {
     /// member's delegation.
     ///
     /// # Errors
-    /// [`ContextError::NotMember`] or [`ContextError::Revoked`] for a key
+    /// [`crate::ContextError::NotMember`] or [`crate::ContextError::Revoked`] for a key
     /// that is not a live member; [`crate::PermissionError::NotCovered`] for
     /// a permission the member does not hold;
     /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
     /// outside the member's delegation window;
     /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
     /// permissions, or a zero TTL.
-    pub fn mint(&self, ctx: &Context, request: &TokenRequest, now: u64) -> Result<String> {
+    pub fn mint<V: MintView + ?Sized>(
+        &self,
+        ctx: &V,
+        request: &TokenRequest,
+        now: u64,
+    ) -> Result<String> {
         self.mint_with_rng(ctx, request, now, &mut rand::rng())
     }
 
     /// [`TokenIssuer::mint`] with the `jti` drawn from `rng` (the worked
     /// examples of FORMATS.md use a seeded one).
-    pub(crate) fn mint_with_rng<R: CryptoRng + ?Sized>(
+    pub(crate) fn mint_with_rng<V: MintView + ?Sized, R: CryptoRng + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         now: u64,
         rng: &mut R,
@@ -358,7 +373,11 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// As [`TokenIssuer::mint`].
-    pub fn mint_now(&self, ctx: &Context, request: &TokenRequest) -> Result<String> {
+    pub fn mint_now<V: MintView + ?Sized>(
+        &self,
+        ctx: &V,
+        request: &TokenRequest,
+    ) -> Result<String> {
         self.mint(ctx, request, unix_now())
     }
 
@@ -367,9 +386,9 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// Those of [`TokenIssuer::mint`], and the store's.
-    pub async fn issue<S: RefreshStore + ?Sized>(
+    pub async fn issue<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         store: &S,
         now: u64,
@@ -404,9 +423,9 @@ impl TokenIssuer {
     /// [`TokenError::RefreshRevoked`], [`TokenError::RefreshExpired`],
     /// [`TokenError::WrongContext`], the minting refusals of
     /// [`TokenIssuer::mint`], and the store's.
-    pub async fn refresh<S: RefreshStore + ?Sized>(
+    pub async fn refresh<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         refresh: &RefreshToken,
         store: &S,
         now: u64,
@@ -416,7 +435,7 @@ impl TokenIssuer {
             .consume(&refresh.hash(), &next.hash(), now, self.refresh_grace)
             .await?;
         let family = *record.family();
-        let minted = if record.context_id() == ctx.id() {
+        let minted = if *record.context_id() == ctx.mint_context_id()? {
             let request = TokenRequest::new(*record.executor(), record.audience())
                 .permissions(record.permissions().clone())
                 .subject(record.subject());
@@ -443,10 +462,12 @@ impl TokenIssuer {
         now: u64,
     ) -> Result<TokenPair> {
         let Minted {
-            claims,
+            mut claims,
             executor,
             window_end,
         } = minted;
+        // A refresh family is a session: its access tokens name it (`sid`).
+        claims.session = Some(family);
         let refresh_expires_at = now.saturating_add(self.refresh_ttl).min(window_end);
         let record = RefreshRecord::new(
             family,
@@ -460,6 +481,7 @@ impl TokenIssuer {
         store.insert(refresh.hash(), record, now).await?;
         Ok(TokenPair {
             access_token: self.sign(&claims),
+            issued_at: now,
             access_expires_at: claims.expires_at,
             refresh_token: refresh,
             refresh_expires_at,
@@ -467,9 +489,9 @@ impl TokenIssuer {
     }
 
     /// Checks a request against the live context and builds the claims.
-    fn claims_for<R: CryptoRng + ?Sized>(
+    fn claims_for<V: MintView + ?Sized, R: CryptoRng + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         now: u64,
         rng: &mut R,
@@ -481,12 +503,8 @@ impl TokenIssuer {
             return Err(TokenError::InvalidRequest("empty subject").into());
         }
         let key = &request.executor;
-        let member = ctx
-            .member(key)
-            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
-        let held = member
-            .permissions()
-            .ok_or_else(|| ContextError::Revoked(key.to_string()))?;
+        let grant = ctx.member_grant(key, now)?;
+        let held = &grant.permissions;
         let permissions = match &request.permissions {
             Some(wanted) => {
                 wanted.require_subset_of(held)?;
@@ -497,9 +515,7 @@ impl TokenIssuer {
         if permissions.is_empty() {
             return Err(TokenError::InvalidRequest("a token needs at least one permission").into());
         }
-        let (not_before, window_end) = member
-            .window()
-            .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
+        let (not_before, window_end) = grant.window;
         if now < not_before {
             return Err(DelegationError::NotYetValid { not_before, now }.into());
         }
@@ -531,13 +547,14 @@ impl TokenIssuer {
             issued_at: now,
             jti: jti_text,
             token_type: TokenType::Access,
-            context_id: *ctx.id(),
+            context_id: ctx.mint_context_id()?,
             executor: key.to_bytes(),
             permissions,
+            session: None,
         };
         Ok(Minted {
             claims,
-            executor: *member.key(),
+            executor: grant.key,
             window_end,
         })
     }

@@ -1,9 +1,11 @@
 //! Token validation: single, context-bound, and batched.
 
 use std::fmt;
+use std::sync::Arc;
 
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
+use super::cache::TokenCache;
 use super::claims::{TokenClaims, TokenType};
 use super::jwks::{Jwk, Jwks};
 use super::jws::{self, Parts};
@@ -94,6 +96,7 @@ pub struct TokenValidator {
     leeway: u64,
     max_len: usize,
     keys: Vec<ValidatorKey>,
+    cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for TokenValidator {
@@ -107,6 +110,7 @@ impl fmt::Debug for TokenValidator {
                 "kids",
                 &self.keys.iter().map(|k| &k.kid).collect::<Vec<_>>(),
             )
+            .field("cache", &self.cache.as_ref().map(TokenCache::capacity))
             .finish()
     }
 }
@@ -120,6 +124,7 @@ pub struct TokenValidatorBuilder {
     leeway: u64,
     max_len: usize,
     keys: Vec<Jwk>,
+    cache: usize,
 }
 
 impl TokenValidatorBuilder {
@@ -144,6 +149,27 @@ impl TokenValidatorBuilder {
     /// The size limit of a token in bytes (default 8 KiB, at most 64 KiB).
     pub fn max_token_len(mut self, bytes: usize) -> Self {
         self.max_len = bytes;
+        self
+    }
+
+    /// Keeps a verified-token cache of at most `capacity` tokens (0, the
+    /// default: none). A repeat validation of a token this validator
+    /// already verified skips the signature check and the claims parse:
+    /// the cache is keyed by the BLAKE3 hash of the whole token text and
+    /// holds its claims until the token's `exp` (never longer; past `exp`
+    /// the token takes the full path, which applies the leeway). What is
+    /// still checked on every call: size, the claims' times against `now`
+    /// (`exp`, `nbf`, `iat`), issuer and audience, and with
+    /// [`TokenValidator::validate_for`] the live context (revocation,
+    /// delegation window, permissions); the session check
+    /// ([`TokenValidator::check_session`]) is separate and live.
+    ///
+    /// Memory: at most `capacity` entries of one token's claims each
+    /// (bounded by the token size limit, 8 KiB by default; a typical
+    /// keytree token's claims take well under 1 KiB), in 16 shards; a full
+    /// shard drops expired entries first, then an arbitrary one.
+    pub fn cache(mut self, capacity: usize) -> Self {
+        self.cache = capacity;
         self
     }
 
@@ -189,6 +215,7 @@ impl TokenValidatorBuilder {
             leeway: self.leeway,
             max_len: self.max_len,
             keys,
+            cache: (self.cache > 0).then(|| TokenCache::new(self.cache)),
         })
     }
 }
@@ -199,7 +226,7 @@ impl TokenValidatorBuilder {
 /// verifying it, use [`UnverifiedToken`].
 #[derive(Clone, Debug)]
 pub struct ValidatedToken {
-    claims: TokenClaims,
+    claims: Arc<TokenClaims>,
     executor: Option<PublicKey>,
 }
 
@@ -279,6 +306,7 @@ impl TokenValidator {
             leeway: DEFAULT_LEEWAY,
             max_len: DEFAULT_MAX_TOKEN_LEN,
             keys: Vec::new(),
+            cache: 0,
         }
     }
 
@@ -387,6 +415,20 @@ impl TokenValidator {
     /// [`TokenError::Expired`], [`TokenError::NotYetValid`],
     /// [`TokenError::IssuedInFuture`] — in that order of checking.
     pub fn validate(&self, token: &str, now: u64) -> Result<ValidatedToken> {
+        let cached = match &self.cache {
+            Some(cache) if token.len() <= self.max_len => {
+                let digest = TokenCache::digest(token);
+                if let Some(claims) = cache.get(&digest, now) {
+                    self.check_claims(&claims, now)?;
+                    return Ok(ValidatedToken {
+                        claims,
+                        executor: None,
+                    });
+                }
+                Some((cache, digest))
+            }
+            _ => None,
+        };
         let p = self.pre_crypto(token)?;
         p.key
             .verify_strict(
@@ -394,11 +436,19 @@ impl TokenValidator {
                 &DalekSignature::from_bytes(&p.signature),
             )
             .map_err(|_| Error::InvalidSignature)?;
-        let claims = self.post_crypto(&p.parts, now)?;
+        let claims = Arc::new(self.post_crypto(&p.parts, now)?);
+        if let Some((cache, digest)) = cached {
+            cache.insert(digest, &claims, now);
+        }
         Ok(ValidatedToken {
             claims,
             executor: None,
         })
+    }
+
+    /// How many tokens the verified-token cache holds (0 without one).
+    pub fn cached_tokens(&self) -> usize {
+        self.cache.as_ref().map_or(0, TokenCache::len)
     }
 
     /// [`TokenValidator::validate`] at the system clock's time.
@@ -503,7 +553,7 @@ impl TokenValidator {
             .map(|s| {
                 let p = s?;
                 Ok(ValidatedToken {
-                    claims: self.post_crypto(&p.parts, now)?,
+                    claims: Arc::new(self.post_crypto(&p.parts, now)?),
                     executor: None,
                 })
             })
@@ -526,9 +576,9 @@ impl TokenValidator {
 }
 
 /// Binds verified claims to the live context.
-fn bind<V: RevocationView + ?Sized>(
+pub(super) fn bind<V: RevocationView + ?Sized>(
     view: &V,
-    claims: TokenClaims,
+    claims: Arc<TokenClaims>,
     now: u64,
 ) -> Result<ValidatedToken> {
     if claims.context_id != *view.context_id() {

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Option<Child>,
     pub port: u16,
+    /// Extra arguments (kept for restarts on the same port).
+    args: Vec<String>,
 }
 
 fn free_port() -> u16 {
@@ -55,8 +57,34 @@ impl RedisServer {
         Some(Self::start_on(free_port()))
     }
 
+    /// Starts a durable server on a free port (AOF on, `appendfsync always`,
+    /// files in `dir`), or returns `None` (see the module docs).
+    pub fn start_durable(test: &str, dir: &std::path::Path) -> Option<Self> {
+        if !redis_server_available(test) {
+            return None;
+        }
+        let args = [
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--dir",
+            dir.to_str().unwrap(),
+        ];
+        Some(Self::start_with(
+            free_port(),
+            args.iter().map(|a| a.to_string()).collect(),
+        ))
+    }
+
     /// Starts a server on `port` and waits until it accepts connections.
     pub fn start_on(port: u16) -> Self {
+        Self::start_with(port, Vec::new())
+    }
+
+    /// Starts a server on `port` with `args` after the defaults (later
+    /// arguments win) and waits until it accepts connections.
+    pub fn start_with(port: u16, args: Vec<String>) -> Self {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -70,6 +98,7 @@ impl RedisServer {
                 "--maxmemory-policy",
                 "noeviction",
             ])
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -77,6 +106,7 @@ impl RedisServer {
         let server = Self {
             child: Some(child),
             port,
+            args,
         };
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -90,7 +120,8 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Kills the server (its data is gone: persistence is off).
+    /// Kills the server with SIGKILL (`kill -9`): without AOF its data is
+    /// gone; with AOF, what was fsynced survives a restart.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -98,11 +129,16 @@ impl RedisServer {
         }
     }
 
-    /// A new server on the same port.
+    /// A new server on the same port (and the same arguments).
     pub fn restart(&mut self) {
         self.stop();
-        let fresh = Self::start_on(self.port);
+        let fresh = Self::start_with(self.port, std::mem::take(&mut self.args));
         *self = fresh;
+    }
+
+    /// Starts the server again on the same port after [`Self::stop`].
+    pub fn start_again(&mut self) {
+        self.restart();
     }
 
     /// The server's count of calls of `command` (`INFO commandstats`).
