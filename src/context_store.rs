@@ -153,7 +153,7 @@ impl ContextOp {
     /// and the 64 signature bytes, sorted by signer.
     pub fn to_bytes(&self) -> Vec<u8> {
         let signing = self.signing_bytes();
-        let mut out = Vec::with_capacity(1 + 4 + signing.len() + 4 + 96 * self.signatures().len());
+        let mut out = Vec::with_capacity(1 + 4 + signing.len() + 4 + 104 * self.signatures().len());
         out.push(STORED_OP_VERSION);
         out.extend_from_slice(
             &u32::try_from(signing.len())
@@ -163,8 +163,11 @@ impl ContextOp {
         out.extend_from_slice(&signing);
         let count = u32::try_from(self.signatures().len()).unwrap_or(u32::MAX);
         out.extend_from_slice(&count.to_be_bytes());
+        // The one length-prefix rule (FORMATS.md §2): fixed-size fields too.
         for s in self.signatures() {
+            out.extend_from_slice(&32u32.to_be_bytes());
             out.extend_from_slice(s.signer.as_bytes());
+            out.extend_from_slice(&64u32.to_be_bytes());
             out.extend_from_slice(s.signature.as_bytes());
         }
         out
@@ -213,15 +216,21 @@ impl ContextOp {
         }
         let mut previous: Option<PublicKey> = None;
         for _ in 0..count {
-            let key: [u8; 32] = rest
+            let (key_len, after) = split_u32(rest).ok_or_else(|| malformed("truncated"))?;
+            let key: [u8; 32] = after
                 .get(..32)
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| malformed("truncated"))?;
-            let sig: [u8; 64] = rest
-                .get(32..96)
+            let (sig_len, after) = split_u32(after.get(32..).unwrap_or_default())
+                .ok_or_else(|| malformed("truncated"))?;
+            let sig: [u8; 64] = after
+                .get(..64)
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| malformed("truncated"))?;
-            rest = rest.get(96..).unwrap_or_default();
+            if key_len != 32 || sig_len != 64 {
+                return Err(malformed("signer or signature length"));
+            }
+            rest = after.get(64..).unwrap_or_default();
             let signer = keys.get(&key)?;
             if previous.is_some_and(|p| p >= signer) {
                 return Err(Error::decode(
