@@ -41,6 +41,8 @@ mod icp;
 #[cfg(feature = "icp-canister-sig")]
 #[path = "suite/icp_canister.rs"]
 mod icp_canister;
+#[path = "suite/layout.rs"]
+mod layout;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;
@@ -74,8 +76,6 @@ mod stellar;
 mod token_cache;
 #[path = "suite/tokens.rs"]
 mod tokens;
-#[path = "suite/tokens_interop.rs"]
-mod tokens_interop;
 #[cfg(all(
     feature = "ethereum",
     feature = "near",
