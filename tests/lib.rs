@@ -23,6 +23,8 @@ mod derivation;
 #[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/formats_vectors.rs"]
+mod formats_vectors;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
