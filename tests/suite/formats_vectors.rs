@@ -247,6 +247,18 @@ fn delegations_both_ways() {
         let from_binary = Delegation::from_bytes(&hex(e, "binary_hex")).unwrap();
         assert_eq!(from_binary, dl, "{n}: binary decode");
         from_binary.verify_signature().unwrap();
+        // FORMATS.md §1: members in any order are accepted (serde_json's
+        // map sorts them by name here); a non-integer number is refused.
+        let reordered: Value = serde_json::from_str(s(e, "json")).unwrap();
+        let reordered = reordered.to_string();
+        assert_ne!(reordered, s(e, "json"), "{n}");
+        assert_eq!(serde_json::from_str::<Delegation>(&reordered).unwrap(), dl, "{n}");
+        let float = s(e, "json").replace(
+            &format!("\"not_before\":{},", u(i, "not_before")),
+            &format!("\"not_before\":{}.0,", u(i, "not_before")),
+        );
+        assert_ne!(float, s(e, "json"), "{n}");
+        assert!(serde_json::from_str::<Delegation>(&float).is_err(), "{n}: 1.0");
         built.insert(n.to_owned(), dl);
         good += 1;
     }
