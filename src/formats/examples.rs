@@ -789,7 +789,7 @@ fn formats_md_examples_are_keytrees_output() {
              (KEYTREE_BLESS_FORMATS=1 rewrites it after an intended change)"
         );
     }
-    #[cfg(all(feature = "ethereum"))]
+    #[cfg(feature = "ethereum")]
     for (name, _, _) in &found {
         assert!(
             generated.iter().any(|(n, _)| n == name),

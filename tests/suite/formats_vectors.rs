@@ -252,13 +252,20 @@ fn delegations_both_ways() {
         let reordered: Value = serde_json::from_str(s(e, "json")).unwrap();
         let reordered = reordered.to_string();
         assert_ne!(reordered, s(e, "json"), "{n}");
-        assert_eq!(serde_json::from_str::<Delegation>(&reordered).unwrap(), dl, "{n}");
+        assert_eq!(
+            serde_json::from_str::<Delegation>(&reordered).unwrap(),
+            dl,
+            "{n}"
+        );
         let float = s(e, "json").replace(
             &format!("\"not_before\":{},", u(i, "not_before")),
             &format!("\"not_before\":{}.0,", u(i, "not_before")),
         );
         assert_ne!(float, s(e, "json"), "{n}");
-        assert!(serde_json::from_str::<Delegation>(&float).is_err(), "{n}: 1.0");
+        assert!(
+            serde_json::from_str::<Delegation>(&float).is_err(),
+            "{n}: 1.0"
+        );
         built.insert(n.to_owned(), dl);
         good += 1;
     }
