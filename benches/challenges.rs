@@ -89,7 +89,12 @@ fn memory(c: &mut Criterion) {
     let sk = key();
     let account = account(&sk);
     let registry = WalletRegistry::with_defaults();
-    let issuer = ChallengeIssuer::new(DOMAIN, MemoryNonceStore::new()).unwrap();
+    let issuer = ChallengeIssuer::new(
+        DOMAIN,
+        keytree::ChallengeKey::from_bytes(&[0x5a; 32]),
+        MemoryNonceStore::new(),
+    )
+    .unwrap();
     let sample = ready(issuer.issue(&account, NOW)).unwrap();
     let proof = sign(&sk, &sample);
     let nonce = sample.nonce().to_string();
@@ -107,10 +112,15 @@ fn memory(c: &mut Criterion) {
     // Each batch signs its challenges first (untimed: the wallet's work),
     // then times issuing as many fresh challenges and redeeming the signed
     // ones, so that signing does not run between the timed steps. Time
-    // moves on by batch, so the previous batch's records expire and are
-    // evicted (retention 0) and the store stays small.
-    let store = MemoryNonceStore::with_limits(1_000_000, 0);
-    let batched = ChallengeIssuer::new(DOMAIN, &store).unwrap();
+    // moves on by batch, so the previous batch's spent marks expire and the
+    // store stays small.
+    let store = MemoryNonceStore::with_max_entries(1_000_000);
+    let batched = ChallengeIssuer::new(
+        DOMAIN,
+        keytree::ChallengeKey::from_bytes(&[0x5a; 32]),
+        &store,
+    )
+    .unwrap();
     let clock = std::cell::Cell::new(NOW);
     g.bench_function("issue_and_redeem", |b| {
         b.iter_custom(|iters| {
@@ -174,7 +184,12 @@ fn redis(c: &mut Criterion) {
             "redis://127.0.0.1:{port}"
         )))
         .unwrap();
-    let issuer = ChallengeIssuer::new(DOMAIN, store.clone()).unwrap();
+    let issuer = ChallengeIssuer::new(
+        DOMAIN,
+        keytree::ChallengeKey::from_bytes(&[0x5a; 32]),
+        store.clone(),
+    )
+    .unwrap();
     let sk = key();
     let account = account(&sk);
 

@@ -166,12 +166,12 @@ fn context_ops(c: &mut Criterion) {
     });
     g.bench_function("authorize_in_1e5_members", |b| {
         b.iter(|| {
-            big.authorize(black_box(&member), black_box(&exec), head)
+            big.authorize(black_box(&member), black_box(&exec), head, black_box(now))
                 .unwrap()
         })
     });
     g.bench_function("is_member_in_1e5_members", |b| {
-        b.iter(|| black_box(big.is_member(black_box(&member))))
+        b.iter(|| black_box(big.is_member(black_box(&member), black_box(now))))
     });
     g.finish();
 }

@@ -1,5 +1,6 @@
-//! Two login servers sharing one Redis: a challenge issued by one is
-//! redeemed on the other, and once spent it is refused everywhere.
+//! Two login servers sharing one Redis and one nonce-sealing key: a
+//! challenge issued by one (which stores nothing) is redeemed on the other,
+//! and once spent it is refused everywhere.
 //!
 //! Start a Redis first, then run:
 //!
@@ -15,7 +16,8 @@
 use std::process::ExitCode;
 
 use keytree::{
-    AccountId, ChallengeError, ChallengeIssuer, ChallengeMessage, Error, EthereumProof, RedisStore,
+    AccountId, ChallengeError, ChallengeIssuer, ChallengeKey, ChallengeMessage, Error,
+    EthereumProof, RedisStore,
 };
 
 fn main() -> ExitCode {
@@ -57,12 +59,27 @@ async fn run(url: &str) -> Result<(), Error> {
     let prefix = format!("keytree-example:{now}:");
 
     println!("1. two server instances, each with its own connection to {url}");
+    // Every instance holds the same nonce-sealing key, from the fleet's
+    // configuration (KEYTREE_CHALLENGE_KEY: 64 hex digits); a random one
+    // stands in for it here. Never print it.
+    let key_bytes: [u8; 32] = match std::env::var("KEYTREE_CHALLENGE_KEY") {
+        Ok(hex) => keytree::hex_decode(&hex, "KEYTREE_CHALLENGE_KEY")?
+            .try_into()
+            .map_err(|_| {
+                Error::Challenge(ChallengeError::InvalidSettings(
+                    "challenge key must be 32 bytes",
+                ))
+            })?,
+        Err(_) => *ChallengeKey::generate(&mut rand::rng()).to_bytes(),
+    };
     let server_a = ChallengeIssuer::new(
         "login.example.com",
+        ChallengeKey::from_bytes(&key_bytes),
         RedisStore::builder(url).prefix(&prefix).connect().await?,
     )?;
     let server_b = ChallengeIssuer::new(
         "login.example.com",
+        ChallengeKey::from_bytes(&key_bytes),
         RedisStore::builder(url).prefix(&prefix).connect().await?,
     )?;
 

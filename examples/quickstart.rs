@@ -65,6 +65,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     .valid_for(now, 24 * 3600)
     .sign_as_root(&root)?;
     delegation.verify(now)?;
+    let delegation_expires_at = delegation.expires_at();
     println!("   client key: {}", client.public_key());
     println!("   delegation id: {}", delegation.id());
 
@@ -79,14 +80,21 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .sign(&root);
     context.apply(op)?;
     let execute: Permission = "context:execute".parse()?;
-    context.authorize(&client.public_key(), &execute, context.head_seq())?;
+    // Live questions take the current time: the delegation's window
+    // [not_before, expires_at) bounds every answer.
+    context.authorize(&client.public_key(), &execute, context.head_seq(), now)?;
     expect(
-        context.is_member(&client.public_key()),
+        context.is_member(&client.public_key(), now),
         "client is a member",
+    )?;
+    expect(
+        !context.is_member(&client.public_key(), delegation_expires_at),
+        "an expired delegation grants nothing",
     )?;
 
     println!("5. the client signs a delta; the context verifies it");
-    let old_delta = client.sign_delta(&context_id, context.head_seq(), b"set counter = 1");
+    // A delta carries its signed timestamp, checked against the signer's window.
+    let old_delta = client.sign_delta(&context_id, context.head_seq(), now, b"set counter = 1")?;
     context.verify_delta(&old_delta, &execute, DeltaPolicy::Historical)?;
     expect(true, "delta signed before revocation verifies")?;
 
@@ -121,7 +129,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         .sign(&root);
     context.apply(op)?;
     expect(
-        !context.is_member(&client.public_key()),
+        !context.is_member(&client.public_key(), now + 60),
         "client is no longer a member",
     )?;
 
@@ -133,7 +141,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("8. history stays valid, new work is refused");
     context.verify_delta(&old_delta, &execute, DeltaPolicy::Historical)?;
     expect(true, "the old delta still verifies")?;
-    let new_delta = client.sign_delta(&context_id, context.head_seq(), b"set counter = 2");
+    let new_delta = client.sign_delta(
+        &context_id,
+        context.head_seq(),
+        now + 61,
+        b"set counter = 2",
+    )?;
     match context.verify_delta(&new_delta, &execute, DeltaPolicy::Historical) {
         Err(Error::Context(e)) => println!("  ok: the new delta is refused: {e}"),
         Err(e) => return Err(format!("new delta refused for the wrong reason: {e}").into()),
@@ -175,7 +188,12 @@ fn wallet_login(now: u64) -> Result<(), Box<dyn std::error::Error>> {
     let address = keytree::ethereum_address_of(wallet.verifying_key());
     let account: AccountId = format!("eip155:1:{}", keytree::eip55_encode(&address)).parse()?;
 
-    let login = ChallengeIssuer::new("app.example.com", MemoryNonceStore::new())?;
+    // The key that seals nonces (issuing stores nothing); a fleet shares it.
+    let login = ChallengeIssuer::new(
+        "app.example.com",
+        keytree::ChallengeKey::generate(&mut rand::rng()),
+        MemoryNonceStore::new(),
+    )?;
     let challenge = block_on(login.issue(&account, now))??;
     let ChallengeMessage::Siwe(text) = challenge.message() else {
         return Err("an Ethereum account gets a SIWE message".into());

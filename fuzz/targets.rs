@@ -19,6 +19,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("delegation_json", delegation_json),
     ("context_log_json", context_log_json),
     ("context_op_json", context_op_json),
+    ("delta_json", delta_json),
     ("eth_signature_hex", eth_signature_hex),
     ("eip55_address", eip55_address),
     ("siwe_text", siwe_text),
@@ -35,19 +36,153 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("token_header", token_header),
     ("token_claims", token_claims),
     ("jwks_json", jwks_json),
-    ("challenge_record", challenge_record),
+    ("challenge_nonce", challenge_nonce),
 ];
 
-/// The challenge record decoder (what a shared store reads back): never
-/// panics; accepts only canonical bytes.
-pub fn challenge_record(data: &[u8]) {
-    if let Ok(r) = keytree::ChallengeRecord::from_store_bytes(data) {
-        assert_eq!(
-            r.to_store_bytes(),
-            data,
-            "accepted a non-canonical encoding"
+/// A delta's JSON form (what nodes exchange): never panics; what decodes
+/// re-encodes to the same value, and its signed bytes carry the timestamp
+/// right after `seq`.
+pub fn delta_json(data: &[u8]) {
+    let Ok(delta) = serde_json::from_slice::<keytree::Delta>(data) else {
+        return;
+    };
+    let again: keytree::Delta =
+        serde_json::from_str(&serde_json::to_string(&delta).unwrap()).unwrap();
+    assert_eq!(again, delta);
+    let bytes = delta.signing_bytes();
+    let tail = 8 + 4 + delta.payload().len();
+    let at = bytes.len() - tail;
+    assert_eq!(bytes[at..at + 8], delta.timestamp().to_be_bytes());
+    assert_eq!(bytes[at - 8..at], delta.seq().to_be_bytes());
+}
+
+/// Targets that need a keytree feature beyond the chain defaults (the fuzz
+/// crate turns them on; the replay test runs them when keytree's test build
+/// has the feature).
+#[cfg(feature = "icp-canister-sig")]
+pub const FEATURE_TARGETS: &[(&str, Target)] = &[
+    ("icp_canister_signature", icp_canister_signature),
+    ("icp_certificate", icp_certificate),
+    ("icp_canister_chain_json", icp_canister_chain_json),
+];
+/// Targets that need a keytree feature beyond the chain defaults (none in
+/// this build).
+#[cfg(not(feature = "icp-canister-sig"))]
+pub const FEATURE_TARGETS: &[(&str, Target)] = &[];
+
+/// The ICP canister-signature parsers: the signature CBOR (with its
+/// certificate and any subnet delegation) and the canister-signature DER
+/// key. Never panics; a key that decodes re-encodes to the same bytes; a
+/// signature that decodes is refused by the verifier for a key and message
+/// it was not made for (the fuzzer cannot forge a BLS signature).
+#[cfg(feature = "icp-canister-sig")]
+pub fn icp_canister_signature(data: &[u8]) {
+    use keytree::{
+        IcpCanisterPublicKey, IcpCanisterSignatureVerifier, Principal,
+        UnverifiedIcpCanisterSignature,
+    };
+    if let Ok(key) = IcpCanisterPublicKey::from_der(data) {
+        assert_eq!(key.to_der(), data, "accepted a non-canonical key");
+        assert_eq!(IcpCanisterPublicKey::from_der(&key.to_der()).unwrap(), key);
+    }
+    if let Ok(sig) = UnverifiedIcpCanisterSignature::from_cbor(data) {
+        let _ = (sig.tree_root_hash(), sig.certificate_root_hash());
+        let _ = (sig.certificate_signature(), sig.has_subnet_delegation());
+        let canister = Principal::from_slice(&[0, 0, 0, 0, 0, 0x60, 0, 0x27, 1, 1]).unwrap();
+        let key = IcpCanisterPublicKey::new(canister, b"keytree fuzz seed".to_vec()).unwrap();
+        let verifier = IcpCanisterSignatureVerifier::new().with_max_certificate_age(u64::MAX);
+        assert!(
+            verifier
+                .verify(&key, b"keytree fuzz message", data, sig.certificate_time())
+                .is_err()
         );
-        let _ = r.check_live(r.expires_at());
+    }
+}
+
+/// The IC certificate parser, reached through the public entry point: the
+/// input is wrapped as the `certificate` of a canister signature
+/// (`{certificate: <input>, tree: Empty}`), so every byte of it is read by
+/// the certificate (and subnet-delegation) decoder. Never panics.
+#[cfg(feature = "icp-canister-sig")]
+pub fn icp_certificate(data: &[u8]) {
+    let mut wrapped = vec![0xd9, 0xd9, 0xf7, 0xa2, 0x6b];
+    wrapped.extend_from_slice(b"certificate");
+    match u16::try_from(data.len()) {
+        Ok(len) if len < 24 => wrapped.push(0x40 | len as u8),
+        Ok(len) if len < 256 => wrapped.extend([0x58, len as u8]),
+        Ok(len) => {
+            wrapped.push(0x59);
+            wrapped.extend(len.to_be_bytes());
+        }
+        Err(_) => return,
+    }
+    wrapped.extend_from_slice(data);
+    wrapped.push(0x64);
+    wrapped.extend_from_slice(b"tree");
+    wrapped.extend([0x81, 0x00]);
+    if let Ok(sig) = keytree::UnverifiedIcpCanisterSignature::from_cbor(&wrapped) {
+        let _ = (sig.certificate_root_hash(), sig.has_subnet_delegation());
+        // An empty tree holds no `sig/…` path: never a valid signature.
+        let key =
+            keytree::IcpCanisterPublicKey::new(keytree::Principal::anonymous(), vec![]).unwrap();
+        let verifier =
+            keytree::IcpCanisterSignatureVerifier::new().with_max_certificate_age(u64::MAX);
+        assert!(
+            verifier
+                .verify(&key, b"", &wrapped, sig.certificate_time())
+                .is_err()
+        );
+    }
+}
+
+/// Internet Identity delegation chains (`DelegationChain.toJSON()` with a
+/// canister-signature root key): never panics; a chain that decodes
+/// re-encodes to a chain that decodes to itself.
+#[cfg(feature = "icp-canister-sig")]
+pub fn icp_canister_chain_json(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(chain) = keytree::UnverifiedIcpCanisterDelegationChain::from_json(text) {
+        let json = chain.to_json();
+        let again = keytree::UnverifiedIcpCanisterDelegationChain::from_json(&json).unwrap();
+        assert_eq!(again, chain);
+        assert_eq!(again.to_json(), json);
+        assert!(chain.root_public_key().principal().is_self_authenticating());
+    }
+}
+
+/// Challenge nonces and redemption of attacker text: the nonce parser
+/// never panics and round-trips what it accepts; a raw-key proof whose
+/// message is the input (so its nonce is whatever the text names) is
+/// never accepted, since no valid signature or sealed nonce is in it.
+pub fn challenge_nonce(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(n) = text.parse::<keytree::ChallengeNonce>() {
+        assert_eq!(n.to_string(), text, "accepted a non-canonical nonce");
+    }
+    let store = keytree::MemoryNonceStore::with_max_entries(16);
+    let Ok(issuer) = keytree::ChallengeIssuer::new(
+        "example.com",
+        keytree::ChallengeKey::from_bytes(&[0x5a; 32]),
+        &store,
+    ) else {
+        return;
+    };
+    let Ok(proof) = keytree::RawKeyProof::ed25519_hex(
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+        data.to_vec(),
+        &"00".repeat(64),
+    ) else {
+        return;
+    };
+    let proof: keytree::WalletProof = proof.into();
+    let mut fut = std::pin::pin!(issuer.redeem(&proof, 1_700_000_000));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    if let std::task::Poll::Ready(r) = fut.as_mut().poll(&mut cx) {
+        assert!(r.is_err(), "attacker text redeemed");
     }
 }
 

@@ -5,14 +5,18 @@
 //!
 //! 1. [`ChallengeIssuer::issue`] makes a [`Challenge`] for an account: bound
 //!    to the server's domain (the audience), the account, the issue time and
-//!    an expiry (5 minutes by default), with a 32-byte random
-//!    [`ChallengeNonce`]. It is stored in a [`NonceStore`] and rendered as
-//!    the exact text or payload the wallet signs ([`ChallengeMessage`]).
+//!    an expiry (5 minutes by default), with a 32-byte sealed
+//!    [`ChallengeNonce`] (issue time, lifetime, 8 random bytes and a MAC
+//!    under the server's [`ChallengeKey`]). Nothing is stored. It is
+//!    rendered as the exact text or payload the wallet signs
+//!    ([`ChallengeMessage`]).
 //! 2. The client has the wallet sign it and sends back the [`WalletProof`].
-//! 3. [`ChallengeIssuer::redeem`] finds the challenge by the nonce the proof
-//!    carries, **verifies the signature first** (through the
-//!    [`WalletRegistry`]) and only then consumes the nonce: atomically, once,
-//!    across every server that shares the store. It returns the
+//! 3. [`ChallengeIssuer::redeem`] opens the nonce the proof carries (its
+//!    MAC must be over this domain and the proof's account), re-renders the
+//!    challenge from it, **verifies the signature first** (through the
+//!    [`WalletRegistry`]) and only then consumes the nonce in the
+//!    [`NonceStore`]: atomically, once, across every server that shares the
+//!    store. It returns the
 //!    [`VerifiedAccount`], which the server turns into a context token
 //!    ([`crate::TokenIssuer`]).
 //!
@@ -24,8 +28,9 @@
 //! | Solana | SIWS: the same fields, chain id `mainnet`/`devnet`/`testnet` from the account's reference |
 //! | NEAR | NEP-413: `message` = the sign-in text below, `nonce` = the 32 nonce bytes, `recipient` = the domain, no `callbackUrl` |
 //! | Stellar | the sign-in text, as a SEP-53 signed message |
-//! | ICP | the sign-in text's bytes, signed by the identity's key or a delegation chain's session key |
-//! | raw Ed25519 / secp256k1 keys, custom chains | the sign-in text's bytes |
+//! | ICP | `IcpProof::signing_bytes` of the sign-in text (`"keytree/v1/login/icp\n"` ‖ text), signed by the identity's key or a delegation chain's session key |
+//! | raw Ed25519 / secp256k1 keys | [`RawKeyProof::signing_bytes`](crate::RawKeyProof::signing_bytes) of the sign-in text (`"keytree/v1/login/raw-key\n"` ‖ text) |
+//! | custom chains | the sign-in text's bytes, as the chain's verifier defines |
 //!
 //! The sign-in text of the non-SIWx forms is SIWE-shaped:
 //!
@@ -41,26 +46,47 @@
 //!
 //! (with the optional statement and a blank line after the account). The
 //! nonce is written as 64 lowercase hex digits everywhere (SIWE and SIWS
-//! need at least eight letters and digits). Raw keys sign this text rather
-//! than the bare nonce, so that the signature is bound to the domain and
-//! never over bytes that could mean something else.
+//! need at least eight letters and digits). Raw keys sign this text (inside
+//! their tagged login wrapper) rather than the bare nonce, so that the
+//! signature is bound to the domain and never over bytes that could mean
+//! something else.
 //!
 //! # Redemption rules
 //!
 //! - Only the exact rendered bytes are accepted: a SIWE or SIWS message
 //!   built by the client with other fields is refused
 //!   ([`ChallengeError::MessageMismatch`]), even if it carries the nonce.
-//! - A challenge issued for another domain is refused
-//!   ([`ChallengeError::WrongDomain`]) without touching it; a proof from
-//!   another account than the challenge's is refused
-//!   ([`ChallengeError::WrongAccount`]).
-//! - A failed redemption of a live challenge (another account, other bytes,
-//!   a bad signature) consumes nothing but counts one attempt; at the limit
-//!   (5 by default) the challenge is dead. Whoever knows a nonce can
-//!   therefore kill it; the nonce is shown only to the client that asked.
+//! - A nonce this issuer did not seal for this domain and the proof's
+//!   account (forged, altered, another key's, another domain's, or a proof
+//!   from another account) is refused as [`ChallengeError::Unknown`] without
+//!   touching the store.
+//! - A failed redemption of a live challenge (other bytes, a bad
+//!   signature) consumes nothing but counts one attempt; at the limit (5 by
+//!   default) the challenge is dead. Whoever knows a nonce can therefore
+//!   kill it; the nonce is shown only to the client that asked.
 //! - Unknown, expired, already-spent and dead nonces are refused with
 //!   distinct [`ChallengeError`]s. A store that fails or times out makes
-//!   every call fail with [`Error::StoreUnavailable`], never an accept.
+//!   every redemption fail with [`Error::StoreUnavailable`], never an
+//!   accept. A retried redemption (lost reply) gets
+//!   [`ChallengeError::AlreadySpent`]: it grants nothing twice, and the
+//!   client asks for a new challenge.
+//!
+//! # Flooding
+//!
+//! [`issue`](ChallengeIssuer::issue) needs no authentication and writes
+//! nothing, so no number of issue requests fills a store or locks anyone
+//! out. The store holds an entry only for a nonce with a valid MAC that was
+//! redeemed (a valid signature) or failed a redemption, until that nonce's
+//! challenge expires. What an attacker can still do: spend CPU (each issue
+//! costs one MAC and a render; each redemption a MAC check, a store round
+//! trip and a signature verification), create failed-attempt counters by
+//! redeeming nonces they were issued with bad signatures (a bounded store
+//! evicts those first), fill a bounded store with spent marks only by
+//! completing more successful logins with their own accounts than its cap
+//! within one challenge lifetime, and kill a challenge whose nonce they
+//! know. A deployment should rate-limit issue and redeem per client
+//! address and per account, and size the store's cap for its peak of
+//! successful logins per challenge lifetime.
 //!
 //! # Example
 //! ```
@@ -75,7 +101,9 @@
 //! #     }
 //! # }
 //! let now = 1_700_000_000;
-//! let issuer = ChallengeIssuer::new("example.com", MemoryNonceStore::new())?;
+//! // The fleet's shared secret (from configuration), not a constant.
+//! let key = keytree::ChallengeKey::from_bytes(&[0x42; 32]);
+//! let issuer = ChallengeIssuer::new("example.com", key, MemoryNonceStore::new())?;
 //! let key = RootKey::from_bytes(&[5; 32]); // a raw Ed25519 wallet key
 //! let account = keytree::AccountId::raw_ed25519(&key.public_key());
 //! let challenge = block_on_ready(issuer.issue(&account, now))?;
@@ -84,7 +112,8 @@
 //! let proof = RawKeyProof::ed25519_hex(
 //!     &keytree::hex_encode(key.public_key().as_bytes()),
 //!     text.to_vec(),
-//!     &keytree::hex_encode(key.sign(text).as_bytes()),
+//!     // over RawKeyProof::signing_bytes(text): the tagged login wrapper
+//!     &keytree::hex_encode(key.sign_raw_key_login(text).as_bytes()),
 //! )?;
 //! let who = block_on_ready(issuer.redeem(&proof.clone().into(), now + 10))?;
 //! assert_eq!(who.account, account);
@@ -92,10 +121,12 @@
 //! Ok::<(), keytree::Error>(())
 //! ```
 
-mod record;
+mod key;
+mod nonce;
 pub(crate) mod render;
 
-pub use record::{ChallengeNonce, ChallengeRecord, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN};
+pub use key::ChallengeKey;
+pub use nonce::{ChallengeNonce, MAX_ATTEMPT_LIMIT};
 pub use render::ChallengeMessage;
 
 use std::fmt;
@@ -157,6 +188,7 @@ impl Challenge {
 /// Servers of one cluster build one issuer each, with the same domain, over
 /// stores that share a backend (the Redis store, feature `redis`).
 pub struct ChallengeIssuer<S> {
+    key: ChallengeKey,
     domain: String,
     uri: String,
     statement: Option<String>,
@@ -182,12 +214,15 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     /// An issuer for `domain` (an RFC 3986 authority such as `example.com`
     /// or `app.example.com:8443`), with URI `https://<domain>`, no
     /// statement, a 5-minute lifetime, 5 attempts, and the built-in
-    /// verifiers ([`WalletRegistry::with_defaults`]).
+    /// verifiers ([`WalletRegistry::with_defaults`]). `key` seals the
+    /// nonces: every instance of a fleet holds the same key and the same
+    /// settings (domain, URI, statement, lifetime, attempts), since a nonce
+    /// issued by one is redeemed by another.
     ///
     /// # Errors
     /// [`ChallengeError::InvalidSettings`] for a domain that is not an
     /// authority.
-    pub fn new(domain: impl Into<String>, store: S) -> Result<Self> {
+    pub fn new(domain: impl Into<String>, key: ChallengeKey, store: S) -> Result<Self> {
         let domain = domain.into();
         if crate::wallet::signin::check_authority(&domain, "domain").is_err() {
             return Err(
@@ -195,6 +230,7 @@ impl<S: NonceStore> ChallengeIssuer<S> {
             );
         }
         Ok(Self {
+            key,
             uri: format!("https://{domain}"),
             domain,
             statement: None,
@@ -281,18 +317,21 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         &self.store
     }
 
-    /// Issues a challenge for `account` at `now`, with a nonce from the OS
-    /// random generator, and stores it.
+    /// Issues a challenge for `account` at `now`. Stores nothing: the
+    /// nonce is sealed (issue time, lifetime, 8 random bytes from the OS
+    /// generator, and a MAC under the issuer's [`ChallengeKey`] over those,
+    /// the domain and the account), so that anyone may call this as often
+    /// as they like without filling any store.
     ///
     /// # Errors
     /// [`WalletError::UnsupportedChain`] when no verifier is registered for
     /// the account's chain; [`ChallengeError::UnsupportedAccount`] when no
-    /// form exists for it; the store's refusals
-    /// ([`ChallengeError::StoreFull`], [`ChallengeError::NonceExists`],
-    /// [`Error::StoreUnavailable`]).
+    /// form exists for it; [`ChallengeError::InvalidSettings`] for a `now`
+    /// beyond 2^40 − 1 (the nonce's time field).
     pub async fn issue(&self, account: &AccountId, now: u64) -> Result<Challenge> {
-        let nonce = ChallengeNonce::generate(&mut rand::rng());
-        self.issue_with_nonce(account, nonce, now).await
+        let mut random = [0u8; 8];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
+        self.issue_with_random(account, random, now)
     }
 
     /// [`issue`](Self::issue) at the system clock's time.
@@ -303,35 +342,21 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         self.issue(account, crate::token::unix_now()).await
     }
 
-    async fn issue_with_nonce(
+    fn issue_with_random(
         &self,
         account: &AccountId,
-        nonce: ChallengeNonce,
+        random: [u8; 8],
         now: u64,
     ) -> Result<Challenge> {
         if self.registry.get(account.chain()).is_none() {
             return Err(WalletError::UnsupportedChain(account.chain().to_string()).into());
         }
-        let expires_at = now.saturating_add(self.ttl);
-        let message = render::Render {
-            domain: &self.domain,
-            uri: &self.uri,
-            statement: self.statement.as_deref(),
-            account,
-            nonce: &nonce,
-            issued_at: now,
-            expires_at,
+        if now > key::MAX_ISSUED_AT || self.ttl > key::MAX_TTL {
+            return Err(ChallengeError::InvalidSettings("time beyond the nonce's range").into());
         }
-        .message()?;
-        let record = ChallengeRecord::new(
-            account.clone(),
-            self.domain.clone(),
-            now,
-            expires_at,
-            self.max_attempts,
-            message.text().to_owned(),
-        );
-        self.store.put(&nonce, &record, now).await?;
+        let expires_at = now.saturating_add(self.ttl);
+        let nonce = self.key.seal(&self.domain, account, now, self.ttl, random);
+        let message = self.render(account, &nonce, now, expires_at)?;
         Ok(Challenge {
             nonce,
             account: account.clone(),
@@ -342,36 +367,70 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         })
     }
 
-    /// Redeems a challenge with the wallet's `proof` at `now`: verifies the
-    /// signature first, then consumes the nonce, once.
+    fn render(
+        &self,
+        account: &AccountId,
+        nonce: &ChallengeNonce,
+        issued_at: u64,
+        expires_at: u64,
+    ) -> Result<ChallengeMessage> {
+        render::Render {
+            domain: &self.domain,
+            uri: &self.uri,
+            statement: self.statement.as_deref(),
+            account,
+            nonce,
+            issued_at,
+            expires_at,
+        }
+        .message()
+    }
+
+    /// Redeems a challenge with the wallet's `proof` at `now`: opens the
+    /// nonce (its MAC must be this issuer's key's over this domain and the
+    /// proof's account), verifies the signature, and only then spends the
+    /// nonce, once.
+    ///
+    /// A retry of a redemption whose reply was lost gets
+    /// [`ChallengeError::AlreadySpent`] and grants nothing twice; the client
+    /// asks for a new challenge (issuing is free and stores nothing).
     ///
     /// # Errors
-    /// [`ChallengeError::MissingNonce`], [`ChallengeError::Unknown`],
-    /// [`ChallengeError::Expired`], [`ChallengeError::AlreadySpent`],
-    /// [`ChallengeError::TooManyAttempts`], [`ChallengeError::WrongDomain`];
-    /// after counting a failed attempt: [`ChallengeError::WrongAccount`],
+    /// [`ChallengeError::MissingNonce`]; [`ChallengeError::Unknown`] for a
+    /// nonce this issuer did not seal for this domain and account (forged,
+    /// altered, another key's, another domain's, or a proof by another
+    /// account); [`ChallengeError::Expired`], [`ChallengeError::AlreadySpent`],
+    /// [`ChallengeError::TooManyAttempts`]; after counting a failed attempt:
     /// [`ChallengeError::MessageMismatch`] and the verifier's errors
-    /// ([`Error::InvalidSignature`], [`Error::Wallet`], …); and
+    /// ([`Error::InvalidSignature`], [`Error::Wallet`], …);
+    /// [`ChallengeError::StoreFull`] from a full bounded store; and
     /// [`Error::StoreUnavailable`].
     pub async fn redeem(&self, proof: &WalletProof, now: u64) -> Result<VerifiedAccount> {
         let view = render::ProofView::of(proof)?;
         let nonce = view.nonce.ok_or(ChallengeError::MissingNonce)?;
-        let record = self.store.peek(&nonce, now).await?;
-        record.check_live(now)?;
-        if record.domain() != self.domain {
-            return Err(ChallengeError::WrongDomain {
-                expected: self.domain.clone(),
-                got: record.domain().to_owned(),
+        let (issued_at, expires_at) = self
+            .key
+            .open(&nonce, &self.domain, view.account)
+            .ok_or(ChallengeError::Unknown)?;
+        if now >= expires_at {
+            return Err(ChallengeError::Expired { expires_at, now }.into());
+        }
+        if self.store.attempts(&nonce, now).await? >= self.max_attempts {
+            return Err(ChallengeError::TooManyAttempts {
+                max: self.max_attempts,
             }
             .into());
         }
-        match self.verify(&view, proof, &nonce, &record, now) {
+        match self.verify(&view, proof, &nonce, issued_at, expires_at, now) {
             Ok(verified) => {
-                self.store.consume(&nonce, now).await?;
+                self.store
+                    .consume(&nonce, expires_at, self.max_attempts, now)
+                    .await?;
                 Ok(verified)
             }
-            Err(refusal) => match self.store.record_failure(&nonce, now).await {
+            Err(refusal) => match self.store.record_failure(&nonce, expires_at, now).await {
                 Err(e @ Error::StoreUnavailable(_)) => Err(e),
+                Err(e @ Error::Challenge(ChallengeError::AlreadySpent)) => Err(e),
                 _ => Err(refusal),
             },
         }
@@ -390,25 +449,24 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         view: &render::ProofView<'_>,
         proof: &WalletProof,
         nonce: &ChallengeNonce,
-        record: &ChallengeRecord,
+        issued_at: u64,
+        expires_at: u64,
         now: u64,
     ) -> Result<VerifiedAccount> {
-        if view.account != record.account() {
-            return Err(ChallengeError::WrongAccount.into());
-        }
-        if view.signed != record.message().as_bytes() {
+        let message = self.render(view.account, nonce, issued_at, expires_at)?;
+        if view.signed != message.text().as_bytes() {
             return Err(ChallengeError::MessageMismatch.into());
         }
         let nonce_text = nonce.to_string();
         let expect = Expectations::at(now)
-            .message(record.message().as_bytes())
+            .message(message.text().as_bytes())
             .domain(&self.domain);
-        let expect = match record.account().chain() {
+        let expect = match view.account.chain() {
             Chain::Near => expect.nonce(nonce.as_bytes()),
             _ => expect.nonce(nonce_text.as_bytes()),
         };
         let verified = self.registry.verify(proof, &expect)?;
-        if &verified.account != record.account() {
+        if &verified.account != view.account {
             return Err(ChallengeError::WrongAccount.into());
         }
         Ok(verified)
@@ -432,21 +490,27 @@ mod tests {
     #[test]
     fn settings_are_checked() {
         let s = MemoryNonceStore::new();
-        assert!(ChallengeIssuer::new("exa mple.com", &s).is_err());
-        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        assert!(
+            ChallengeIssuer::new("exa mple.com", ChallengeKey::from_bytes(&[1; 32]), &s).is_err()
+        );
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_ttl(0).is_err());
-        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_max_attempts(1000).is_err());
-        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_statement("bad\nline").is_err());
-        let i = ChallengeIssuer::new("example.com", &s).unwrap();
+        let i =
+            ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s).unwrap();
         assert!(i.with_uri("no scheme").is_err());
     }
 
     #[test]
     fn forms_parse_back() {
         let s = MemoryNonceStore::new();
-        let i = ChallengeIssuer::new("example.com", &s)
+        let i = ChallengeIssuer::new("example.com", ChallengeKey::from_bytes(&[1; 32]), &s)
             .unwrap()
             .with_statement("Sign in to Example")
             .unwrap();

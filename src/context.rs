@@ -29,17 +29,46 @@
 //! Revoking an admin also removes it from the admins (refused if that would
 //! leave fewer admins than the threshold).
 //!
+//! `RemoveAdmin` takes away the admin role *and* the authority that role
+//! lent: every member whose chain's first link that admin issued is revoked
+//! (with its cascade), as if by `RevokeKey` on those members. The removed key
+//! itself is not revoked: it can be re-added as an admin, and stays a member
+//! if it is one. This is the careful default: after an admin leaves, nobody
+//! keeps authority that only that admin vouched for. To keep such a member,
+//! re-admit it (a new key) under a remaining admin before removing the old one.
+//!
+//! # Time
+//!
+//! A member's authority is bounded by its chain window: the intersection of
+//! every link's `[not_before, expires_at)`. An expired (or not yet started)
+//! window grants nothing anywhere: [`Context::authorize`],
+//! [`Context::is_member`], [`Context::permissions`],
+//! [`Context::verify_delta`] and token validation all refuse. The time is
+//! always explicit: live queries take `now`; [`Context::authorize_at_op`]
+//! replays history at the timestamp of the op at `at_seq`; a delta is judged
+//! at its own signed timestamp. The root and admins have no window.
+//!
+//! Op timestamps are at most [`MAX_TIMESTAMP`]; [`Context::apply_at`] also
+//! refuses an op more than [`MAX_OP_SKEW`] seconds ahead of the caller's
+//! clock, so one op stamped in milliseconds or far in the future cannot
+//! freeze the log (op times never go backwards, so every later op would be
+//! refused).
+//!
 //! # History and deltas
 //!
-//! A [`Delta`] is signed against a membership sequence number.
-//! [`Context::verify_delta`] with [`DeltaPolicy::Historical`] accepts it when
-//! the signer was an authorised member at that sequence, even if revoked
-//! since: work done before a revocation stays valid. The trade-off: the
-//! holder of a revoked key can still sign *new* deltas back-dated to an old
-//! sequence number. [`DeltaPolicy::Strict`] closes that gap for deltas a node
-//! first sees after the revocation: the caller passes the log head at which
-//! it first saw the delta, and a delta first seen at or after the signer's
-//! revocation is refused.
+//! A [`Delta`] is signed against a membership sequence number and carries a
+//! signed timestamp (unix seconds). [`Context::verify_delta`] with
+//! [`DeltaPolicy::Historical`] accepts it when the signer was an authorised
+//! member at that sequence, even if revoked since, and its chain window
+//! covers the delta's timestamp, even if expired since: work done before a
+//! revocation or an expiry stays valid. The trade-off: the holder of a
+//! revoked or expired key can still sign *new* deltas back-dated to an old
+//! sequence number and an old timestamp. [`DeltaPolicy::Strict`] closes that
+//! gap for deltas a node first sees late: the caller passes the log head and
+//! the time at which it first saw the delta, and a delta first seen at or
+//! after the signer's revocation, or outside the signer's window, is
+//! refused. Strict costs a little liveness: a delta signed just before its
+//! signer's window closed but delivered after it is refused too.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -48,7 +77,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client_key::ClientKey;
 use crate::delegation::{ChainPolicy, Delegation, DelegationId, Issuer, verify_chain_structure};
-use crate::encoding::{CanonicalWriter, base64url_decode, base64url_encode};
+use crate::encoding::{
+    CanonicalWriter, MAX_TIMESTAMP, base64url_decode, base64url_encode, check_timestamp, unix_now,
+};
 use crate::error::{ContextError, DecodeReason, Error, Result};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
@@ -65,6 +96,9 @@ pub const LOG_VERSION: u32 = 1;
 pub const OP_VERSION: u8 = 1;
 /// The largest delta payload accepted, in bytes.
 pub const MAX_DELTA_PAYLOAD: usize = 1 << 20;
+/// How far ahead of the caller's clock [`Context::apply_at`] accepts an op's
+/// timestamp, in seconds.
+pub const MAX_OP_SKEW: u64 = 300;
 
 type KeyBytes = [u8; 32];
 
@@ -93,31 +127,36 @@ crate::encoding::base58_id!(OpHash, "op hash");
 pub trait Signer: sealed::Sealed {
     /// The public half.
     fn public_key(&self) -> PublicKey;
-    /// Signs `message` with Ed25519.
-    fn sign(&self, message: &[u8]) -> Signature;
 }
 
+/// The signing half lives on the sealed supertrait, which callers outside
+/// the crate cannot name: a `Signer` signs only op bytes, through
+/// [`ContextOp::sign`], never bytes a caller chooses.
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for crate::RootKey {}
-    impl Sealed for crate::ClientKey {}
+    pub trait Sealed {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature;
+    }
+    impl Sealed for crate::RootKey {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
+            self.sign(message)
+        }
+    }
+    impl Sealed for crate::ClientKey {
+        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
+            self.sign(message)
+        }
+    }
 }
 
 impl Signer for RootKey {
     fn public_key(&self) -> PublicKey {
         RootKey::public_key(self)
     }
-    fn sign(&self, message: &[u8]) -> Signature {
-        RootKey::sign(self, message)
-    }
 }
 
 impl Signer for ClientKey {
     fn public_key(&self) -> PublicKey {
         ClientKey::public_key(self)
-    }
-    fn sign(&self, message: &[u8]) -> Signature {
-        ClientKey::sign(self, message)
     }
 }
 
@@ -164,7 +203,9 @@ pub enum OpKind {
         /// The key.
         key: PublicKey,
     },
-    /// Removes an admin (not the root).
+    /// Removes an admin (not the root), and revokes every member whose
+    /// chain's first link that admin issued (with its cascade); the removed
+    /// key itself is not revoked.
     RemoveAdmin {
         /// The key.
         key: PublicKey,
@@ -272,14 +313,22 @@ impl ContextOp {
     }
 
     /// Adds `signer`'s signature (replacing an earlier one by the same key).
+    ///
+    /// An op whose timestamp is beyond [`MAX_TIMESTAMP`] is never signed:
+    /// it is returned unchanged, and [`Context::apply`] (or
+    /// [`ContextBuilder::create`]) refuses it with
+    /// [`Error::TimestampOutOfRange`].
     #[must_use]
     pub fn sign(mut self, signer: &impl Signer) -> Self {
+        if self.timestamp > MAX_TIMESTAMP {
+            return self;
+        }
         let bytes = self.signing_bytes();
         let key = signer.public_key();
         self.signatures.retain(|s| s.signer != key);
         self.signatures.push(OpSignature {
             signer: key,
-            signature: signer.sign(&bytes),
+            signature: sealed::Sealed::sign_op_bytes(signer, &bytes),
         });
         self.signatures.sort_by_key(|s| s.signer);
         self
@@ -334,6 +383,7 @@ pub struct Delta {
     context: ContextId,
     signer: PublicKey,
     seq: u64,
+    timestamp: u64,
     payload: Vec<u8>,
     signature: Signature,
 }
@@ -344,32 +394,58 @@ impl Delta {
         signer: PublicKey,
         context: ContextId,
         seq: u64,
+        timestamp: u64,
         payload: Vec<u8>,
-    ) -> Self {
+    ) -> Result<Self> {
         use ed25519_dalek::Signer as _;
-        let bytes = Self::canonical(&context, &signer, seq, &payload);
+        check_timestamp("delta", timestamp)?;
+        if payload.len() > MAX_DELTA_PAYLOAD {
+            return Err(Error::decode(
+                "delta",
+                DecodeReason::TooLong {
+                    max: MAX_DELTA_PAYLOAD,
+                },
+            ));
+        }
+        let bytes = Self::canonical(&context, &signer, seq, timestamp, &payload);
         let signature = Signature::from_dalek(&signing.sign(&bytes));
-        Self {
+        Ok(Self {
             context,
             signer,
             seq,
+            timestamp,
             payload,
             signature,
-        }
+        })
     }
 
-    fn canonical(context: &ContextId, signer: &PublicKey, seq: u64, payload: &[u8]) -> Vec<u8> {
+    /// Domain tag, context id, signer key, `seq` (u64 BE), `timestamp`
+    /// (u64 BE, unix seconds), payload (length-prefixed).
+    fn canonical(
+        context: &ContextId,
+        signer: &PublicKey,
+        seq: u64,
+        timestamp: u64,
+        payload: &[u8],
+    ) -> Vec<u8> {
         let mut w = CanonicalWriter::new(DELTA_DOMAIN);
         w.bytes(context.as_bytes())
             .bytes(signer.as_bytes())
             .u64(seq)
+            .u64(timestamp)
             .bytes(payload);
         w.finish()
     }
 
     /// The canonical bytes the signer signed.
     pub fn signing_bytes(&self) -> Vec<u8> {
-        Self::canonical(&self.context, &self.signer, self.seq, &self.payload)
+        Self::canonical(
+            &self.context,
+            &self.signer,
+            self.seq,
+            self.timestamp,
+            &self.payload,
+        )
     }
 
     /// BLAKE3 of the signing bytes: an id that does not depend on the signature.
@@ -389,6 +465,11 @@ impl Delta {
     pub fn seq(&self) -> u64 {
         self.seq
     }
+    /// When the signer says it signed (unix seconds, signed): the time at
+    /// which [`Context::verify_delta`] checks the signer's window.
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
     /// The application payload.
     pub fn payload(&self) -> &[u8] {
         &self.payload
@@ -405,6 +486,7 @@ struct DeltaJson {
     context_id: ContextId,
     signer: PublicKey,
     seq: u64,
+    timestamp: u64,
     payload: String,
     signature: Signature,
 }
@@ -415,6 +497,7 @@ impl Serialize for Delta {
             context_id: self.context,
             signer: self.signer,
             seq: self.seq,
+            timestamp: self.timestamp,
             payload: base64url_encode(&self.payload),
             signature: self.signature,
         }
@@ -434,26 +517,32 @@ impl<'de> Deserialize<'de> for Delta {
             context: j.context_id,
             signer: j.signer,
             seq: j.seq,
+            timestamp: j.timestamp,
             payload,
             signature: j.signature,
         })
     }
 }
 
-/// Which deltas of revoked signers [`Context::verify_delta`] accepts.
+/// Which deltas of revoked or expired signers [`Context::verify_delta`] accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeltaPolicy {
     /// Accept a delta whenever its signer was authorised at the delta's
-    /// sequence number, even if revoked since (history stays valid; a revoked
+    /// sequence number and its window covered the delta's timestamp, even if
+    /// revoked or expired since (history stays valid; a revoked or expired
     /// key can back-date new deltas).
     Historical,
     /// Like `Historical`, but refuse a delta that this node first saw at log
-    /// head `first_seen_seq` if the signer had been revoked by then.
+    /// head `first_seen_seq` and time `first_seen_at` if the signer had been
+    /// revoked by then, or if its window did not cover `first_seen_at`.
     Strict {
         /// The log head ([`Context::head_seq`]) when the delta was first seen;
         /// pass the current head for a delta seen now.
         first_seen_seq: u64,
+        /// The time (unix seconds) when the delta was first seen; pass `now`
+        /// for a delta seen now.
+        first_seen_at: u64,
     },
 }
 
@@ -462,6 +551,9 @@ pub enum DeltaPolicy {
 struct Member {
     key: PublicKey,
     chain: Vec<Delegation>,
+    /// The chain window: the latest `not_before` and earliest `expires_at`.
+    not_before: u64,
+    expires_at: u64,
     /// `(seq, permissions)` from that seq on; the first entry is the add.
     history: Vec<(u64, Permissions)>,
     revoked_seq: Option<u64>,
@@ -491,6 +583,25 @@ impl Member {
     fn is_live(&self) -> bool {
         self.revoked_seq.is_none()
     }
+
+    fn covers(&self, at: u64) -> bool {
+        self.not_before <= at && at < self.expires_at
+    }
+
+    /// Unrevoked and inside its window at `now`.
+    fn is_live_at(&self, now: u64) -> bool {
+        self.is_live() && self.covers(now)
+    }
+
+    fn window_error(&self, at: u64) -> Error {
+        ContextError::OutsideWindow {
+            key: self.key.to_string(),
+            not_before: self.not_before,
+            expires_at: self.expires_at,
+            at,
+        }
+        .into()
+    }
 }
 
 /// A read-only view of one member.
@@ -508,7 +619,9 @@ impl<'a> MemberInfo<'a> {
     pub fn chain(&self) -> &'a [Delegation] {
         &self.member.chain
     }
-    /// Its current permissions in the context (empty if revoked).
+    /// Its recorded permissions (`None` if revoked), **whatever the time**:
+    /// this is inspection. To authorise, use [`Context::permissions`] or
+    /// [`Context::authorize`], which also check the window.
     pub fn permissions(&self) -> Option<&'a Permissions> {
         if self.member.is_live() {
             self.member.current()
@@ -524,9 +637,17 @@ impl<'a> MemberInfo<'a> {
     pub fn revoked_seq(&self) -> Option<u64> {
         self.member.revoked_seq
     }
-    /// The window of its delegation (the leaf's, which lies inside every parent's).
+    /// Its chain window `(not_before, expires_at)`: the intersection of
+    /// every link's window (the latest start and the earliest end).
     pub fn window(&self) -> Option<(u64, u64)> {
-        self.member.leaf().map(|d| (d.not_before(), d.expires_at()))
+        self.member
+            .leaf()
+            .map(|_| (self.member.not_before, self.member.expires_at))
+    }
+
+    /// Whether it is unrevoked and its chain window covers `now`.
+    pub fn is_live_at(&self, now: u64) -> bool {
+        self.member.is_live_at(now)
     }
 }
 
@@ -562,7 +683,9 @@ impl ContextBuilder {
     /// Signs the genesis op with `root` and returns the new context.
     ///
     /// # Errors
-    /// [`ContextError::InvalidThreshold`] when `k` is 0 or exceeds the admins.
+    /// [`ContextError::InvalidThreshold`] when `k` is 0 or exceeds the admins;
+    /// [`Error::TimestampOutOfRange`] when `timestamp` is beyond
+    /// [`MAX_TIMESTAMP`].
     pub fn create(self, root: &RootKey, timestamp: u64) -> Result<Context> {
         let root_key = root.public_key();
         let admins: Vec<PublicKey> = self.admins.into_iter().filter(|a| *a != root_key).collect();
@@ -627,6 +750,7 @@ impl Context {
         if op.seq != 0 || op.prev != OpHash::default() {
             return Err(ContextError::Genesis.into());
         }
+        check_timestamp("op", op.timestamp)?;
         if !admins.windows(2).all(|w| matches!(w, [a, b] if a < b)) || admins.contains(root) {
             return Err(Error::malformed(
                 "genesis",
@@ -715,16 +839,48 @@ impl Context {
 
     /// Applies a signed op. On refusal the state is untouched.
     ///
+    /// Reads no clock, so replaying a log is deterministic: the op is judged
+    /// at its own timestamp, which must not precede the previous op's and may
+    /// not exceed [`MAX_TIMESTAMP`]. For ops that arrive live (not from a
+    /// log being replayed), prefer [`Context::apply_at`], which also bounds
+    /// how far ahead of the clock an op may be.
+    ///
     /// # Errors
     /// [`Error::Context`] (wrong context, sequence, hash chain, time going
     /// backwards, non-admin signer, threshold not met, revoked key, …),
-    /// [`Error::Delegation`] for a bad member chain, or
-    /// [`Error::InvalidSignature`].
+    /// [`Error::TimestampOutOfRange`], [`Error::Delegation`] for a bad
+    /// member chain, or [`Error::InvalidSignature`].
     pub fn apply(&mut self, op: ContextOp) -> Result<()> {
         let bytes = op.signing_bytes();
         self.check(&op, &bytes)?;
         self.commit(op, OpHash(*blake3::hash(&bytes).as_bytes()));
         Ok(())
+    }
+
+    /// [`Context::apply`] for an op that arrives live: also refuses an op
+    /// whose timestamp is more than [`MAX_OP_SKEW`] seconds after `now`.
+    ///
+    /// # Errors
+    /// As [`Context::apply`]; [`Error::TimestampOutOfRange`] for an op too
+    /// far ahead of `now`.
+    pub fn apply_at(&mut self, op: ContextOp, now: u64) -> Result<()> {
+        let max = now.saturating_add(MAX_OP_SKEW).min(MAX_TIMESTAMP);
+        if op.timestamp > max {
+            return Err(Error::TimestampOutOfRange {
+                what: "op",
+                got: op.timestamp,
+                max,
+            });
+        }
+        self.apply(op)
+    }
+
+    /// [`Context::apply_at`] at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`Context::apply_at`].
+    pub fn apply_now(&mut self, op: ContextOp) -> Result<()> {
+        self.apply_at(op, unix_now())
     }
 
     fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
@@ -745,6 +901,7 @@ impl Context {
         if op.timestamp < self.last_timestamp {
             return Err(ContextError::TimeWentBackwards.into());
         }
+        check_timestamp("op", op.timestamp)?;
         self.check_signatures(op, bytes)?;
         match &op.op {
             OpKind::Genesis { .. } => Err(ContextError::Genesis.into()),
@@ -796,9 +953,34 @@ impl Context {
         }
     }
 
+    /// The members whose chain's first link `admin` issued, sorted.
+    fn admitted_by(&self, admin: &PublicKey) -> Vec<KeyBytes> {
+        let mut out: Vec<KeyBytes> = self
+            .members
+            .iter()
+            .filter(|(_, m)| {
+                m.chain
+                    .first()
+                    .and_then(|d| d.issuer().as_key())
+                    .is_some_and(|k| k == admin)
+            })
+            .map(|(kb, _)| *kb)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Refuses removing `key` when it, and the admins among the members it
+    /// admitted (with their cascade), would leave fewer admins than the threshold.
     fn check_admin_removal(&self, key: &PublicKey) -> Result<()> {
         if self.admins.contains(key) {
-            let remaining = self.admins.len() - 1;
+            let lost: BTreeSet<KeyBytes> = self
+                .cascade(&self.admitted_by(key))
+                .into_iter()
+                .chain([key.to_bytes()])
+                .filter(|kb| self.admins.iter().any(|a| a.as_bytes() == kb))
+                .collect();
+            let remaining = self.admins.len().saturating_sub(lost.len());
             if usize::try_from(self.threshold).map_or(true, |t| t > remaining) {
                 return Err(ContextError::InvalidThreshold {
                     threshold: self.threshold,
@@ -900,11 +1082,15 @@ impl Context {
                             .or_default()
                             .push(kb);
                     }
+                    let not_before = chain.iter().map(Delegation::not_before).max();
+                    let expires_at = chain.iter().map(Delegation::expires_at).min();
                     self.members.insert(
                         kb,
                         Member {
                             key,
                             chain: chain.clone(),
+                            not_before: not_before.unwrap_or(u64::MAX),
+                            expires_at: expires_at.unwrap_or(0),
                             history: vec![(seq, leaf.permissions().clone())],
                             revoked_seq: None,
                         },
@@ -931,7 +1117,9 @@ impl Context {
                 self.admins.insert(*key);
             }
             OpKind::RemoveAdmin { key } => {
+                let admitted = self.admitted_by(key);
                 self.admins.remove(key);
+                self.revoke_cascade(&admitted, seq);
             }
         }
         self.head = hash;
@@ -995,11 +1183,18 @@ impl Context {
         }
     }
 
-    /// Whether `key` is a live (unrevoked) member.
-    pub fn is_member(&self, key: &PublicKey) -> bool {
+    /// Whether `key` is a live member at time `now` (unix seconds): added,
+    /// not revoked, and its chain window `[not_before, expires_at)` covers
+    /// `now`. The root is not a member (it needs no delegation).
+    pub fn is_member(&self, key: &PublicKey, now: u64) -> bool {
         self.members
             .get(key.as_bytes())
-            .is_some_and(Member::is_live)
+            .is_some_and(|m| m.is_live_at(now))
+    }
+
+    /// [`Context::is_member`] at the system clock's time.
+    pub fn is_member_now(&self, key: &PublicKey) -> bool {
+        self.is_member(key, unix_now())
     }
 
     /// Whether `key` has been revoked (permanently).
@@ -1007,12 +1202,19 @@ impl Context {
         self.revoked_keys.contains(key.as_bytes())
     }
 
-    /// A live member's current permissions.
-    pub fn permissions(&self, key: &PublicKey) -> Option<&Permissions> {
+    /// A live member's current permissions at time `now` (unix seconds):
+    /// `None` when `key` is not a member, is revoked, or its chain window
+    /// does not cover `now`.
+    pub fn permissions(&self, key: &PublicKey, now: u64) -> Option<&Permissions> {
         self.members
             .get(key.as_bytes())
-            .filter(|m| m.is_live())
+            .filter(|m| m.is_live_at(now))
             .and_then(Member::current)
+    }
+
+    /// [`Context::permissions`] at the system clock's time.
+    pub fn permissions_now(&self, key: &PublicKey) -> Option<&Permissions> {
+        self.permissions(key, unix_now())
     }
 
     /// A member (live or revoked), for inspection.
@@ -1032,16 +1234,31 @@ impl Context {
         self.revoked_keys.len()
     }
 
-    /// Whether `key` held `permission` in the state after op `at_seq`.
+    /// Whether `key` held `permission` in the state after op `at_seq`, at
+    /// time `at` (unix seconds).
     ///
-    /// The root holds every permission. A member holds what its permissions
-    /// at that sequence cover, from the op that added it until (excluding)
-    /// the op that revoked it.
+    /// The root holds every permission at any time. A member holds what its
+    /// permissions at that sequence cover, from the op that added it until
+    /// (excluding) the op that revoked it, and only while its chain window
+    /// `[not_before, expires_at)` covers `at`.
+    ///
+    /// Which time to pass: `now` for a live request (use
+    /// `ctx.head_seq()` as `at_seq`, or [`Context::authorize_now`]); for
+    /// replayed history, [`Context::authorize_at_op`] uses the timestamp of
+    /// the op at `at_seq`; [`Context::verify_delta`] uses the delta's own
+    /// signed timestamp.
     ///
     /// # Errors
     /// [`ContextError::FutureSequence`] beyond the head,
-    /// [`ContextError::NotMember`], [`ContextError::NotAuthorized`].
-    pub fn authorize(&self, key: &PublicKey, permission: &Permission, at_seq: u64) -> Result<()> {
+    /// [`ContextError::NotMember`], [`ContextError::NotAuthorized`],
+    /// [`ContextError::OutsideWindow`] when the window does not cover `at`.
+    pub fn authorize(
+        &self,
+        key: &PublicKey,
+        permission: &Permission,
+        at_seq: u64,
+        at: u64,
+    ) -> Result<()> {
         let head = self.head_seq();
         if at_seq > head {
             return Err(ContextError::FutureSequence { seq: at_seq, head }.into());
@@ -1053,29 +1270,66 @@ impl Context {
             .members
             .get(key.as_bytes())
             .ok_or_else(|| ContextError::NotMember(key.to_string()))?;
-        let in_window = m.added_seq() <= at_seq && m.revoked_seq.is_none_or(|r| at_seq < r);
+        let in_log_window = m.added_seq() <= at_seq && m.revoked_seq.is_none_or(|r| at_seq < r);
         let covers = m
             .permissions_at(at_seq)
             .is_some_and(|p| p.covers(permission));
-        if in_window && covers {
-            Ok(())
-        } else {
-            Err(ContextError::NotAuthorized {
+        if !(in_log_window && covers) {
+            return Err(ContextError::NotAuthorized {
                 key: key.to_string(),
                 permission: permission.to_string(),
                 seq: at_seq,
             }
-            .into())
+            .into());
         }
+        if !m.covers(at) {
+            return Err(m.window_error(at));
+        }
+        Ok(())
+    }
+
+    /// [`Context::authorize`] of a live request: the current state (the log
+    /// head) at the system clock's time.
+    ///
+    /// # Errors
+    /// As [`Context::authorize`].
+    pub fn authorize_now(&self, key: &PublicKey, permission: &Permission) -> Result<()> {
+        self.authorize(key, permission, self.head_seq(), unix_now())
+    }
+
+    /// [`Context::authorize`] for replayed history: the state after op
+    /// `at_seq`, at that op's own timestamp (no clock is read).
+    ///
+    /// # Errors
+    /// As [`Context::authorize`].
+    pub fn authorize_at_op(
+        &self,
+        key: &PublicKey,
+        permission: &Permission,
+        at_seq: u64,
+    ) -> Result<()> {
+        let head = self.head_seq();
+        let op = usize::try_from(at_seq)
+            .ok()
+            .and_then(|i| self.log.get(i))
+            .ok_or(ContextError::FutureSequence { seq: at_seq, head })?;
+        self.authorize(key, permission, at_seq, op.timestamp)
     }
 
     /// Verifies a delta: the context, the signature, and that the signer held
-    /// `required` at the delta's sequence number, under `policy`.
+    /// `required` at the delta's sequence number and at the delta's signed
+    /// timestamp (its chain window must cover that time), under `policy`.
+    ///
+    /// The time checked is the delta's own [`Delta::timestamp`]; under
+    /// [`DeltaPolicy::Strict`] the window must also cover `first_seen_at`
+    /// (see the module docs for the trade-off).
     ///
     /// # Errors
     /// [`ContextError::WrongContext`], [`Error::InvalidSignature`], the
-    /// refusals of [`Context::authorize`], or
-    /// [`ContextError::SeenAfterRevocation`] under [`DeltaPolicy::Strict`].
+    /// refusals of [`Context::authorize`] (including
+    /// [`ContextError::OutsideWindow`]), or, under [`DeltaPolicy::Strict`],
+    /// [`ContextError::SeenAfterRevocation`] and
+    /// [`ContextError::SeenOutsideWindow`].
     pub fn verify_delta(
         &self,
         delta: &Delta,
@@ -1093,17 +1347,22 @@ impl Context {
                 },
             ));
         }
+        check_timestamp("delta", delta.timestamp)?;
         delta
             .signer
             .verify(&delta.signing_bytes(), &delta.signature)?;
-        self.authorize(&delta.signer, required, delta.seq)?;
-        if let DeltaPolicy::Strict { first_seen_seq } = policy {
-            let revoked = self
-                .members
-                .get(delta.signer.as_bytes())
-                .and_then(|m| m.revoked_seq);
-            if revoked.is_some_and(|r| r <= first_seen_seq) {
+        self.authorize(&delta.signer, required, delta.seq, delta.timestamp)?;
+        if let DeltaPolicy::Strict {
+            first_seen_seq,
+            first_seen_at,
+        } = policy
+            && let Some(m) = self.members.get(delta.signer.as_bytes())
+        {
+            if m.revoked_seq.is_some_and(|r| r <= first_seen_seq) {
                 return Err(ContextError::SeenAfterRevocation.into());
+            }
+            if !m.covers(first_seen_at) {
+                return Err(ContextError::SeenOutsideWindow.into());
             }
         }
         Ok(())
@@ -1237,7 +1496,18 @@ impl RevocationView for Context {
     }
 
     fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
-        self.permissions(key).is_some_and(|p| p.covers(permission))
+        self.members
+            .get(key.as_bytes())
+            .filter(|m| m.is_live())
+            .and_then(Member::current)
+            .is_some_and(|p| p.covers(permission))
+    }
+
+    fn member_window(&self, key: &PublicKey) -> Option<(u64, u64)> {
+        self.members
+            .get(key.as_bytes())
+            .filter(|m| m.is_live())
+            .map(|m| (m.not_before, m.expires_at))
     }
 
     /// A member's stored key without decoding the point again; other bytes

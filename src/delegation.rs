@@ -17,7 +17,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::client_key::ClientKey;
 use crate::context::ContextId;
 use crate::encoding::{
-    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
+    CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, check_timestamp,
+    hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
 use crate::permission::{Permission, Permissions};
@@ -570,6 +571,7 @@ impl Delegation {
         if body.not_before >= body.expires_at {
             return Err(DelegationError::EmptyWindow.into());
         }
+        check_timestamp("delegation expires_at", body.expires_at)?;
         match body.issuer {
             Issuer::Key(_) if signature.len() != 64 => {
                 return Err(Error::decode(
@@ -658,6 +660,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn sign_as_root(self, root: &RootKey) -> Result<Delegation> {
         self.sign_ed25519(root.signing_key(), root.public_key())
     }
@@ -666,6 +670,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn sign_as_client(self, key: &ClientKey) -> Result<Delegation> {
         self.sign_ed25519(key.signing_key(), key.public_key())
     }
@@ -675,6 +681,8 @@ impl DelegationBuilder {
     ///
     /// # Errors
     /// [`DelegationError::EmptyWindow`] when the window is empty.
+    /// [`Error::TimestampOutOfRange`] when `expires_at` is beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP).
     pub fn for_wallet(self, issuer: AccountId) -> Result<UnsignedDelegation> {
         let body = self.into_body(Issuer::Wallet(issuer))?;
         let id = DelegationId(*blake3::hash(&body.canonical_bytes()).as_bytes());
@@ -685,6 +693,7 @@ impl DelegationBuilder {
         if self.not_before >= self.expires_at {
             return Err(DelegationError::EmptyWindow.into());
         }
+        check_timestamp("delegation expires_at", self.expires_at)?;
         let serial = self.serial.unwrap_or_else(|| {
             let mut s = [0u8; 16];
             rand::rng().fill_bytes(&mut s);

@@ -7,12 +7,44 @@
 //! fixed-width big-endian and never prefixed; booleans and options are a u8
 //! 0/1, followed by the value when 1; lists are a u32 count, then the items.
 //! There is exactly one encoding of any value, so hashes and signatures over
-//! it are not malleable. keytree never signs serde_json output.
+//! it are not malleable. None of these payloads is JSON; the one JSON
+//! keytree signs is an access token's header and claims, as JWS requires.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::{DecodeReason, Error, Result};
+
+/// The largest timestamp keytree signs or accepts, in unix seconds:
+/// 9999-12-31T23:59:59Z.
+///
+/// Every time keytree signs (delegation windows, op and delta timestamps,
+/// token `iat`/`nbf`/`exp`) is refused above it with
+/// [`Error::TimestampOutOfRange`]. It keeps a milliseconds or nanoseconds
+/// mistake from being signed, keeps every time renderable as RFC 3339, and
+/// keeps JSON numbers exact for clients whose numbers are doubles (it is far
+/// below 2^53).
+pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
+
+/// Refuses a timestamp above [`MAX_TIMESTAMP`].
+pub(crate) fn check_timestamp(what: &'static str, t: u64) -> Result<()> {
+    if t > MAX_TIMESTAMP {
+        return Err(Error::TimestampOutOfRange {
+            what,
+            got: t,
+            max: MAX_TIMESTAMP,
+        });
+    }
+    Ok(())
+}
+
+/// Reads the system clock as unix seconds (0 if the clock is before 1970).
+/// Only the `_now` convenience methods call it.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
 
 /// Builds a canonical payload.
 pub(crate) struct CanonicalWriter {

@@ -1,9 +1,55 @@
 //! The one public error type and its per-area kinds.
 //!
-//! Every signature, MAC or checksum mismatch is reported as the single
-//! detail-free [`Error::InvalidSignature`], so callers get no oracle.
+//! Every signature or MAC mismatch is reported as the single detail-free
+//! [`Error::InvalidSignature`], so callers get no oracle. A checksum on a
+//! human-typed address (EIP-55, Stellar strkey, ICP principal) guards typos,
+//! not secrets: a mismatch is an [`Error::Decode`] that says "checksum".
+//!
+//! Text that came from the input (a `kid`, an `alg`, a claim, a domain, a
+//! decoder's complaint quoting a field name) is shown through [`Untrusted`]:
+//! control characters are escaped and the text is cut at
+//! [`UNTRUSTED_MAX_CHARS`] characters, so an attacker cannot forge a log
+//! line with a `\n`, whoever builds the error.
 
 use core::fmt;
+
+/// The most characters of untrusted text an error message shows.
+pub const UNTRUSTED_MAX_CHARS: usize = 128;
+
+/// Shows text that came from the input safely in an error message or log
+/// line: at most [`UNTRUSTED_MAX_CHARS`] characters (then `…`), with every
+/// control character (`\n`, `\r`, `\t`, ESC, …), backslash and double
+/// quote escaped as Rust's `escape_debug` does. Writes without allocating.
+///
+/// Every error that carries text taken from the input displays it through
+/// this one helper.
+///
+/// # Example
+/// ```
+/// use keytree::Untrusted;
+/// assert_eq!(Untrusted("kid\nERROR forged").to_string(), "kid\\nERROR forged");
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Untrusted<'a>(pub &'a str);
+
+impl fmt::Display for Untrusted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        for (i, c) in self.0.chars().enumerate() {
+            if i == UNTRUSTED_MAX_CHARS {
+                return f.write_char('…');
+            }
+            if c.is_control() || c == '\\' || c == '"' || c == '\u{2028}' || c == '\u{2029}' {
+                for e in c.escape_default() {
+                    f.write_char(e)?;
+                }
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Everything that can go wrong in keytree.
 ///
@@ -46,8 +92,21 @@ pub enum Error {
     /// A store (nonce, refresh, …) failed or could not be reached in time.
     /// Nothing was accepted or changed by the failed call: every store
     /// fails closed. The text names the store and the cause.
-    #[error("store unavailable: {0}")]
+    #[error("store unavailable: {}", Untrusted(.0))]
     StoreUnavailable(String),
+    /// A timestamp keytree would sign or accept lies beyond
+    /// [`MAX_TIMESTAMP`](crate::MAX_TIMESTAMP) (the end of year 9999), or too
+    /// far ahead of the caller's `now`: usually milliseconds or nanoseconds
+    /// passed where seconds were meant.
+    #[error("{what} timestamp {got} is out of range (at most {max})")]
+    TimestampOutOfRange {
+        /// Which timestamp (`delegation expires_at`, `op`, `delta`, `token exp`, …).
+        what: &'static str,
+        /// The value given.
+        got: u64,
+        /// The largest value accepted there.
+        max: u64,
+    },
 }
 
 /// Why a decoder refused its input.
@@ -79,6 +138,9 @@ pub enum DecodeReason {
     },
     /// A format version this build does not know.
     UnsupportedVersion(u32),
+    /// A typo-guarding checksum (Stellar strkey CRC16, ICP principal CRC32)
+    /// does not match. Not a secret, so not [`Error::InvalidSignature`].
+    Checksum(&'static str),
 }
 
 impl fmt::Display for DecodeReason {
@@ -90,9 +152,10 @@ impl fmt::Display for DecodeReason {
                 write!(f, "expected {expected} bytes, got {got}")
             }
             Self::NonCanonical(what) => write!(f, "non-canonical encoding: {what}"),
-            Self::Malformed(detail) => write!(f, "malformed: {detail}"),
+            Self::Malformed(detail) => write!(f, "malformed: {}", Untrusted(detail)),
             Self::TooLong { max } => write!(f, "longer than {max} bytes"),
             Self::UnsupportedVersion(v) => write!(f, "unsupported version {v}"),
+            Self::Checksum(which) => write!(f, "{which} checksum mismatch"),
         }
     }
 }
@@ -104,7 +167,9 @@ pub enum KeyError {
     /// The bytes are not a point on the curve.
     #[error("not a valid curve point")]
     NotOnCurve,
-    /// The point has small order (a weak key that verifies forged signatures).
+    /// The point has small order, or a small-order (torsion) component: a
+    /// weak key that verifies forged signatures or verifies differently in
+    /// batches.
     #[error("weak (small-order) key")]
     Weak,
     /// The point encoding is not canonical.
@@ -120,10 +185,10 @@ pub enum PermissionError {
     #[error("empty permission name")]
     Empty,
     /// A `:`-separated segment is empty.
-    #[error("empty segment in {0:?}")]
+    #[error("empty segment in \"{}\"", Untrusted(.0))]
     EmptySegment(String),
     /// A character outside `[A-Za-z0-9_.-]` and the `:` separator.
-    #[error("invalid character in {0:?}")]
+    #[error("invalid character in \"{}\"", Untrusted(.0))]
     InvalidCharacter(String),
     /// Longer than [`crate::Permission::MAX_LEN`] bytes.
     #[error("permission name longer than {max} bytes")]
@@ -138,7 +203,7 @@ pub enum PermissionError {
         max: usize,
     },
     /// A requested permission is not covered by what is held.
-    #[error("{0:?} is not covered by the held permissions")]
+    #[error("\"{}\" is not covered by the held permissions", Untrusted(.0))]
     NotCovered(String),
 }
 
@@ -289,6 +354,24 @@ pub enum ContextError {
     /// Under the strict policy: the signer was revoked before the delta was first seen.
     #[error("delta first seen after its signer was revoked")]
     SeenAfterRevocation,
+    /// The key's delegation chain window (every link's `[not_before,
+    /// expires_at)`) does not cover the time in question: the delegation has
+    /// lapsed or has not begun. An expired window grants nothing.
+    #[error("key {key}: delegation window [{not_before}, {expires_at}) does not cover {at}")]
+    OutsideWindow {
+        /// The key.
+        key: String,
+        /// The start of the window (the latest `not_before` of the chain).
+        not_before: u64,
+        /// The end of the window (the earliest `expires_at` of the chain).
+        expires_at: u64,
+        /// The time checked.
+        at: u64,
+    },
+    /// Under the strict policy: the delta was first seen outside its
+    /// signer's delegation window (after it lapsed, or before it began).
+    #[error("delta first seen outside its signer's delegation window")]
+    SeenOutsideWindow,
     /// An op in an imported log was refused; `seq` is the first bad one.
     #[error("op {seq} refused: {reason}")]
     BadOp {
@@ -307,7 +390,7 @@ pub enum ContextError {
 #[non_exhaustive]
 pub enum WalletError {
     /// No verifier is registered for the chain.
-    #[error("no verifier registered for chain {0}")]
+    #[error("no verifier registered for chain {}", Untrusted(.0))]
     UnsupportedChain(String),
     /// The proof is valid but for another account than the one claimed.
     #[error("the signature is not from the claimed account")]
@@ -317,7 +400,11 @@ pub enum WalletError {
     #[error("the verifier needs an expected {0}")]
     MissingExpectation(&'static str),
     /// A proof was handed to the verifier of another chain.
-    #[error("proof for chain {got} given to the {expected} verifier")]
+    #[error(
+        "proof for chain {} given to the {} verifier",
+        Untrusted(got),
+        Untrusted(expected)
+    )]
     WrongChain {
         /// The verifier's chain.
         expected: String,
@@ -325,7 +412,11 @@ pub enum WalletError {
         got: String,
     },
     /// The account's network (CAIP-2 reference) is not the expected one.
-    #[error("wrong network: expected {expected}, got {got}")]
+    #[error(
+        "wrong network: expected {}, got {}",
+        Untrusted(expected),
+        Untrusted(got)
+    )]
     WrongNetwork {
         /// The network the verifier accepts.
         expected: String,
@@ -336,7 +427,11 @@ pub enum WalletError {
     #[error("the signed message is not the expected one")]
     MessageMismatch,
     /// The message's domain (SIWE/SIWS) or recipient (NEP-413) is wrong.
-    #[error("wrong domain: expected {expected:?}, got {got:?}")]
+    #[error(
+        "wrong domain: expected \"{}\", got \"{}\"",
+        Untrusted(expected),
+        Untrusted(got)
+    )]
     DomainMismatch {
         /// The expected domain.
         expected: String,
@@ -393,16 +488,20 @@ pub enum WalletError {
     #[error("the signing key is a function-call access key; full access is required")]
     FunctionCallKey,
     /// A server-supplied resolver failed; verification fails closed.
-    #[error("resolver failed: {0}")]
+    #[error("resolver failed: {}", Untrusted(.0))]
     Resolver(String),
     // --- chain-independent kinds above, added by the wallets work ---
 
     // --- ICP kinds below ---
     /// An ICP public key of an algorithm this build cannot verify.
-    #[error("unsupported icp public key algorithm: {0}")]
+    #[error("unsupported icp public key algorithm: {}", Untrusted(.0))]
     IcpUnsupportedKey(String),
-    /// An ICP canister-signature key (Internet Identity); not supported yet.
-    #[error("icp canister signatures (internet identity) are not supported yet")]
+    /// An ICP canister-signature key (Internet Identity) where an ordinary
+    /// key was expected: such keys and chains are verified by the
+    /// `icp-canister-sig` feature's types (`UnverifiedIcpCanisterDelegationChain`).
+    #[error(
+        "icp canister-signature (internet identity) key: verify it as an internet identity chain (feature icp-canister-sig)"
+    )]
     IcpCanisterSignature,
     /// An ICP delegation chain longer than the IC allows.
     #[error("icp delegation chain of {len} links exceeds the maximum {max}")]
@@ -440,6 +539,20 @@ pub enum WalletError {
         /// The link (0-based).
         index: usize,
     },
+    /// An ICP canister signature's certificate (authentic, checked after the
+    /// BLS signature) is older than the accepted maximum age, or dated in
+    /// the future beyond the clock-skew allowance.
+    #[error(
+        "icp certificate time {time_ns} ns is outside the accepted window (now {now} s, max age {max_age} s)"
+    )]
+    IcpCertificateStale {
+        /// The certificate's `time`, in nanoseconds since the Unix epoch.
+        time_ns: u64,
+        /// The time checked, in Unix seconds.
+        now: u64,
+        /// The maximum certificate age, in seconds.
+        max_age: u64,
+    },
 }
 
 /// Why a context token was refused or could not be minted.
@@ -447,7 +560,7 @@ pub enum WalletError {
 #[non_exhaustive]
 pub enum TokenError {
     /// The token is malformed (not three base64url parts, bad JSON, …).
-    #[error("malformed token: {0}")]
+    #[error("malformed token: {}", Untrusted(.0))]
     Malformed(String),
     /// The token is longer than the validator accepts.
     #[error("longer than {max} bytes")]
@@ -457,14 +570,14 @@ pub enum TokenError {
     },
     /// The protected header is malformed: not a JSON object, a duplicated or
     /// unknown member, a member of the wrong type, or a missing one.
-    #[error("invalid header: {0}")]
+    #[error("invalid header: {}", Untrusted(.0))]
     InvalidHeader(String),
     /// The header's `alg` is not exactly `EdDSA` (no `none`, HMAC, RSA, ECDSA
     /// or differently-cased spellings).
-    #[error("algorithm {0:?} refused: only EdDSA is accepted")]
+    #[error("algorithm \"{}\" refused: only EdDSA is accepted", Untrusted(.0))]
     Algorithm(String),
     /// The header's `typ` is not the one expected.
-    #[error("typ {got:?} refused: expected {expected:?}")]
+    #[error("typ \"{}\" refused: expected \"{expected}\"", Untrusted(got))]
     HeaderType {
         /// The `typ` required.
         expected: &'static str,
@@ -472,11 +585,11 @@ pub enum TokenError {
         got: String,
     },
     /// The header's `kid` names no key the validator knows (unknown or retired).
-    #[error("unknown signing key {0:?}")]
+    #[error("unknown signing key \"{}\"", Untrusted(.0))]
     UnknownKey(String),
     /// The claims are malformed: not a JSON object, a duplicated or unknown
     /// claim, a claim of the wrong JSON type, or a missing required claim.
-    #[error("invalid claims: {0}")]
+    #[error("invalid claims: {}", Untrusted(.0))]
     InvalidClaims(String),
     /// `now` is past `exp` plus the leeway.
     #[error("expired (exp {exp}, now {now})")]
@@ -521,13 +634,17 @@ pub enum TokenError {
     #[error("bound to another context")]
     WrongContext,
     /// The token's executor key is revoked (or no longer a member).
-    #[error("executor key {0} is revoked or no longer a member")]
+    #[error("executor key {} is revoked or no longer a member", Untrusted(.0))]
     ExecutorRevoked(String),
+    /// The executor's delegation window does not cover `now`: it lapsed (or
+    /// has not begun), whatever the token's own `exp` says.
+    #[error("executor key {} is outside its delegation window", Untrusted(.0))]
+    ExecutorOutsideWindow(String),
     /// A permission in the token is no longer held by its executor.
-    #[error("permission {0:?} is no longer held by the executor")]
+    #[error("permission \"{}\" is no longer held by the executor", Untrusted(.0))]
     PermissionRevoked(String),
     /// The token does not grant the permission asked for.
-    #[error("does not grant {0:?}")]
+    #[error("does not grant \"{}\"", Untrusted(.0))]
     PermissionNotGranted(String),
     /// A mint request that cannot be honoured (zero TTL, empty audience, …).
     #[error("invalid request: {0}")]
@@ -545,7 +662,7 @@ pub enum TokenError {
     #[error("refresh token expired")]
     RefreshExpired,
     /// A JWKS (or one of its keys) was refused.
-    #[error("invalid jwks: {0}")]
+    #[error("invalid jwks: {}", Untrusted(.0))]
     InvalidJwks(String),
 }
 
@@ -557,8 +674,10 @@ pub enum TokenError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChallengeError {
-    /// No challenge with this nonce is stored (never issued, or purged
-    /// after its retention time).
+    /// The nonce is not one this issuer sealed for this domain and the
+    /// proof's account (forged, altered, sealed under another key, for
+    /// another domain, or presented by another account). One detail-free
+    /// kind: a MAC mismatch says nothing about why.
     #[error("unknown challenge nonce")]
     Unknown,
     /// The challenge expired before it was redeemed.
@@ -579,7 +698,11 @@ pub enum ChallengeError {
         max: u32,
     },
     /// The challenge was issued for another domain (audience).
-    #[error("challenge is for domain {got:?}, not {expected:?}")]
+    #[error(
+        "challenge is for domain \"{}\", not \"{}\"",
+        Untrusted(got),
+        Untrusted(expected)
+    )]
     WrongDomain {
         /// This issuer's domain.
         expected: String,
@@ -595,23 +718,25 @@ pub enum ChallengeError {
     /// The proof carries no challenge nonce keytree can find.
     #[error("the proof carries no challenge nonce")]
     MissingNonce,
-    /// The store already holds a challenge with this nonce.
+    /// The store already holds a challenge with this nonce (no longer
+    /// returned by keytree's stores: issuing stores nothing).
     #[error("a challenge with this nonce already exists")]
     NonceExists,
-    /// The store holds its maximum of live challenges.
-    #[error("too many outstanding challenges (limit {max})")]
+    /// A bounded nonce store is full of entries it may not drop (spent
+    /// nonces of challenges not yet expired).
+    #[error("nonce store full (limit {max} entries)")]
     StoreFull {
         /// The store's limit.
         max: usize,
     },
     /// No challenge form is defined for the account's chain or network.
-    #[error("no challenge form for {0}")]
+    #[error("no challenge form for {}", Untrusted(.0))]
     UnsupportedAccount(String),
     /// A setting or request that cannot be honoured (zero TTL, bad domain, …).
     #[error("invalid challenge settings: {0}")]
     InvalidSettings(&'static str),
     /// A stored challenge record could not be decoded.
-    #[error("corrupt challenge record: {0}")]
+    #[error("corrupt challenge record: {}", Untrusted(.0))]
     CorruptRecord(String),
 }
 

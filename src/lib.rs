@@ -42,17 +42,20 @@
 //! let op = context.propose(OpKind::AddMember { chain: vec![delegation] }, now).sign(&root);
 //! context.apply(op)?;
 //! let execute: Permission = "context:execute:transfer".parse()?;
-//! context.authorize(&client.public_key(), &execute, context.head_seq())?;
+//! // Live checks take the time: the delegation's window bounds authority.
+//! context.authorize(&client.public_key(), &execute, context.head_seq(), now)?;
+//! assert!(context.authorize(&client.public_key(), &execute, context.head_seq(), now + 3600).is_err());
 //!
-//! // The client signs a delta against the membership sequence it saw.
-//! let delta = client.sign_delta(&id, context.head_seq(), b"payload");
+//! // The client signs a delta against the membership sequence it saw, at a
+//! // time inside its window.
+//! let delta = client.sign_delta(&id, context.head_seq(), now, b"payload")?;
 //! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
 //!
 //! // Revocation: permanent; the old delta stays valid, new ones are refused.
 //! let op = context.propose(OpKind::RevokeKey { key: client.public_key() }, now + 1).sign(&root);
 //! context.apply(op)?;
 //! context.verify_delta(&delta, &execute, DeltaPolicy::Historical)?;
-//! let late = client.sign_delta(&id, context.head_seq(), b"too late");
+//! let late = client.sign_delta(&id, context.head_seq(), now + 2, b"too late")?;
 //! assert!(context.verify_delta(&late, &execute, DeltaPolicy::Historical).is_err());
 //!
 //! // Any node replays the exported log to the same state.
@@ -105,14 +108,13 @@ mod token;
 mod wallet;
 
 pub use challenge::{
-    Challenge, ChallengeIssuer, ChallengeMessage, ChallengeNonce, ChallengeRecord,
-    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_RECORD_LEN,
-    MAX_CHALLENGE_TTL,
+    Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
     Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MemberInfo, OP_VERSION, OpHash, OpKind, OpSignature, Signer,
+    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OP_VERSION, OpHash, OpKind, OpSignature, Signer,
 };
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
@@ -120,27 +122,28 @@ pub use delegation::{
     UnverifiedDelegation, verify_chain, verify_chain_with_wallets,
 };
 pub use encoding::{
-    base58_decode_array, base58_encode, base64url_decode, base64url_encode, hex_decode, hex_encode,
+    MAX_TIMESTAMP, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
+    hex_decode, hex_encode,
 };
 pub use error::{
     ChallengeError, ContextError, DecodeReason, DelegationError, Error, KeyError, PermissionError,
-    Result, TokenError, WalletError,
+    Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::{
-    DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore, NonceStore,
-    RefreshStore,
+    DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryNonceStore, MemoryRefreshStore,
+    NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
-    DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord, RefreshToken,
-    TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
-    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, RefreshHash, RefreshRecord,
+    RefreshToken, TokenClaims, TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType,
+    TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
@@ -149,12 +152,19 @@ pub use wallet::ethereum::{
     decode_signature_hex as ethereum_signature_from_hex, eip191_hash,
     parse_signature as parse_ethereum_signature, recover_address as ethereum_recover_address,
 };
+#[cfg(feature = "icp-canister-sig")]
+pub use wallet::icp::{
+    DEFAULT_MAX_CERTIFICATE_AGE, IC_MAINNET_ROOT_KEY, IcpCanisterDelegationChain, IcpCanisterProof,
+    IcpCanisterPublicKey, IcpCanisterSignatureVerifier, UnverifiedIcpCanisterDelegationChain,
+    UnverifiedIcpCanisterSignature,
+};
 #[cfg(feature = "icp")]
 pub use wallet::icp::{
     IcpDelegation, IcpDelegationChain, IcpKeyType, IcpProof, IcpPublicKey, IcpSignedDelegation,
     IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
     UnverifiedIcpDelegationChain,
 };
+pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
 #[cfg(feature = "near")]
 pub use wallet::near::{
     AccessKeyPermission, AccessKeyResolver, NEAR_DELEGATION_RECIPIENT, NEP413_TAG, NearProof,

@@ -39,15 +39,22 @@ pub struct PublicKey(VerifyingKey);
 impl PublicKey {
     /// Accepts 32 bytes as a public key.
     ///
+    /// Every way in (text, `did:key`, JSON, JWK, the binary forms) ends
+    /// here, so every key keytree holds is a canonically encoded point of
+    /// the prime-order subgroup: small-order points *and* mixed-order points
+    /// (a valid key plus a torsion component, which `verify_strict` would
+    /// accept and batch verification would treat differently) are refused.
+    ///
     /// # Errors
     /// [`Error::InvalidKey`]: not a curve point, a non-canonical encoding, or
-    /// a weak (small-order) key.
+    /// a weak key ([`KeyError::Weak`]: small order or a torsion component).
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self> {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve)?;
-        if key.to_edwards().compress().as_bytes() != bytes {
+        let point = key.to_edwards();
+        if point.compress().as_bytes() != bytes {
             return Err(KeyError::NonCanonical.into());
         }
-        if key.is_weak() {
+        if key.is_weak() || !point.is_torsion_free() {
             return Err(KeyError::Weak.into());
         }
         Ok(Self(key))

@@ -14,7 +14,13 @@ use crate::public_key::PublicKey;
 ///
 /// [`crate::Context`] implements it; a server that keeps its contexts
 /// elsewhere can implement it over its own store. Implemented for `&T`,
-/// `Box<T>` and `Arc<T>` (including `dyn RevocationView`).
+/// `Box<T>` and `Arc<T>` (including `dyn RevocationView`); those forward
+/// every method, the provided ones included.
+///
+/// Token validation ([`crate::TokenValidator::validate_for`]) refuses a
+/// token when its executor is revoked, when [`RevocationView::member_window`]
+/// is `None` or does not cover the validation time (a lapsed delegation
+/// refuses a token whatever its `exp`), or when a permission is no longer held.
 pub trait RevocationView {
     /// The context this view describes.
     fn context_id(&self) -> &ContextId;
@@ -23,8 +29,15 @@ pub trait RevocationView {
     /// Whether the delegation `id` is revoked in this context.
     fn is_delegation_revoked(&self, id: &DelegationId) -> bool;
     /// Whether `key` is a live (unrevoked) member whose current permissions
-    /// cover `permission`.
+    /// cover `permission` (the window is checked through
+    /// [`RevocationView::member_window`]).
     fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool;
+    /// The chain window `(not_before, expires_at)` of a live (unrevoked)
+    /// member: the latest `not_before` and the earliest `expires_at` of its
+    /// delegation chain, the window being `[not_before, expires_at)`. `None`
+    /// when `key` is not a live member. Validators refuse a token whose
+    /// executor's window does not cover `now` (with no leeway).
+    fn member_window(&self, key: &PublicKey) -> Option<(u64, u64)>;
     /// The [`PublicKey`] for 32 key bytes, or `None` when they are not a
     /// valid key.
     ///
@@ -53,6 +66,12 @@ macro_rules! forward_revocation_view {
             }
             fn live_permissions_cover(&self, key: &PublicKey, permission: &Permission) -> bool {
                 (**self).live_permissions_cover(key, permission)
+            }
+            fn member_window(&self, key: &PublicKey) -> Option<(u64, u64)> {
+                (**self).member_window(key)
+            }
+            fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
+                (**self).resolve_key(key)
             }
         }
     )+};

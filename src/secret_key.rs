@@ -4,7 +4,8 @@
 //!
 //! Each is a `struct Name { signing: SigningKey }`. The dalek key zeroizes
 //! itself on drop; the macro adds generation, import and `Zeroizing` export
-//! of the seed, the public key (always derived from the secret), signing,
+//! of the seed, the public key (always derived from the secret), signing
+//! (crate-private, plus the tagged raw-key login),
 //! constant-time equality, and a `Debug` that shows only the public key.
 
 macro_rules! ed25519_secret_key {
@@ -34,13 +35,22 @@ macro_rules! ed25519_secret_key {
                 $crate::PublicKey::from_verifying_key(self.signing.verifying_key())
             }
 
-            /// Signs `message` with plain Ed25519.
-            ///
-            /// keytree's own payloads are domain-separated; if you sign your
-            /// own messages with this key, give them a domain tag of their own.
-            pub fn sign(&self, message: &[u8]) -> $crate::Signature {
+            /// Plain Ed25519 over `message`: crate-private, so that no
+            /// public method signs bytes a caller names. Every caller passes
+            /// bytes that begin with its protocol's tag.
+            pub(crate) fn sign(&self, message: &[u8]) -> $crate::Signature {
                 use ::ed25519_dalek::Signer as _;
                 $crate::Signature::from_dalek(&self.signing.sign(message))
+            }
+
+            /// Signs a bare-key login with this key as a raw Ed25519 wallet
+            /// key: the signature covers
+            /// [`RawKeyProof::signing_bytes`](crate::RawKeyProof::signing_bytes)`(message)`
+            /// (`"keytree/v1/login/raw-key\n" ‖ message`), never `message`
+            /// alone, so no server can obtain through a login a signature
+            /// that means anything in another keytree protocol.
+            pub fn sign_raw_key_login(&self, message: &[u8]) -> $crate::Signature {
+                self.sign(&$crate::RawKeyProof::signing_bytes(message))
             }
 
             pub(crate) fn signing_key(&self) -> &::ed25519_dalek::SigningKey {

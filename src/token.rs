@@ -40,12 +40,14 @@ pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
 pub const DEFAULT_ACCESS_TTL: u64 = 15 * 60;
 /// The default refresh-token lifetime, in seconds.
 pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
+/// How long after a rotation a retry of the same refresh token is answered
+/// again instead of revoking its family, by default (seconds): see
+/// [`TokenIssuer::with_refresh_grace`](crate::TokenIssuer::with_refresh_grace).
+pub const DEFAULT_REFRESH_GRACE: u64 = 10;
 
 /// Reads the system clock as unix seconds (0 if the clock is before 1970).
 pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::encoding::unix_now()
 }
 
 /// At most `max` characters of untrusted text, for error messages.

@@ -53,6 +53,7 @@ use crate::public_key::PublicKey;
 pub(crate) mod ethereum;
 #[cfg(feature = "icp")]
 pub(crate) mod icp;
+pub(crate) mod login_tag;
 #[cfg(feature = "near")]
 pub(crate) mod near;
 pub(crate) mod raw;
@@ -416,6 +417,10 @@ pub enum WalletProof {
     /// signing the message.
     #[cfg(feature = "icp")]
     Icp(icp::IcpProof),
+    /// ICP: an Internet Identity delegation chain (rooted in a canister
+    /// signature) whose session key signed the message.
+    #[cfg(feature = "icp-canister-sig")]
+    IcpCanister(icp::IcpCanisterProof),
     /// A bare Ed25519 or secp256k1 key signing a server nonce.
     RawKey(raw::RawKeyProof),
     /// A proof for a chain the server registered itself.
@@ -436,6 +441,8 @@ impl WalletProof {
             Self::Solana(_) => Chain::Solana,
             #[cfg(feature = "icp")]
             Self::Icp(_) => Chain::Icp,
+            #[cfg(feature = "icp-canister-sig")]
+            Self::IcpCanister(_) => Chain::Icp,
             Self::RawKey(p) => p.account().chain().clone(),
             Self::Custom(p) => p.account.chain().clone(),
         }

@@ -23,15 +23,22 @@ mod derivation;
 #[cfg(feature = "ethereum")]
 #[path = "suite/ethereum.rs"]
 mod ethereum;
+#[path = "suite/expiry.rs"]
+mod expiry;
 #[path = "suite/formats_vectors.rs"]
 mod formats_vectors;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[path = "suite/hardening.rs"]
+mod hardening;
 #[cfg(feature = "icp")]
 #[path = "suite/icp.rs"]
 mod icp;
+#[cfg(feature = "icp-canister-sig")]
+#[path = "suite/icp_canister.rs"]
+mod icp_canister;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;
@@ -39,9 +46,14 @@ mod near;
 mod primitives;
 #[path = "suite/properties.rs"]
 mod properties;
+#[cfg(all(feature = "icp", feature = "solana"))]
+#[path = "suite/protocol_separation.rs"]
+mod protocol_separation;
 #[cfg(feature = "redis")]
 #[path = "suite/redis_server.rs"]
 mod redis_server;
+#[path = "suite/refresh_retry.rs"]
+mod refresh_retry;
 #[cfg(feature = "solana")]
 #[path = "suite/solana.rs"]
 mod solana;

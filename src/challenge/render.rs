@@ -28,9 +28,10 @@ pub enum ChallengeMessage {
     Nep413(Nep413Payload),
     /// Stellar: the sign-in text, signed as a SEP-53 message.
     Sep53(String),
-    /// Raw keys, ICP (the identity's or delegated session key signs the
-    /// bytes as given, as `SignIdentity.sign` does) and custom chains: the
-    /// sign-in text's UTF-8 bytes, signed as they are.
+    /// Raw keys and ICP (the identity's or delegated session key): the
+    /// sign-in text's UTF-8 bytes inside the form's tagged login wrapper
+    /// (`RawKeyProof::signing_bytes`, `IcpProof::signing_bytes`); custom
+    /// chains: the text, as their verifier defines.
     Text(String),
 }
 
@@ -196,6 +197,8 @@ impl<'a> ProofView<'a> {
             WalletProof::Solana(p) => (p.account(), p.signed_bytes()),
             #[cfg(feature = "icp")]
             WalletProof::Icp(p) => (p.account(), p.message()),
+            #[cfg(feature = "icp-canister-sig")]
+            WalletProof::IcpCanister(p) => (p.account(), p.message()),
             WalletProof::RawKey(p) => (p.account(), p.message()),
             WalletProof::Custom(p) => (&p.account, &p.message),
             #[allow(unreachable_patterns)]

@@ -465,13 +465,17 @@ fn ex_state(ctx: &Context) -> String {
 }
 
 fn ex_delta(f: &Fixture) -> String {
-    let delta = f.client.sign_delta(&f.context, 2, b"hello");
+    let delta = f
+        .client
+        .sign_delta(&f.context, 2, T0 + 100, b"hello")
+        .unwrap();
     let bytes = delta.signing_bytes();
     let mut d = Dump::new(&bytes);
     d.text("domain tag")
         .bytes("context id")
         .bytes("signer key")
         .int("seq (u64)", 8)
+        .int("timestamp (u64)", 8)
         .bytes("payload");
     let mut s = String::from("# signed bytes, field by field\n");
     s.push_str(&d.finish());

@@ -40,6 +40,10 @@ struct Inner {
 struct Entry {
     record: RefreshRecord,
     spent: bool,
+    /// When it was spent (the start of its retry grace window).
+    spent_at: u64,
+    /// The token it was rotated to (for retries within the grace window).
+    successor: Option<RefreshHash>,
 }
 
 #[derive(Debug, Default)]
@@ -97,6 +101,10 @@ impl MemoryRefreshStore {
     fn insert_sync(&self, hash: RefreshHash, record: RefreshRecord) -> Result<()> {
         let mut g = self.lock()?;
         let inner = &mut *g;
+        if inner.tokens.contains_key(&hash) {
+            // Superseded by a retry before it was stored: it stays dead.
+            return Err(TokenError::RefreshReused.into());
+        }
         let family = *record.family();
         let member = (
             *record.context_id().as_bytes(),
@@ -113,21 +121,35 @@ impl MemoryRefreshStore {
             Entry {
                 record,
                 spent: false,
+                spent_at: 0,
+                successor: None,
             },
         );
         Ok(())
     }
 
-    fn consume_sync(&self, hash: &RefreshHash, now: u64) -> Result<RefreshRecord> {
+    fn consume_sync(
+        &self,
+        hash: &RefreshHash,
+        successor: &RefreshHash,
+        now: u64,
+        grace: u64,
+    ) -> Result<RefreshRecord> {
         let mut g = self.lock()?;
         let inner = &mut *g;
-        let entry = inner
-            .tokens
-            .get_mut(hash)
-            .ok_or(TokenError::RefreshUnknown)?;
+        let entry = inner.tokens.get(hash).ok_or(TokenError::RefreshUnknown)?;
         let family = *entry.record.family();
         let revoked = inner.families.get(&family).is_none_or(|f| f.revoked);
-        if entry.spent {
+        // A retry: spent within the grace window, its successor never used.
+        let retry_of = match (entry.spent, entry.successor) {
+            (true, Some(next)) if now < entry.spent_at.saturating_add(grace) => inner
+                .tokens
+                .get(&next)
+                .is_none_or(|n| !n.spent)
+                .then_some(next),
+            _ => None,
+        };
+        if entry.spent && retry_of.is_none() {
             if let Some(f) = inner.families.get_mut(&family) {
                 f.revoked = true;
             }
@@ -139,8 +161,37 @@ impl MemoryRefreshStore {
         if now >= entry.record.expires_at() {
             return Err(TokenError::RefreshExpired.into());
         }
-        entry.spent = true;
-        Ok(entry.record.clone())
+        let record = entry.record.clone();
+        if let Some(old_next) = retry_of {
+            // Supersede the successor the client never received: it is spent
+            // (its later use is reuse and revokes the family), and a late
+            // insert of it is refused.
+            match inner.tokens.get_mut(&old_next) {
+                Some(n) => n.spent = true,
+                None => {
+                    inner.tokens.insert(
+                        old_next,
+                        Entry {
+                            record: record.clone(),
+                            spent: true,
+                            spent_at: now,
+                            successor: None,
+                        },
+                    );
+                    if let Some(f) = inner.families.get_mut(&family) {
+                        f.tokens.push(old_next);
+                    }
+                }
+            }
+        }
+        if let Some(entry) = inner.tokens.get_mut(hash) {
+            if !entry.spent {
+                entry.spent = true;
+                entry.spent_at = now;
+            }
+            entry.successor = Some(*successor);
+        }
+        Ok(record)
     }
 
     fn revoke_family_sync(&self, family: &FamilyId) -> Result<()> {
@@ -174,6 +225,7 @@ impl RefreshStore for MemoryRefreshStore {
         &self,
         hash: RefreshHash,
         record: RefreshRecord,
+        _now: u64,
     ) -> impl Future<Output = Result<()>> + Send {
         ready(self.insert_sync(hash, record))
     }
@@ -181,9 +233,11 @@ impl RefreshStore for MemoryRefreshStore {
     fn consume(
         &self,
         hash: &RefreshHash,
+        successor: &RefreshHash,
         now: u64,
+        grace: u64,
     ) -> impl Future<Output = Result<RefreshRecord>> + Send {
-        ready(self.consume_sync(hash, now))
+        ready(self.consume_sync(hash, successor, now, grace))
     }
 
     fn revoke_family(&self, family: &FamilyId) -> impl Future<Output = Result<()>> + Send {

@@ -5,86 +5,115 @@ use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
 use super::NonceStore;
-use crate::challenge::{ChallengeNonce, ChallengeRecord};
+use crate::challenge::ChallengeNonce;
 use crate::error::{ChallengeError, Error, Result};
 
-/// The default cap on stored challenges of a [`MemoryNonceStore`].
-pub const DEFAULT_MAX_OUTSTANDING: usize = 100_000;
-/// How long a store keeps a challenge after it expires, by default (seconds),
-/// so that a late redemption is told "expired" rather than "unknown".
-pub const DEFAULT_RETENTION: u64 = 600;
+/// The default cap on entries of a [`MemoryNonceStore`].
+pub const DEFAULT_MAX_NONCE_ENTRIES: usize = 100_000;
+/// An upper bound on the memory one entry takes, with its indexes (bytes):
+/// the 32-byte nonce and its 16-byte state in the hash map (at most half
+/// full after growth: ≤ 2 × 49 bytes), and a 40-byte `(expiry, nonce)` key
+/// in each of two B-tree indexes (nodes at least half full: ≤ 2 × 40 bytes
+/// plus node headers each). `max_entries × NONCE_ENTRY_BYTES` bounds the
+/// store: 32 MB at the default cap.
+pub const NONCE_ENTRY_BYTES: usize = 320;
 
 /// A [`NonceStore`] in process memory, for single-instance servers and
 /// tests. Its futures are always ready (one poll completes them), and one
 /// mutex makes every operation atomic across threads.
 ///
-/// Bounded: it holds at most `max_outstanding` challenges (100 000 by
-/// default). Records are dropped `retention` seconds after they expire
-/// (600 by default; until then a redemption is refused as expired, after
-/// that as unknown). When [`put`](NonceStore::put) finds the store full it
-/// evicts, in this order, expired challenges (the longest expired first),
-/// then spent or dead ones; if every stored challenge is still redeemable
-/// it refuses the new one with [`ChallengeError::StoreFull`] rather than
-/// evict a user's live login.
+/// It holds only redeemed nonces (spent marks) and failed-attempt counters
+/// of nonces whose MAC the issuer checked, each until its challenge
+/// expires; issuing stores nothing. Bounded: at most `max_entries`
+/// entries (100 000 by default; see [`NONCE_ENTRY_BYTES`]). When full it
+/// drops expired entries first, then failed-attempt counters (soonest to
+/// expire first; that nonce's attempt count starts again), and never a
+/// live spent mark: if every entry is one, a redemption is refused with
+/// [`ChallengeError::StoreFull`] rather than accepted without a mark (that
+/// takes more than `max_entries` successful logins within one challenge
+/// lifetime).
 ///
 /// # Example
 /// ```
 /// use keytree::MemoryNonceStore;
-/// let store = MemoryNonceStore::with_limits(1_000, 60);
+/// let store = MemoryNonceStore::with_max_entries(1_000);
 /// assert!(store.is_empty());
 /// Ok::<(), keytree::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct MemoryNonceStore {
     inner: Mutex<Inner>,
-    max_outstanding: usize,
-    retention: u64,
+    max_entries: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    expires_at: u64,
+    spent: bool,
+    attempts: u32,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    records: HashMap<ChallengeNonce, ChallengeRecord>,
+    slots: HashMap<ChallengeNonce, Slot>,
+    /// Every entry, by expiry.
     by_expiry: BTreeSet<(u64, ChallengeNonce)>,
+    /// The failed-attempt counters (not spent), by expiry.
+    counters: BTreeSet<(u64, ChallengeNonce)>,
 }
 
 impl Inner {
     fn remove(&mut self, nonce: &ChallengeNonce) {
-        if let Some(r) = self.records.remove(nonce) {
-            self.by_expiry.remove(&(r.expires_at(), *nonce));
+        if let Some(s) = self.slots.remove(nonce) {
+            self.by_expiry.remove(&(s.expires_at, *nonce));
+            self.counters.remove(&(s.expires_at, *nonce));
         }
     }
 
-    /// Drops records whose retention ended, and — while at the cap —
-    /// expired ones, longest expired first.
-    fn evict_expired(&mut self, now: u64, retention: u64, cap: usize) {
+    fn purge(&mut self, now: u64) -> usize {
+        let mut n = 0;
         while let Some(&(expires_at, nonce)) = self.by_expiry.first() {
-            let gone = expires_at.saturating_add(retention) <= now;
-            let full_and_expired = self.records.len() >= cap && expires_at <= now;
-            if !(gone || full_and_expired) {
+            if expires_at > now {
                 break;
             }
             self.remove(&nonce);
+            n += 1;
         }
+        n
     }
 
-    /// Drops spent and dead records until below the cap.
-    fn evict_finished(&mut self, cap: usize) {
-        let finished: Vec<(u64, ChallengeNonce)> = self
-            .by_expiry
-            .iter()
-            .filter(|(_, n)| {
-                self.records
-                    .get(n)
-                    .is_some_and(|r| r.is_spent() || r.is_dead())
-            })
-            .copied()
-            .collect();
-        for (_, nonce) in finished {
-            if self.records.len() < cap {
-                break;
-            }
+    /// The live slot of `nonce` (an expired one is dropped).
+    fn live(&mut self, nonce: &ChallengeNonce, now: u64) -> Option<Slot> {
+        let slot = *self.slots.get(nonce)?;
+        if slot.expires_at <= now {
+            self.remove(nonce);
+            return None;
+        }
+        Some(slot)
+    }
+
+    /// Room for one more entry: drops expired entries, then counters.
+    fn make_room(&mut self, now: u64, cap: usize) -> bool {
+        if self.slots.len() < cap {
+            return true;
+        }
+        self.purge(now);
+        while self.slots.len() >= cap {
+            let Some(&(_, nonce)) = self.counters.first() else {
+                return false;
+            };
             self.remove(&nonce);
         }
+        true
+    }
+
+    fn set(&mut self, nonce: ChallengeNonce, slot: Slot) {
+        self.remove(&nonce);
+        self.by_expiry.insert((slot.expires_at, nonce));
+        if !slot.spent {
+            self.counters.insert((slot.expires_at, nonce));
+        }
+        self.slots.insert(nonce, slot);
     }
 }
 
@@ -95,19 +124,22 @@ impl Default for MemoryNonceStore {
 }
 
 impl MemoryNonceStore {
-    /// An empty store with the default limits.
+    /// An empty store with the default cap.
     pub fn new() -> Self {
-        Self::with_limits(DEFAULT_MAX_OUTSTANDING, DEFAULT_RETENTION)
+        Self::with_max_entries(DEFAULT_MAX_NONCE_ENTRIES)
     }
 
-    /// An empty store holding at most `max_outstanding` challenges (at
-    /// least 1), keeping expired ones `retention` seconds.
-    pub fn with_limits(max_outstanding: usize, retention: u64) -> Self {
+    /// An empty store holding at most `max_entries` entries (at least 1).
+    pub fn with_max_entries(max_entries: usize) -> Self {
         Self {
             inner: Mutex::new(Inner::default()),
-            max_outstanding: max_outstanding.max(1),
-            retention,
+            max_entries: max_entries.max(1),
         }
+    }
+
+    /// The cap on entries.
+    pub fn max_entries(&self) -> usize {
+        self.max_entries
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>> {
@@ -117,9 +149,9 @@ impl MemoryNonceStore {
             .map_err(|_| Error::StoreUnavailable("in-memory nonce store: lock poisoned".into()))
     }
 
-    /// How many challenges (in any state) the store holds.
+    /// How many entries (spent marks and failure counters) the store holds.
     pub fn len(&self) -> usize {
-        self.lock().map_or(0, |g| g.records.len())
+        self.lock().map_or(0, |g| g.slots.len())
     }
 
     /// Whether the store holds none.
@@ -127,81 +159,154 @@ impl MemoryNonceStore {
         self.len() == 0
     }
 
-    /// Drops the records whose retention ended before `now`; returns how
-    /// many. ([`put`](NonceStore::put) does this too.)
+    /// Drops the entries whose challenge expired by `now`; returns how many.
     ///
     /// # Errors
     /// [`Error::StoreUnavailable`] if the lock is poisoned.
     pub fn purge_expired(&self, now: u64) -> Result<usize> {
-        let mut g = self.lock()?;
-        let before = g.records.len();
-        g.evict_expired(now, self.retention, usize::MAX);
-        Ok(before - g.records.len())
+        Ok(self.lock()?.purge(now))
     }
 
-    fn put_sync(&self, nonce: &ChallengeNonce, record: &ChallengeRecord, now: u64) -> Result<()> {
-        let mut g = self.lock()?;
-        let cap = self.max_outstanding;
-        g.evict_expired(now, self.retention, cap);
-        if g.records.contains_key(nonce) {
-            return Err(ChallengeError::NonceExists.into());
+    fn attempts_sync(&self, nonce: &ChallengeNonce, now: u64) -> Result<u32> {
+        match self.lock()?.live(nonce, now) {
+            Some(s) if s.spent => Err(ChallengeError::AlreadySpent.into()),
+            Some(s) => Ok(s.attempts),
+            None => Ok(0),
         }
-        if g.records.len() >= cap {
-            g.evict_finished(cap);
-        }
-        if g.records.len() >= cap {
-            return Err(ChallengeError::StoreFull { max: cap }.into());
-        }
-        let record = record.clone().with_attempts(0).with_spent(false);
-        g.by_expiry.insert((record.expires_at(), *nonce));
-        g.records.insert(*nonce, record);
-        Ok(())
     }
 
-    fn with_live<T>(
+    fn record_failure_sync(
         &self,
         nonce: &ChallengeNonce,
+        expires_at: u64,
         now: u64,
-        f: impl FnOnce(&mut ChallengeRecord) -> T,
-    ) -> Result<T> {
+    ) -> Result<u32> {
         let mut g = self.lock()?;
-        let record = g.records.get_mut(nonce).ok_or(ChallengeError::Unknown)?;
-        record.check_live(now)?;
-        Ok(f(record))
+        let attempts = match g.live(nonce, now) {
+            Some(s) if s.spent => return Err(ChallengeError::AlreadySpent.into()),
+            Some(s) => s.attempts,
+            None => {
+                if !g.make_room(now, self.max_entries) {
+                    return Err(ChallengeError::StoreFull {
+                        max: self.max_entries,
+                    }
+                    .into());
+                }
+                0
+            }
+        }
+        .saturating_add(1);
+        g.set(
+            *nonce,
+            Slot {
+                expires_at,
+                spent: false,
+                attempts,
+            },
+        );
+        Ok(attempts)
+    }
+
+    fn consume_sync(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        max_attempts: u32,
+        now: u64,
+    ) -> Result<()> {
+        let mut g = self.lock()?;
+        match g.live(nonce, now) {
+            Some(s) if s.spent => return Err(ChallengeError::AlreadySpent.into()),
+            Some(s) if s.attempts >= max_attempts => {
+                return Err(ChallengeError::TooManyAttempts { max: max_attempts }.into());
+            }
+            Some(_) => {}
+            None => {
+                if !g.make_room(now, self.max_entries) {
+                    return Err(ChallengeError::StoreFull {
+                        max: self.max_entries,
+                    }
+                    .into());
+                }
+            }
+        }
+        g.set(
+            *nonce,
+            Slot {
+                expires_at,
+                spent: true,
+                attempts: 0,
+            },
+        );
+        Ok(())
     }
 }
 
 impl NonceStore for MemoryNonceStore {
-    fn put(
-        &self,
-        nonce: &ChallengeNonce,
-        record: &ChallengeRecord,
-        now: u64,
-    ) -> impl Future<Output = Result<()>> + Send {
-        ready(self.put_sync(nonce, record, now))
-    }
-
-    fn peek(
+    fn attempts(
         &self,
         nonce: &ChallengeNonce,
         now: u64,
-    ) -> impl Future<Output = Result<ChallengeRecord>> + Send {
-        ready(self.with_live(nonce, now, |r| r.clone()))
+    ) -> impl Future<Output = Result<u32>> + Send {
+        ready(self.attempts_sync(nonce, now))
     }
 
     fn record_failure(
         &self,
         nonce: &ChallengeNonce,
+        expires_at: u64,
         now: u64,
     ) -> impl Future<Output = Result<u32>> + Send {
-        ready(self.with_live(nonce, now, |r| {
-            let attempts = r.attempts().saturating_add(1);
-            r.set_attempts(attempts);
-            attempts
-        }))
+        ready(self.record_failure_sync(nonce, expires_at, now))
     }
 
-    fn consume(&self, nonce: &ChallengeNonce, now: u64) -> impl Future<Output = Result<()>> + Send {
-        ready(self.with_live(nonce, now, ChallengeRecord::set_spent))
+    fn consume(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        max_attempts: u32,
+        now: u64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        ready(self.consume_sync(nonce, expires_at, max_attempts, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(i: u32) -> ChallengeNonce {
+        let mut b = [0u8; 32];
+        b[..4].copy_from_slice(&i.to_be_bytes());
+        ChallengeNonce::from_bytes(b)
+    }
+
+    fn ready<F: Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("never pends"),
+        }
+    }
+
+    #[test]
+    fn bounded_counters_evicted_spent_kept() {
+        let s = MemoryNonceStore::with_max_entries(2);
+        ready(s.consume(&n(1), 100, 5, 0)).unwrap();
+        ready(s.record_failure(&n(2), 100, 0)).unwrap();
+        // Full: a new counter evicts the old counter, never the spent mark.
+        ready(s.record_failure(&n(3), 100, 0)).unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(ready(s.attempts(&n(2), 1)).unwrap(), 0);
+        assert!(ready(s.attempts(&n(1), 1)).is_err());
+        ready(s.consume(&n(4), 100, 5, 0)).unwrap();
+        // Two spent marks: no room for a third until they expire.
+        assert_eq!(
+            ready(s.consume(&n(5), 100, 5, 0)).unwrap_err(),
+            ChallengeError::StoreFull { max: 2 }.into()
+        );
+        ready(s.consume(&n(5), 200, 5, 100)).unwrap();
+        assert_eq!(s.len(), 1);
     }
 }

@@ -8,26 +8,30 @@
 //!
 //! | key | type | holds |
 //! |---|---|---|
-//! | `<prefix>n:<nonce hex>` | string | a challenge: [`ChallengeRecord`](crate::ChallengeRecord) store bytes, state and attempt counter in place |
-//! | `<prefix>rt:<token hash hex>` | hash | a refresh token: `r` record JSON, `f` family, `e` expiry, `s` spent |
+//! | `<prefix>n:<nonce hex>` | string | a redeemed nonce (`S`) or the failed attempts of a MAC-checked nonce (decimal), until its challenge expires |
+//! | `<prefix>rt:<token hash hex>` | hash | a refresh token: `r` record JSON, `f` family, `e` expiry, `s` spent, `sa` spent at, `n` successor hash (for retries) |
 //! | `<prefix>rf:<family hex>` | hash | a refresh family: `v` revoked (`0`/`1`) |
 //! | `<prefix>rm:<context hex>:<key hex>` | set | the families of a member key in a context |
 //!
-//! Every key carries a TTL: a record lives until it expires plus the
-//! retention time (default 600 s), so late or repeated use is told
-//! "expired" or "already spent", not "unknown". Configure the server with
+//! Every key carries a TTL, always set relative to the caller's `now`
+//! (`PX`/`PEXPIRE`, never an absolute `PEXPIREAT` against Redis's clock): a
+//! nonce key lives until its challenge expires (issuing writes nothing, so
+//! nonce keys grow only with redemptions, at most one key per redeemed or
+//! failed nonce per challenge lifetime); a refresh record lives until it
+//! expires plus the retention time (default 600 s), so late or repeated use
+//! is told "expired" or "reused", not "unknown". Configure the server with
 //! `maxmemory-policy noeviction`: an evicted family key would forget a
 //! revocation (the scripts treat a missing family as revoked, but an
 //! eviction policy is still a way to lose state).
 //!
 //! # Atomicity and round trips
 //!
-//! - Issuing a challenge is one `SET key value NX PX ttl`.
-//! - Redeeming one is two round trips: a `GET` before verification, and
-//!   after it one Lua script (`EVALSHA`) that checks spent / attempts /
-//!   expiry and marks the record spent in place (`SETRANGE`), so of any
-//!   number of concurrent redeemers exactly one wins. A failed verification
-//!   runs the script that increments the attempt counter instead.
+//! - Issuing a challenge touches no key.
+//! - Redeeming one is two round trips: a `GET` (attempts so far) before
+//!   verification, and after it one Lua script (`EVALSHA`) that checks
+//!   spent / attempts and sets the spent mark, so of any number of
+//!   concurrent redeemers exactly one wins. A failed verification runs the
+//!   script that increments the attempt counter instead.
 //! - Refresh insert, consume (with reuse detection revoking the family),
 //!   family revocation and member revocation are one Lua script each.
 //! - The scripts touch keys they compute from the record (the family of a
@@ -149,7 +153,8 @@ impl RedisStoreBuilder {
 ///     .prefix("myapp:")
 ///     .connect()
 ///     .await?;
-/// let issuer = ChallengeIssuer::new("example.com", store.clone())?;
+/// let key = keytree::ChallengeKey::from_bytes(&[7; 32]); // from the fleet's config
+/// let issuer = ChallengeIssuer::new("example.com", key, store.clone())?;
 /// # let _ = issuer;
 /// # Ok(()) }
 /// ```

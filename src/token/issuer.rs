@@ -9,8 +9,9 @@ use super::jwks::{Jwks, TokenSigningKey};
 use super::jws::b64_append;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::validator::{TokenValidator, TokenValidatorBuilder};
-use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, unix_now};
+use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, unix_now};
 use crate::context::Context;
+use crate::encoding::check_timestamp;
 use crate::error::{ContextError, DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
@@ -116,7 +117,7 @@ impl TokenPair {
 impl fmt::Debug for TokenPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenPair")
-            .field("access_token", &self.access_token)
+            .field("access_token", &"<redacted>")
             .field("access_expires_at", &self.access_expires_at)
             .field("refresh_expires_at", &self.refresh_expires_at)
             .finish_non_exhaustive()
@@ -198,6 +199,7 @@ pub struct TokenIssuer {
     previous: Vec<(TokenSigningKey, u64)>,
     access_ttl: u64,
     refresh_ttl: u64,
+    refresh_grace: u64,
 }
 
 impl fmt::Debug for TokenIssuer {
@@ -215,6 +217,7 @@ impl fmt::Debug for TokenIssuer {
             )
             .field("access_ttl", &self.access_ttl)
             .field("refresh_ttl", &self.refresh_ttl)
+            .field("refresh_grace", &self.refresh_grace)
             .finish()
     }
 }
@@ -228,7 +231,23 @@ impl TokenIssuer {
             previous: Vec::new(),
             access_ttl: DEFAULT_ACCESS_TTL,
             refresh_ttl: DEFAULT_REFRESH_TTL,
+            refresh_grace: DEFAULT_REFRESH_GRACE,
         }
+    }
+
+    /// Sets the refresh retry grace window (default 10 s, at most 300): a
+    /// retry of a refresh token within this many seconds of its rotation,
+    /// while the successor it was rotated to is still unused, is answered
+    /// with a new pair instead of revoking the family (a reply lost on the
+    /// way must not log the user out). The retry supersedes the unused
+    /// successor, which becomes spent: at most one successor is live, and
+    /// using the superseded one later revokes the family. Outside the window,
+    /// or once the successor was used, a second use is reuse and revokes the
+    /// family. `0` turns retries off.
+    #[must_use]
+    pub fn with_refresh_grace(mut self, seconds: u64) -> Self {
+        self.refresh_grace = seconds.min(300);
+        self
     }
 
     /// Sets the default access-token lifetime (default 15 minutes).
@@ -370,7 +389,12 @@ impl TokenIssuer {
     /// Spends `refresh` and returns a new access and refresh pair in the same
     /// family.
     ///
-    /// Refused, and the family revoked, when the token was already spent,
+    /// A retry of the same token within the grace window after its rotation
+    /// (the reply was lost), while its successor is unused, gets a new pair
+    /// and supersedes the lost successor ([`TokenIssuer::with_refresh_grace`]).
+    ///
+    /// Refused, and the family revoked, when the token was already spent
+    /// (outside that window, or after its successor was used),
     /// when its context is not `ctx`, or when its member is no longer live,
     /// no longer holds the family's permissions, or is outside its
     /// delegation window.
@@ -387,7 +411,10 @@ impl TokenIssuer {
         store: &S,
         now: u64,
     ) -> Result<TokenPair> {
-        let record = store.consume(&refresh.hash(), now).await?;
+        let next = RefreshToken::generate(&mut rand::rng());
+        let record = store
+            .consume(&refresh.hash(), &next.hash(), now, self.refresh_grace)
+            .await?;
         let family = *record.family();
         let minted = if record.context_id() == ctx.id() {
             let request = TokenRequest::new(*record.executor(), record.audience())
@@ -395,12 +422,11 @@ impl TokenIssuer {
                 .subject(record.subject());
             let mut rng = rand::rng();
             self.claims_for(ctx, &request, now, &mut rng)
-                .map(|claims| (claims, RefreshToken::generate(&mut rng)))
         } else {
             Err(TokenError::WrongContext.into())
         };
         match minted {
-            Ok((minted, next)) => self.finish_pair(minted, family, next, store, now).await,
+            Ok(minted) => self.finish_pair(minted, family, next, store, now).await,
             Err(e) => {
                 store.revoke_family(&family).await?;
                 Err(e)
@@ -431,7 +457,7 @@ impl TokenIssuer {
             claims.permissions.clone(),
             refresh_expires_at,
         );
-        store.insert(refresh.hash(), record).await?;
+        store.insert(refresh.hash(), record, now).await?;
         Ok(TokenPair {
             access_token: self.sign(&claims),
             access_expires_at: claims.expires_at,
@@ -488,6 +514,7 @@ impl TokenIssuer {
         if ttl == 0 {
             return Err(TokenError::InvalidRequest("zero ttl").into());
         }
+        check_timestamp("token iat", now)?;
         let mut jti = [0u8; 16];
         rng.fill_bytes(&mut jti);
         let mut jti_text = String::with_capacity(22);

@@ -8,6 +8,7 @@ use super::claims::{TokenClaims, TokenType};
 use super::jwks::{Jwk, Jwks};
 use super::jws::{self, Parts};
 use super::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, clip, unix_now};
+use crate::encoding::check_timestamp;
 use crate::error::{Error, KeyError, Result, TokenError};
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
@@ -55,9 +56,11 @@ struct ValidatorKey {
 ///    `exp`, `nbf` and `iat` are checked against the caller's `now` with a
 ///    leeway (60 s by default);
 /// 6. with [`TokenValidator::validate_for`], the live context: the token's
-///    context must be the view's, its executor key must not be revoked, and
-///    every permission in the token must still be held, so that a revocation
-///    or a narrowing takes effect at once, not when the token expires.
+///    context must be the view's, its executor key must not be revoked, its
+///    delegation chain window must cover `now` (no leeway: a lapsed
+///    delegation refuses the token even when its `exp` is later), and every
+///    permission in the token must still be held, so that a revocation, an
+///    expiry or a narrowing takes effect at once, not when the token expires.
 ///
 /// Unknown header members and unknown claims are refused: keytree validates
 /// only the tokens it mints.
@@ -342,6 +345,8 @@ impl TokenValidator {
         if c.expires_at <= c.not_before || c.issued_at > c.expires_at {
             return Err(TokenError::EmptyWindow.into());
         }
+        // nbf < exp and iat <= exp, so this bounds all three.
+        check_timestamp("token exp", c.expires_at)?;
         if now >= c.expires_at.saturating_add(self.leeway) {
             return Err(TokenError::Expired {
                 exp: c.expires_at,
@@ -404,14 +409,18 @@ impl TokenValidator {
         self.validate(token, unix_now())
     }
 
-    /// Validates a token and binds it to the live context `view`: the
-    /// token's `context_id` must be the view's, its executor key must not be
-    /// revoked, and every permission in the token must still be held by that
-    /// key now.
+    /// Validates a token and binds it to the live context `view` at time
+    /// `now` (unix seconds): the token's `context_id` must be the view's, its
+    /// executor key must not be revoked, the executor's delegation chain
+    /// window ([`RevocationView::member_window`]) must cover `now` exactly
+    /// (the leeway applies to the token's own times, never to the
+    /// delegation), and every permission in the token must still be held by
+    /// that key now.
     ///
     /// # Errors
     /// Those of [`TokenValidator::validate`], then
     /// [`TokenError::WrongContext`], [`TokenError::ExecutorRevoked`],
+    /// [`TokenError::ExecutorOutsideWindow`],
     /// [`TokenError::PermissionRevoked`].
     pub fn validate_for<V: RevocationView + ?Sized>(
         &self,
@@ -420,7 +429,7 @@ impl TokenValidator {
         now: u64,
     ) -> Result<ValidatedToken> {
         let validated = self.validate(token, now)?;
-        bind(view, validated.claims)
+        bind(view, validated.claims, now)
     }
 
     /// [`TokenValidator::validate_for`] at the system clock's time.
@@ -502,7 +511,7 @@ impl TokenValidator {
     }
 
     /// [`TokenValidator::validate_batch`], then the context binding of
-    /// [`TokenValidator::validate_for`] for each token.
+    /// [`TokenValidator::validate_for`] (at `now`) for each token.
     pub fn validate_batch_for<V: RevocationView + ?Sized>(
         &self,
         view: &V,
@@ -511,13 +520,17 @@ impl TokenValidator {
     ) -> Vec<Result<ValidatedToken>> {
         self.validate_batch(tokens, now)
             .into_iter()
-            .map(|r| r.and_then(|v| bind(view, v.claims)))
+            .map(|r| r.and_then(|v| bind(view, v.claims, now)))
             .collect()
     }
 }
 
 /// Binds verified claims to the live context.
-fn bind<V: RevocationView + ?Sized>(view: &V, claims: TokenClaims) -> Result<ValidatedToken> {
+fn bind<V: RevocationView + ?Sized>(
+    view: &V,
+    claims: TokenClaims,
+    now: u64,
+) -> Result<ValidatedToken> {
     if claims.context_id != *view.context_id() {
         return Err(TokenError::WrongContext.into());
     }
@@ -530,6 +543,13 @@ fn bind<V: RevocationView + ?Sized>(view: &V, claims: TokenClaims) -> Result<Val
     let executor = view.resolve_key(&claims.executor).ok_or_else(revoked)?;
     if view.is_key_revoked(&executor) {
         return Err(revoked().into());
+    }
+    match view.member_window(&executor) {
+        None => return Err(revoked().into()),
+        Some((not_before, expires_at)) if !(not_before <= now && now < expires_at) => {
+            return Err(TokenError::ExecutorOutsideWindow(executor.to_string()).into());
+        }
+        Some(_) => {}
     }
     for p in &claims.permissions {
         if !view.live_permissions_cover(&executor, p) {

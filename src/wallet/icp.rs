@@ -19,17 +19,22 @@
 //!   chain's session key, signs the server's message; the account is
 //!   `icp:mainnet:<principal of the root key>`.
 //!
-//! Canister signatures (Internet Identity) and WebAuthn keys are refused with
-//! their own errors; they are not supported yet.
+//! Canister signatures (Internet Identity) are verified by the types of the
+//! `icp-canister-sig` feature (`canister.rs`: `IcpCanisterProof` and the
+//! chain it carries); [`IcpPublicKey`] and [`UnverifiedIcpDelegationChain`]
+//! refuse canister-signature keys with their own error, and WebAuthn keys
+//! are refused too.
 //!
 //! There is no ICP standard for signing off-chain text (nothing like
-//! EIP-191): the key signs the message bytes as given, as
-//! `SignIdentity.sign(m)` does. The IC's own payloads always begin with a
-//! length-prefixed domain separator (`\x0Aic-request`, …), so a signature
-//! over a server's challenge text cannot be replayed as an IC request, nor
-//! the other way round as long as the server only accepts the exact
-//! challenge it issued (which [`IcpVerifier`] requires).
+//! EIP-191), so a login signs keytree's own wrapper,
+//! `"keytree/v1/login/icp\n" ‖ message` ([`IcpProof::signing_bytes`]), with
+//! `SignIdentity.sign(wrapper)`. The IC's own payloads always begin with a
+//! length-prefixed domain separator (`\x0Aic-request`, …) and keytree's with
+//! a length prefix (`0x00`), so a login signature cannot be replayed as an
+//! IC request or a keytree payload, nor the other way round.
 
+#[cfg(feature = "icp-canister-sig")]
+mod canister;
 mod delegation;
 mod der;
 mod principal;
@@ -51,6 +56,13 @@ pub use delegation::{
     MAX_ICP_DELEGATIONS, UnverifiedIcpDelegationChain,
 };
 pub use principal::Principal;
+
+#[cfg(feature = "icp-canister-sig")]
+pub use canister::{
+    DEFAULT_MAX_CERTIFICATE_AGE, IC_MAINNET_ROOT_KEY, IcpCanisterDelegationChain, IcpCanisterProof,
+    IcpCanisterPublicKey, IcpCanisterSignatureVerifier, UnverifiedIcpCanisterDelegationChain,
+    UnverifiedIcpCanisterSignature,
+};
 
 use der::Algorithm;
 
@@ -96,7 +108,11 @@ impl fmt::Display for IcpKeyType {
 /// assert_eq!(IcpPublicKey::from_der(&der)?, key);
 /// assert_eq!(key.key_type(), IcpKeyType::Ed25519);
 ///
-/// let signature = root.sign(b"hello");
+/// // IcpPublicKey::verify is the bare primitive (what the IC checks); a
+/// // login signs IcpProof::signing_bytes(message) instead.
+/// use ed25519_dalek::Signer as _;
+/// let dalek = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+/// let signature = keytree::Signature::from_bytes(&dalek.sign(b"hello").to_bytes());
 /// key.verify(b"hello", signature.as_bytes())?;
 /// assert!(key.verify(b"hullo", signature.as_bytes()).is_err());
 /// assert!(key.principal().is_self_authenticating());
@@ -301,7 +317,10 @@ impl Principal {
 ///     (now + 3600) * 1_000_000_000,
 ///     None,
 /// )?;
-/// let link_sig = identity.sign(&link.signed_bytes()).to_bytes().to_vec();
+/// # use ed25519_dalek::Signer as _;
+/// # let dalek = |k: &RootKey| ed25519_dalek::SigningKey::from_bytes(&k.to_bytes());
+/// // (dfinity's `SignIdentity.sign`, played here by ed25519-dalek.)
+/// let link_sig = dalek(&identity).sign(&link.signed_bytes()).to_bytes().to_vec();
 /// let chain = UnverifiedIcpDelegationChain::new(
 ///     identity_key.clone(),
 ///     vec![IcpSignedDelegation::new(link, link_sig)],
@@ -314,7 +333,7 @@ impl Principal {
 ///     account.clone(),
 ///     chain,
 ///     challenge.to_vec(),
-///     session.sign(challenge).to_bytes().to_vec(),
+///     dalek(&session).sign(&IcpProof::signing_bytes(challenge)).to_bytes().to_vec(),
 /// )?;
 /// let who = WalletRegistry::with_defaults()
 ///     .verify(&proof.into(), &Expectations::at(now).message(challenge))?;
@@ -404,9 +423,24 @@ impl IcpProof {
         self.delegation.as_ref()
     }
 
-    /// The signed message.
+    /// The message (the server's bytes, without the login tag).
     pub fn message(&self) -> &[u8] {
         &self.message
+    }
+
+    /// The exact bytes the key (or the chain's session key) signs to log in
+    /// with `message`: [`ICP_LOGIN_TAG`](crate::ICP_LOGIN_TAG)
+    /// (`"keytree/v1/login/icp\n"`, 21 ASCII bytes) followed by `message`
+    /// unchanged, signed as `SignIdentity.sign` signs any bytes (Ed25519
+    /// over them, ECDSA over their SHA-256).
+    ///
+    /// # Example
+    /// ```
+    /// let bytes = keytree::IcpProof::signing_bytes(b"hi");
+    /// assert_eq!(bytes, b"keytree/v1/login/icp\nhi");
+    /// ```
+    pub fn signing_bytes(message: &[u8]) -> Vec<u8> {
+        super::login_tag::tagged(super::login_tag::ICP_LOGIN_TAG, message)
     }
 
     /// The signature bytes.
@@ -462,6 +496,8 @@ impl From<IcpProof> for WalletProof {
 #[derive(Clone, Debug, Default)]
 pub struct IcpVerifier {
     target: Option<Principal>,
+    #[cfg(feature = "icp-canister-sig")]
+    canister: canister::IcpCanisterSignatureVerifier,
 }
 
 impl IcpVerifier {
@@ -475,7 +511,18 @@ impl IcpVerifier {
     pub fn with_target(canister: Principal) -> Self {
         Self {
             target: Some(canister),
+            ..Self::default()
         }
+    }
+
+    /// Checks Internet Identity proofs ([`IcpCanisterProof`]) with this
+    /// canister-signature configuration (root key, maximum certificate
+    /// age); the default is the IC mainnet root key and
+    /// [`DEFAULT_MAX_CERTIFICATE_AGE`].
+    #[cfg(feature = "icp-canister-sig")]
+    pub fn with_canister_signatures(mut self, verifier: IcpCanisterSignatureVerifier) -> Self {
+        self.canister = verifier;
+        self
     }
 
     fn check(
@@ -503,20 +550,26 @@ impl WalletVerifier for IcpVerifier {
     }
 
     /// Requires [`Expectations::message`]: the proof's message must be
-    /// exactly it. A delegation chain is checked at [`Expectations::now`].
+    /// exactly it, and the signature must cover
+    /// [`IcpProof::signing_bytes`] of it. A delegation chain is checked at [`Expectations::now`].
     /// The [`VerifiedAccount::signer`] is the DER key that signed the
     /// message (the session key, for a chain).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
+        #[cfg(feature = "icp-canister-sig")]
+        if let WalletProof::IcpCanister(p) = proof {
+            return p.verify_with(&self.canister, self.target.as_ref(), expect);
+        }
         let WalletProof::Icp(p) = proof else {
             return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
         expect.require_exact_message(&p.message)?;
+        let signed = IcpProof::signing_bytes(&p.message);
         match &p.delegation {
             None => self.check(
                 &p.account,
                 &p.public_key,
                 &p.public_key,
-                &p.message,
+                &signed,
                 &p.signature,
             ),
             Some(chain) => {
@@ -525,7 +578,7 @@ impl WalletVerifier for IcpVerifier {
                     &p.account,
                     verified.root_public_key(),
                     verified.session_key(),
-                    &p.message,
+                    &signed,
                     &p.signature,
                 )
             }

@@ -1,10 +1,12 @@
 //! Bare keys signing a server nonce (the WebSocket nonce login): an Ed25519
 //! or secp256k1 public key in hex, no chain around it.
 //!
-//! Message construction, exactly:
+//! Message construction, exactly: the key signs the login wrapper
+//! `"keytree/v1/login/raw-key\n" ‖ message` (`RAW_KEY_LOGIN_TAG`, then the
+//! bytes the server issued, unchanged), never the server's bytes alone.
 //! - Ed25519: the signature is Ed25519 (RFC 8032, verified strictly) over the
-//!   message bytes as given — the nonce bytes the server issued.
-//! - secp256k1: the signature is ECDSA over SHA-256 of the message bytes
+//!   wrapper.
+//! - secp256k1: the signature is ECDSA over SHA-256 of the wrapper
 //!   (`ecdsa-with-SHA256`, the digest computed by keytree), encoded as 64
 //!   bytes `r ‖ s` big-endian (IEEE P1363 / "compact"), with `s` in the low
 //!   half of the group order. High-S signatures are refused: each signature
@@ -16,6 +18,7 @@
 use k256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256};
 
+use super::login_tag::{RAW_KEY_LOGIN_TAG, tagged};
 use super::{
     AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
     WalletVerifier,
@@ -31,14 +34,16 @@ enum RawKey {
     Secp256k1(k256::ecdsa::VerifyingKey),
 }
 
-/// A bare key's signature over a message (normally a server nonce).
+/// A bare key's signature over a message (normally a server nonce), made
+/// over the login wrapper [`RawKeyProof::signing_bytes`]
+/// (`"keytree/v1/login/raw-key\n" ‖ message`).
 ///
 /// # Example
 /// ```
 /// use keytree::{Expectations, RawKeyProof, RootKey, WalletRegistry};
 /// let key = RootKey::from_bytes(&[3; 32]);
 /// let nonce = b"server-nonce-0001";
-/// let sig = key.sign(nonce);
+/// let sig = key.sign_raw_key_login(nonce); // signs RawKeyProof::signing_bytes(nonce)
 /// let proof = RawKeyProof::ed25519_hex(
 ///     &keytree::hex_encode(key.public_key().as_bytes()),
 ///     nonce.to_vec(),
@@ -109,9 +114,23 @@ impl RawKeyProof {
         &self.account
     }
 
-    /// The signed message.
+    /// The message (the server's bytes, without the login tag).
     pub fn message(&self) -> &[u8] {
         &self.message
+    }
+
+    /// The exact bytes a bare key signs to log in with `message`:
+    /// [`RAW_KEY_LOGIN_TAG`] (`"keytree/v1/login/raw-key\n"`, 25 ASCII
+    /// bytes) followed by `message` unchanged. Ed25519 signs these bytes;
+    /// secp256k1 signs their SHA-256.
+    ///
+    /// # Example
+    /// ```
+    /// let bytes = keytree::RawKeyProof::signing_bytes(b"hi");
+    /// assert_eq!(bytes, b"keytree/v1/login/raw-key\nhi");
+    /// ```
+    pub fn signing_bytes(message: &[u8]) -> Vec<u8> {
+        tagged(RAW_KEY_LOGIN_TAG, message)
     }
 }
 
@@ -174,10 +193,12 @@ pub fn verify_secp256k1_sha256(
 /// Bare keys signing a server nonce (the WebSocket nonce login): an Ed25519
 /// or secp256k1 public key in hex, no chain around it.
 ///
-/// Message construction, exactly:
+/// Message construction, exactly: the key signs the login wrapper
+/// `"keytree/v1/login/raw-key\n" ‖ message` (`RAW_KEY_LOGIN_TAG`, then the
+/// bytes the server issued, unchanged), never the server's bytes alone.
 /// - Ed25519: the signature is Ed25519 (RFC 8032, verified strictly) over the
-///   message bytes as given — the nonce bytes the server issued.
-/// - secp256k1: the signature is ECDSA over SHA-256 of the message bytes
+///   wrapper.
+/// - secp256k1: the signature is ECDSA over SHA-256 of the wrapper
 ///   (`ecdsa-with-SHA256`, the digest computed by keytree), encoded as 64
 ///   bytes `r ‖ s` big-endian (IEEE P1363 / "compact"), with `s` in the low
 ///   half of the group order. High-S signatures are refused: each signature
@@ -244,18 +265,25 @@ impl WalletVerifier for RawKeyVerifier {
         }
     }
 
-    /// Requires [`Expectations::message`] (the nonce the server issued).
+    /// Requires [`Expectations::message`] (the nonce the server issued); the
+    /// signature must cover [`RawKeyProof::signing_bytes`] of it.
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::RawKey(p) = proof else {
             return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
         };
         expect.require_exact_message(&p.message)?;
-        let signer = self.check(&p.key, &p.message, &p.signature)?;
+        let signer = self.check(
+            &p.key,
+            &RawKeyProof::signing_bytes(&p.message),
+            &p.signature,
+        )?;
         Ok(VerifiedAccount::new(p.account.clone(), signer))
     }
 
-    /// Delegation statements: the statement's UTF-8 bytes, signed as above;
-    /// the stored signature is the 64 bytes.
+    /// Delegation statements: the statement's UTF-8 bytes (which begin
+    /// `keytree delegation v1\n`, their own tag), signed directly with the
+    /// key's algorithm as above, no login wrapper; the stored signature is
+    /// the 64 bytes.
     fn verify_statement(&self, proof: &StatementProof<'_>) -> Result<VerifiedAccount> {
         let key = match proof.account.chain() {
             Chain::RawEd25519 => {
@@ -290,17 +318,18 @@ mod tests {
         let sk = SigningKey::from_slice(&[7u8; 32]).unwrap();
         let vk = *sk.verifying_key();
         let msg = b"nonce-123";
-        let digest: [u8; 32] = Sha256::digest(msg).into();
+        let wrapped = RawKeyProof::signing_bytes(msg);
+        let digest: [u8; 32] = Sha256::digest(&wrapped).into();
         let (sig, _) = sk.sign_prehash_recoverable(&digest);
         let sig = sig.normalize_s();
         let bytes: [u8; 64] = sig.to_bytes().into();
-        verify_secp256k1_sha256(&vk, msg, &bytes).unwrap();
-        assert!(verify_secp256k1_sha256(&vk, b"other", &bytes).is_err());
+        verify_secp256k1_sha256(&vk, &wrapped, &bytes).unwrap();
+        assert!(verify_secp256k1_sha256(&vk, msg, &bytes).is_err());
         // Malleate: s -> n - s.
         let (r, s) = sig.split_scalars();
         let high = k256::ecdsa::Signature::from_scalars(r.to_bytes(), (-*s).to_bytes()).unwrap();
         let high: [u8; 64] = high.to_bytes().into();
-        assert!(verify_secp256k1_sha256(&vk, msg, &high).is_err());
+        assert!(verify_secp256k1_sha256(&vk, &wrapped, &high).is_err());
 
         let key_hex = hex_encode(vk.to_sec1_point(false).as_bytes());
         let proof =

@@ -284,7 +284,9 @@ fn parse_signature(text: &str) -> Result<Signature> {
 }
 
 impl SolanaProof {
-    /// A `signMessage` signature (base58) over raw `message` bytes.
+    /// A `signMessage` signature (base58) over the plain-message login
+    /// wrapper [`SolanaProof::plain_signing_bytes`]`(message)`
+    /// (`"keytree/v1/login/solana\n" ‖ message`), not over `message` alone.
     ///
     /// # Errors
     /// [`Error::Decode`]; [`WalletError::WrongChain`].
@@ -329,7 +331,23 @@ impl SolanaProof {
         &self.account
     }
 
-    /// The exact bytes that were signed: the SIWS text or the plain message.
+    /// The exact bytes a wallet signs (`signMessage`) to log in with a
+    /// plain `message`: [`SOLANA_LOGIN_TAG`](crate::SOLANA_LOGIN_TAG)
+    /// (`"keytree/v1/login/solana\n"`, 24 ASCII bytes) followed by
+    /// `message` unchanged. SIWS texts are signed as they are (they begin
+    /// with the domain, their own structure).
+    ///
+    /// # Example
+    /// ```
+    /// let bytes = keytree::SolanaProof::plain_signing_bytes(b"hi");
+    /// assert_eq!(bytes, b"keytree/v1/login/solana\nhi");
+    /// ```
+    pub fn plain_signing_bytes(message: &[u8]) -> Vec<u8> {
+        super::login_tag::tagged(super::login_tag::SOLANA_LOGIN_TAG, message)
+    }
+
+    /// The message the proof is about: the SIWS text or the plain message
+    /// (without the login tag).
     pub(crate) fn signed_bytes(&self) -> &[u8] {
         match &self.message {
             Message::Plain(m) => m,
@@ -439,7 +457,8 @@ impl WalletVerifier for SolanaVerifier {
         Chain::Solana
     }
 
-    /// Plain messages need [`Expectations::message`]; SIWS needs
+    /// Plain messages need [`Expectations::message`] and a signature over
+    /// [`SolanaProof::plain_signing_bytes`] of it; SIWS needs
     /// [`Expectations::domain`] and [`Expectations::nonce`] and checks
     /// times against `now` (issued-at may lead `now` by 60 s).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
@@ -451,7 +470,12 @@ impl WalletVerifier for SolanaVerifier {
                 if expect.require_message()? != m.as_slice() {
                     return Err(WalletError::MessageMismatch.into());
                 }
-                Self::check_key(&p.account, &p.key, m, &p.signature)
+                Self::check_key(
+                    &p.account,
+                    &p.key,
+                    &SolanaProof::plain_signing_bytes(m),
+                    &p.signature,
+                )
             }
             Message::SignIn(m, text) => {
                 self.check_siws(m, expect)?;

@@ -144,7 +144,7 @@ impl Strkey {
     ///
     /// # Errors
     /// [`Error::Decode`] for bad alphabet, case, padding, length, version
-    /// or trailing bits; [`Error::InvalidSignature`] for a checksum mismatch.
+    /// or trailing bits; [`DecodeReason::Checksum`] for a checksum mismatch.
     pub fn decode(text: &str) -> Result<Self> {
         if text.len() > 69 {
             return Err(Error::decode(WHAT, DecodeReason::TooLong { max: 69 }));
@@ -176,7 +176,7 @@ impl Strkey {
         }
         let body = raw.get(..raw.len() - 2).unwrap_or_default();
         if crc16_xmodem(body).to_le_bytes() != crc {
-            return Err(Error::InvalidSignature);
+            return Err(Error::decode(WHAT, DecodeReason::Checksum("crc16-xmodem")));
         }
         let mut key = [0u8; 32];
         key.copy_from_slice(payload.get(..32).unwrap_or(&[0; 32]));

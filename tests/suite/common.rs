@@ -93,3 +93,30 @@ impl Fixture {
         self.ctx.apply(op)
     }
 }
+
+/// Plain Ed25519 over bytes a test names, made with ed25519-dalek from the
+/// key's seed. keytree's key types offer no such method (every signature
+/// they make is over tagged bytes); tests use this to play a wallet or an
+/// attacker that signs whatever it likes.
+pub trait DalekSign {
+    /// Ed25519 over `message`, as given.
+    fn dalek_sign(&self, message: &[u8]) -> keytree::Signature;
+}
+
+fn dalek_sign_seed(seed: &[u8; 32], message: &[u8]) -> keytree::Signature {
+    use ed25519_dalek::Signer as _;
+    let key = ed25519_dalek::SigningKey::from_bytes(seed);
+    keytree::Signature::from_bytes(&key.sign(message).to_bytes())
+}
+
+impl DalekSign for RootKey {
+    fn dalek_sign(&self, message: &[u8]) -> keytree::Signature {
+        dalek_sign_seed(&self.to_bytes(), message)
+    }
+}
+
+impl DalekSign for ClientKey {
+    fn dalek_sign(&self, message: &[u8]) -> keytree::Signature {
+        dalek_sign_seed(&self.to_bytes(), message)
+    }
+}

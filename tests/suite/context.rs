@@ -16,27 +16,27 @@ fn add_member_and_query() {
     let mut f = Fixture::new(1);
     let (client, d) = f.add_member(0, &["context:execute"]);
     let key = client.public_key();
-    assert!(f.ctx.is_member(&key));
+    assert!(f.ctx.is_member(&key, f.now));
     assert_eq!(
-        f.ctx.permissions(&key).unwrap(),
+        f.ctx.permissions(&key, f.now).unwrap(),
         &perms(&["context:execute"])
     );
     f.ctx
-        .authorize(&key, &p("context:execute:transfer"), 1)
+        .authorize(&key, &p("context:execute:transfer"), 1, f.now)
         .unwrap();
     assert!(
         f.ctx
-            .authorize(&key, &p("context:members:manage"), 1)
+            .authorize(&key, &p("context:members:manage"), 1, f.now)
             .is_err()
     );
     // Not a member before the op that added it.
     assert!(matches!(
-        f.ctx.authorize(&key, &p("context:execute"), 0),
+        f.ctx.authorize(&key, &p("context:execute"), 0, f.now),
         Err(Error::Context(ContextError::NotAuthorized { .. }))
     ));
     // Beyond the head.
     assert!(matches!(
-        f.ctx.authorize(&key, &p("context:execute"), 2),
+        f.ctx.authorize(&key, &p("context:execute"), 2, f.now),
         Err(Error::Context(ContextError::FutureSequence { .. }))
     ));
     let info = f.ctx.member(&key).unwrap();
@@ -44,7 +44,7 @@ fn add_member_and_query() {
     assert_eq!(info.window(), Some((d.not_before(), d.expires_at())));
     // The root holds everything.
     f.ctx
-        .authorize(&f.root.public_key(), &p("anything"), 0)
+        .authorize(&f.root.public_key(), &p("anything"), 0, f.now)
         .unwrap();
 }
 
@@ -202,8 +202,8 @@ fn set_permissions_narrows_but_never_widens() {
         permissions: perms(&["blob:read"]),
     })
     .unwrap();
-    assert!(f.ctx.authorize(&key, &p("blob:write"), 2).is_err());
-    f.ctx.authorize(&key, &p("blob:write"), 1).unwrap(); // history
+    assert!(f.ctx.authorize(&key, &p("blob:write"), 2, f.now).is_err());
+    f.ctx.authorize(&key, &p("blob:write"), 1, f.now).unwrap(); // history
     assert!(!f.ctx.live_permissions_cover(&key, &p("context:execute")));
     // Beyond the delegation: refused.
     assert!(
@@ -252,7 +252,7 @@ fn threshold_two_of_three() {
     let twice = one.clone().sign(&a1);
     assert_eq!(twice.signatures().len(), 1);
     ctx.apply(one.sign(&a2)).unwrap();
-    assert!(ctx.is_member(&client.public_key()));
+    assert!(ctx.is_member(&client.public_key(), 1000));
     // Threshold larger than the admin set is refused at genesis.
     assert!(
         Context::builder(id)
@@ -377,26 +377,26 @@ fn revocation_is_permanent_and_cascades() {
         chain: vec![d0.clone(), d1.clone()],
     })
     .unwrap();
-    assert!(f.ctx.is_member(&sub.public_key()));
+    assert!(f.ctx.is_member(&sub.public_key(), f.now));
     let (bystander, _) = f.add_member(1, &["blob"]);
 
     f.apply(OpKind::RevokeKey {
         key: client.public_key(),
     })
     .unwrap();
-    assert!(!f.ctx.is_member(&client.public_key()));
+    assert!(!f.ctx.is_member(&client.public_key(), f.now));
     assert!(
-        !f.ctx.is_member(&sub.public_key()),
+        !f.ctx.is_member(&sub.public_key(), f.now),
         "cascade to the sub-key"
     );
     assert!(f.ctx.is_key_revoked(&sub.public_key()));
     assert!(
-        f.ctx.is_member(&bystander.public_key()),
+        f.ctx.is_member(&bystander.public_key(), f.now),
         "others unaffected"
     );
-    assert!(f.ctx.is_member(&bystander.public_key()));
+    assert!(f.ctx.is_member(&bystander.public_key(), f.now));
     f.ctx
-        .authorize(&f.root.public_key(), &p("blob"), f.ctx.head_seq())
+        .authorize(&f.root.public_key(), &p("blob"), f.ctx.head_seq(), f.now)
         .unwrap();
 
     // Permanent: re-adding the key with a fresh delegation is refused.
@@ -446,8 +446,8 @@ fn revoking_a_delegation_cascades() {
     .unwrap();
     f.apply(OpKind::RevokeDelegation { id: d0.id() }).unwrap();
     assert!(f.ctx.is_delegation_revoked(&d0.id()));
-    assert!(!f.ctx.is_member(&client.public_key()));
-    assert!(!f.ctx.is_member(&sub.public_key()));
+    assert!(!f.ctx.is_member(&client.public_key(), f.now));
+    assert!(!f.ctx.is_member(&sub.public_key(), f.now));
 }
 
 #[test]
@@ -455,7 +455,9 @@ fn deltas_history_and_strict_policy() {
     let mut f = Fixture::new(15);
     let (client, _) = f.add_member(0, &["context:execute"]);
     let exec = p("context:execute");
-    let old = client.sign_delta(&f.id(), f.ctx.head_seq(), b"before");
+    let old = client
+        .sign_delta(&f.id(), f.ctx.head_seq(), f.now, b"before")
+        .unwrap();
     f.ctx
         .verify_delta(&old, &exec, DeltaPolicy::Historical)
         .unwrap();
@@ -475,18 +477,23 @@ fn deltas_history_and_strict_policy() {
             &exec,
             DeltaPolicy::Strict {
                 first_seen_seq: first_seen,
+                first_seen_at: f.now,
             },
         )
         .unwrap();
     // A new delta against the current head is refused.
-    let new = client.sign_delta(&f.id(), f.ctx.head_seq(), b"after");
+    let new = client
+        .sign_delta(&f.id(), f.ctx.head_seq(), f.now, b"after")
+        .unwrap();
     assert!(matches!(
         f.ctx.verify_delta(&new, &exec, DeltaPolicy::Historical),
         Err(Error::Context(ContextError::NotAuthorized { .. }))
     ));
     // A back-dated new delta: accepted by the historical policy (the
     // documented trade-off), refused by the strict one.
-    let backdated = client.sign_delta(&f.id(), first_seen, b"backdated");
+    let backdated = client
+        .sign_delta(&f.id(), first_seen, f.now, b"backdated")
+        .unwrap();
     f.ctx
         .verify_delta(&backdated, &exec, DeltaPolicy::Historical)
         .unwrap();
@@ -496,7 +503,8 @@ fn deltas_history_and_strict_policy() {
                 &backdated,
                 &exec,
                 DeltaPolicy::Strict {
-                    first_seen_seq: f.ctx.head_seq()
+                    first_seen_seq: f.ctx.head_seq(),
+                    first_seen_at: f.now,
                 }
             )
             .unwrap_err(),
@@ -512,7 +520,9 @@ fn deltas_history_and_strict_policy() {
             .unwrap_err(),
         Error::InvalidSignature
     );
-    let elsewhere = client.sign_delta(&ContextId::from_bytes([1; 32]), 1, b"x");
+    let elsewhere = client
+        .sign_delta(&ContextId::from_bytes([1; 32]), 1, f.now, b"x")
+        .unwrap();
     assert!(
         f.ctx
             .verify_delta(&elsewhere, &exec, DeltaPolicy::Historical)
@@ -676,7 +686,8 @@ fn extra_signatures_accepted_in_key_order_only() {
     let mut bad = all.clone();
     bad.add_signature(OpSignature {
         signer: a2.public_key(),
-        signature: a2.sign(b"another message"),
+        // a2's valid signature, but over another op's bytes.
+        signature: ctx.propose(kind.clone(), 1001).sign(&a2).signatures()[0].signature,
     });
     assert_eq!(ctx.apply(bad).unwrap_err(), Error::InvalidSignature);
 

@@ -658,15 +658,10 @@ fn state_hashes_both_ways() {
 #[test]
 fn deltas_both_ways() {
     let all = cases("delta");
-    let mut checked = 0;
+    let (mut checked, mut old_layout) = (0, 0);
     for case in &all {
         let (i, e) = (&case["inputs"], &case["expected"]);
         let n = name(case);
-        if s(i, "layout") != "without_timestamp" {
-            // The layout with the signed timestamp: checked once this build
-            // signs it (FORMATS.md §11).
-            continue;
-        }
         let signer = ClientKey::from_bytes(&hex32(i, "signer_seed_hex"));
         assert_eq!(
             hex_encode(signer.public_key().as_bytes()),
@@ -675,7 +670,36 @@ fn deltas_both_ways() {
         );
         let context = ContextId::from_bytes(hex32(i, "context_id_hex"));
         let payload = hex(i, "payload_hex");
-        let delta = signer.sign_delta(&context, u(i, "seq"), &payload);
+        if s(i, "layout") == "without_timestamp" {
+            // The layout before the signed timestamp (FORMATS.md §11 now has
+            // the timestamp): keytree refuses Python's signature over it as a
+            // delta, whatever timestamp it is given.
+            let signature: [u8; 64] = hex(e, "signature_hex").try_into().unwrap();
+            for timestamp in [0, 1_700_000_100] {
+                let json = serde_json::json!({
+                    "context_id": context.to_string(),
+                    "signer": signer.public_key().to_string(),
+                    "seq": u(i, "seq"),
+                    "timestamp": timestamp,
+                    "payload": keytree::base64url_encode(&payload),
+                    "signature": Signature::from_bytes(&signature).to_string(),
+                });
+                let decoded: Delta = serde_json::from_value(json).unwrap();
+                assert!(
+                    decoded
+                        .signer()
+                        .verify(&decoded.signing_bytes(), decoded.signature())
+                        .is_err(),
+                    "{n}: old layout accepted"
+                );
+            }
+            old_layout += 1;
+            continue;
+        }
+        let delta = signer
+            .sign_delta(&context, u(i, "seq"), u(i, "timestamp"), &payload)
+            .unwrap();
+        assert_eq!(delta.timestamp(), u(i, "timestamp"), "{n}");
         assert_eq!(
             hex_encode(&delta.signing_bytes()),
             s(e, "signed_bytes_hex"),
@@ -687,26 +711,22 @@ fn deltas_both_ways() {
             s(e, "signature_hex"),
             "{n}"
         );
+        assert_eq!(
+            serde_json::to_string(&delta).unwrap(),
+            s(e, "json"),
+            "{n}: JSON"
+        );
 
-        // keytree decodes Python's delta (its JSON form from Python's
-        // fields) and verifies Python's signature over Python's bytes.
-        let signature: [u8; 64] = hex(e, "signature_hex").try_into().unwrap();
-        let json = serde_json::json!({
-            "context_id": context.to_string(),
-            "signer": signer.public_key().to_string(),
-            "seq": u(i, "seq"),
-            "payload": keytree::base64url_encode(&payload),
-            "signature": Signature::from_bytes(&signature).to_string(),
-        });
-        let decoded: Delta = serde_json::from_value(json).unwrap();
+        // keytree decodes Python's JSON and verifies Python's signature.
+        let decoded: Delta = serde_json::from_str(s(e, "json")).unwrap();
         assert_eq!(decoded, delta, "{n}: decode");
         decoded
             .signer()
-            .verify(&hex(e, "signed_bytes_hex"), decoded.signature())
+            .verify(&decoded.signing_bytes(), decoded.signature())
             .unwrap();
         checked += 1;
     }
-    assert_eq!(checked, 3);
+    assert_eq!((checked, old_layout), (3, 3));
 }
 
 // ---------------------------------------------------------------- §13
@@ -871,10 +891,12 @@ fn token_minted_by_keytree_matches_python() {
 ))]
 mod login {
     use keytree::{
-        AccountId, ChallengeIssuer, ChallengeNonce, ChallengeRecord, DEFAULT_MAX_ATTEMPTS,
-        EthereumProof, MemoryNonceStore, NearProof, Nep413Payload, NonceStore, SolanaProof,
-        StellarProof, WalletProof, eip191_hash, sep53_hash,
+        AccountId, ChallengeIssuer, ChallengeKey, EthereumProof, Expectations, ICP_LOGIN_TAG,
+        IcpProof, IcpPublicKey, MemoryNonceStore, NearProof, Nep413Payload, RAW_KEY_LOGIN_TAG,
+        RawKeyProof, SOLANA_LOGIN_TAG, SolanaProof, StellarProof, WalletProof, eip191_hash,
+        sep53_hash,
     };
+    use sha2::Digest as _;
 
     use super::*;
 
@@ -888,26 +910,34 @@ mod login {
     }
 
     fn issuer(i: &Value) -> ChallengeIssuer<MemoryNonceStore> {
-        let mut issuer = ChallengeIssuer::new(s(i, "domain"), MemoryNonceStore::new())
-            .unwrap()
-            .with_uri(s(i, "uri"))
-            .unwrap()
-            .with_ttl(u(i, "expires_at") - u(i, "issued_at"))
-            .unwrap()
-            .with_registry(registry_with_near_keys());
+        let mut issuer = ChallengeIssuer::new(
+            s(i, "domain"),
+            ChallengeKey::from_bytes(&[0x0c; 32]),
+            MemoryNonceStore::new(),
+        )
+        .unwrap()
+        .with_uri(s(i, "uri"))
+        .unwrap()
+        .with_ttl(u(i, "expires_at") - u(i, "issued_at"))
+        .unwrap()
+        .with_registry(registry_with_near_keys());
         if let Some(statement) = i["statement"].as_str() {
             issuer = issuer.with_statement(statement).unwrap();
         }
         issuer
     }
 
+    fn ed25519_key(i: &Value) -> PublicKey {
+        RootKey::from_bytes(&hex32(i, "ed25519_seed_hex")).public_key()
+    }
+
     /// The wallet's answer to Python's challenge, as the proof a server
-    /// hands to `redeem`; `None` for the forms this build cannot redeem yet.
-    fn proof(i: &Value, e: &Value, account: &AccountId) -> Option<WalletProof> {
+    /// verifies (`redeem` checks it with exactly these expectations).
+    fn proof(i: &Value, e: &Value, account: &AccountId) -> WalletProof {
         let text = s(e, "text");
         let sig = hex(e, "signature_hex");
         let b64 = base64::engine::general_purpose::STANDARD.encode(&sig);
-        Some(match s(i, "chain") {
+        match s(i, "chain") {
             "eip155" => WalletProof::Ethereum(
                 EthereumProof::siwe(text, &format!("0x{}", hex_encode(&sig))).unwrap(),
             ),
@@ -915,35 +945,75 @@ mod login {
                 WalletProof::Solana(SolanaProof::sign_in(text, &base58_encode(&sig)).unwrap())
             }
             "near" => {
-                let key = RootKey::from_bytes(&hex32(i, "ed25519_seed_hex")).public_key();
                 let payload = Nep413Payload::new(text, hex32(i, "nonce_hex"), s(i, "domain"), None);
-                WalletProof::Near(
-                    NearProof::new(
-                        account.clone(),
-                        &format!("ed25519:{}", base58_encode(key.as_bytes())),
-                        payload,
-                        &b64,
-                    )
-                    .unwrap(),
-                )
+                let key = format!("ed25519:{}", base58_encode(ed25519_key(i).as_bytes()));
+                WalletProof::Near(NearProof::new(account.clone(), &key, payload, &b64).unwrap())
             }
             "stellar" => {
                 WalletProof::Stellar(StellarProof::new(account.clone(), text, &b64).unwrap())
             }
-            // Raw keys and ICP sign the login wrapper (FORMATS.md §14), which
-            // lands with the security branch.
-            _ => return None,
-        })
+            "icp" => WalletProof::Icp(
+                IcpProof::new(
+                    account.clone(),
+                    &hex(e, "der_spki_hex"),
+                    text.as_bytes().to_vec(),
+                    sig,
+                )
+                .unwrap(),
+            ),
+            "rawkey-ed25519" => WalletProof::RawKey(
+                RawKeyProof::ed25519_hex(
+                    account.address(),
+                    text.as_bytes().to_vec(),
+                    s(e, "signature_hex"),
+                )
+                .unwrap(),
+            ),
+            "rawkey-secp256k1" => WalletProof::RawKey(
+                RawKeyProof::secp256k1_hex(
+                    account.address(),
+                    text.as_bytes().to_vec(),
+                    s(e, "signature_hex"),
+                )
+                .unwrap(),
+            ),
+            other => panic!("unknown chain {other}"),
+        }
     }
 
     #[test]
     fn login_challenges_both_ways() {
+        let registry = registry_with_near_keys();
         let all = cases("login");
-        let mut redeemed = 0;
+        let mut verified_count = 0;
         for case in &all {
             let (i, e) = (&case["inputs"], &case["expected"]);
             let n = name(case);
             if s(i, "chain") == "solana-plain" {
+                // A Solana plain-message login signs the wrapper.
+                let key = ed25519_key(i);
+                let message = hex(i, "message_hex");
+                let mut wrapped = SOLANA_LOGIN_TAG.to_vec();
+                wrapped.extend_from_slice(&message);
+                assert_eq!(hex_encode(&wrapped), s(e, "signed_bytes_hex"), "{n}");
+                let account: AccountId = format!(
+                    "solana:{}:{}",
+                    keytree::SOLANA_MAINNET,
+                    base58_encode(key.as_bytes())
+                )
+                .parse()
+                .unwrap();
+                let sig = base58_encode(&hex(e, "signature_hex"));
+                let proof = WalletProof::Solana(
+                    SolanaProof::message(account.clone(), &message, &sig).unwrap(),
+                );
+                let expect = Expectations::at(1_700_000_000).message(&message);
+                let ok = registry.verify(&proof, &expect).unwrap();
+                assert_eq!(ok.account, account, "{n}");
+                // The bare message (unwrapped) is not what a Solana key signs.
+                let bare = sha2::Sha256::digest(&message);
+                assert_ne!(hex_encode(&bare), s(e, "signed_bytes_hex"));
+                verified_count += 1;
                 continue;
             }
             let account: AccountId = s(i, "account").parse().unwrap();
@@ -951,14 +1021,14 @@ mod login {
             let text = s(e, "text");
             assert_eq!(hex_encode(text.as_bytes()), s(e, "text_hex"), "{n}");
 
-            // keytree issues the same challenge (its nonce is random: put
+            // keytree issues the same challenge (its nonce is sealed: put
             // Python's in its place).
             let issuer = issuer(i);
             let now = u(i, "issued_at");
             let challenge = block_on(issuer.issue(&account, now)).unwrap();
             assert_eq!(challenge.expires_at(), u(i, "expires_at"), "{n}");
+            let nonce_hex = challenge.nonce().to_string();
             let ours = challenge.message().text();
-            let nonce_hex = hex_encode(challenge.nonce().as_bytes());
             assert_eq!(ours.matches(&nonce_hex).count(), 1, "{n}: nonce once");
             let ours = ours.replace(&nonce_hex, s(i, "nonce_hex"));
             if n == "siwe-no-statement" {
@@ -975,51 +1045,64 @@ mod login {
 
             // What the wallet signs.
             if let Some(h) = e.get("eip191_hash_hex") {
-                assert_eq!(
-                    hex_encode(&eip191_hash(text.as_bytes())),
-                    h.as_str().unwrap(),
-                    "{n}"
-                );
+                let hash = eip191_hash(text.as_bytes());
+                assert_eq!(hex_encode(&hash), h.as_str().unwrap(), "{n}");
             }
             if let Some(h) = e.get("sep53_hash_hex") {
-                assert_eq!(
-                    hex_encode(&sep53_hash(text.as_bytes())),
-                    h.as_str().unwrap(),
-                    "{n}"
-                );
+                let hash = sep53_hash(text.as_bytes());
+                assert_eq!(hex_encode(&hash), h.as_str().unwrap(), "{n}");
             }
             if let Some(b) = e.get("nep413_bytes_hex") {
                 let payload = Nep413Payload::new(text, hex32(i, "nonce_hex"), s(i, "domain"), None);
                 assert_eq!(hex_encode(&payload.to_borsh()), b.as_str().unwrap(), "{n}");
                 assert_eq!(hex_encode(&payload.hash()), s(e, "nep413_hash_hex"), "{n}");
             }
+            if let Some(der) = e.get("der_spki_hex") {
+                let der_bytes = IcpPublicKey::from_ed25519(ed25519_key(i)).to_der();
+                assert_eq!(hex_encode(&der_bytes), der.as_str().unwrap(), "{n}: DER");
+            }
+            if let Some(signed) = e.get("signed_bytes_hex") {
+                let tag: &[u8] = match s(i, "chain") {
+                    "icp" => ICP_LOGIN_TAG,
+                    "rawkey-ed25519" | "rawkey-secp256k1" => RAW_KEY_LOGIN_TAG,
+                    _ => b"",
+                };
+                let mut wrapped = tag.to_vec();
+                wrapped.extend_from_slice(text.as_bytes());
+                assert_eq!(
+                    hex_encode(&wrapped),
+                    signed.as_str().unwrap(),
+                    "{n}: wrapper"
+                );
+                if let Some(h) = e.get("sha256_hex") {
+                    let digest = sha2::Sha256::digest(&wrapped);
+                    assert_eq!(hex_encode(&digest), h.as_str().unwrap(), "{n}");
+                }
+            }
 
-            // keytree redeems Python's signature on Python's challenge.
-            let Some(proof) = proof(i, e, &account) else {
-                continue;
+            // keytree verifies Python's signature on Python's challenge, with
+            // the expectations `redeem` uses (the nonce: its hex text, or
+            // NEAR's 32 bytes).
+            let nonce = hex(i, "nonce_hex");
+            let expect = Expectations::at(now + 1)
+                .message(text.as_bytes())
+                .domain(s(i, "domain"));
+            let expect = if s(i, "chain") == "near" {
+                expect.nonce(&nonce)
+            } else {
+                expect.nonce(s(i, "nonce_hex").as_bytes())
             };
-            let body = serde_json::json!({
-                "account": s(i, "account"),
-                "domain": s(i, "domain"),
-                "issued_at": now,
-                "message": text,
-            });
-            let record = ChallengeRecord::from_store_bytes(
-                format!(
-                    "kt1:L:000:{}:{DEFAULT_MAX_ATTEMPTS}:{body}",
-                    u(i, "expires_at")
-                )
-                .as_bytes(),
-            )
-            .unwrap();
-            let nonce = ChallengeNonce::from_bytes(hex32(i, "nonce_hex"));
-            block_on(issuer.store().put(&nonce, &record, now)).unwrap();
-            let verified =
-                block_on(issuer.redeem(&proof, now + 1)).unwrap_or_else(|err| panic!("{n}: {err}"));
+            let proof = proof(i, e, &account);
+            let verified = registry
+                .verify(&proof, &expect)
+                .unwrap_or_else(|err| panic!("{n}: {err}"));
             assert_eq!(verified.account, account, "{n}");
-            redeemed += 1;
+            // The challenge keytree issued is redeemable only with its own
+            // nonce: Python's (unsealed) nonce is unknown to the issuer.
+            assert!(block_on(issuer.redeem(&proof, now + 1)).is_err(), "{n}");
+            verified_count += 1;
         }
         assert_eq!(all.len(), 15);
-        assert_eq!(redeemed, 7);
+        assert_eq!(verified_count, 14);
     }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 fn replay_fuzz_corpora() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
     let mut total = 0usize;
-    for (name, target) in targets::TARGETS {
+    for (name, target) in targets::TARGETS.iter().chain(targets::FEATURE_TARGETS) {
         let dir = root.join(name);
         let entries = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("missing corpus {}: {e}", dir.display()));

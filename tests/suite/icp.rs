@@ -2,6 +2,7 @@
 //! project vectors (tests/vectors/icp, made with @dfinity 3.4.3) and the
 //! published ones (../shared/vectors/icp).
 
+use crate::common::DalekSign as _;
 use keytree::{
     Error, IcpDelegation, IcpKeyType, IcpPublicKey, IcpSignedDelegation, Principal, RootKey,
     UnverifiedIcpDelegationChain, WalletError, hex_decode, hex_encode,
@@ -232,7 +233,7 @@ fn link(
     targets: Option<Vec<Principal>>,
 ) -> IcpSignedDelegation {
     let d = IcpDelegation::new(to.clone(), exp_s * 1_000_000_000, targets).unwrap();
-    let sig = signer.sign(&d.signed_bytes()).to_bytes().to_vec();
+    let sig = signer.dalek_sign(&d.signed_bytes()).to_bytes().to_vec();
     IcpSignedDelegation::new(d, sig)
 }
 
@@ -601,6 +602,12 @@ mod verifier {
                 .iter()
                 .find(|x| s(x, "message_utf8") == "keytree icp test message")
                 .unwrap();
+            // The dfinity signatures verify with the IC's primitive…
+            let key = IcpPublicKey::from_der(&der).unwrap();
+            key.verify(MESSAGE, &hex(s(sig, "signature_hex")))
+                .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
+            // …but a signature over the server's bytes as given is not a
+            // login: the login form signs IcpProof::signing_bytes(message).
             let proof: WalletProof = IcpProof::new(
                 account.clone(),
                 &der,
@@ -610,11 +617,14 @@ mod verifier {
             .unwrap()
             .into();
             assert_eq!(proof.chain(), Chain::Icp);
-            let who = registry
-                .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
-                .unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
-            assert_eq!(who.account, account);
-            assert_eq!(who.signer, SignerKey::Der(der.clone()));
+            assert_eq!(
+                registry
+                    .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+                    .unwrap_err(),
+                Error::InvalidSignature,
+                "{}",
+                s(v, "name")
+            );
 
             // Fail closed without the expected message; refuse another one.
             assert!(matches!(
@@ -627,19 +637,35 @@ mod verifier {
                     .unwrap_err(),
                 Error::Wallet(WalletError::MessageMismatch)
             );
-            // Another principal's account: valid signature, wrong account.
-            let other = Principal::anonymous().account_id();
-            let wrong: WalletProof =
-                IcpProof::new(other, &der, MESSAGE.to_vec(), hex(s(sig, "signature_hex")))
-                    .unwrap()
-                    .into();
-            assert_eq!(
-                registry
-                    .verify(&wrong, &Expectations::at(NOW).message(MESSAGE))
-                    .unwrap_err(),
-                Error::Wallet(WalletError::AccountMismatch)
-            );
         }
+        // A login over the tagged wrapper, from an Ed25519 identity.
+        let identity = RootKey::from_bytes(&[9; 32]);
+        let der = IcpPublicKey::from_ed25519(identity.public_key()).to_der();
+        let account = Principal::self_authenticating(&der).account_id();
+        let login_sig = identity
+            .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+            .to_bytes()
+            .to_vec();
+        let proof: WalletProof =
+            IcpProof::new(account.clone(), &der, MESSAGE.to_vec(), login_sig.clone())
+                .unwrap()
+                .into();
+        let who = registry
+            .verify(&proof, &Expectations::at(NOW).message(MESSAGE))
+            .unwrap();
+        assert_eq!(who.account, account);
+        assert_eq!(who.signer, SignerKey::Der(der.clone()));
+        // Another principal's account: valid signature, wrong account.
+        let other = Principal::anonymous().account_id();
+        let wrong: WalletProof = IcpProof::new(other, &der, MESSAGE.to_vec(), login_sig)
+            .unwrap()
+            .into();
+        assert_eq!(
+            registry
+                .verify(&wrong, &Expectations::at(NOW).message(MESSAGE))
+                .unwrap_err(),
+            Error::Wallet(WalletError::AccountMismatch)
+        );
         // A non-ICP account is refused at construction.
         let eth: AccountId = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
             .parse()
@@ -674,7 +700,10 @@ mod verifier {
                 .parse()
                 .unwrap();
             let json = serde_json::to_string(&v["chain_json"]).unwrap();
-            let signature = session.sign(MESSAGE).to_bytes().to_vec();
+            let signature = session
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec();
             let proof: WalletProof =
                 IcpProof::from_delegation_json(account.clone(), &json, MESSAGE.to_vec(), signature)
                     .unwrap()
@@ -735,7 +764,7 @@ mod verifier {
         // Ed25519 identity.
         let (root, root_pub) = ed(8);
         let u = unsigned(root_pub.principal().account_id());
-        let sig = root.sign(u.statement().as_bytes());
+        let sig = root.dalek_sign(u.statement().as_bytes());
         let d = u
             .finish(IcpProof::statement_signature(&root_pub, sig.as_bytes()))
             .unwrap()
@@ -787,7 +816,10 @@ mod verifier {
             account.clone(),
             chain.clone(),
             MESSAGE.to_vec(),
-            intruder.sign(MESSAGE).to_bytes().to_vec(),
+            intruder
+                .dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
         )
         .unwrap();
         assert_eq!(
@@ -801,7 +833,9 @@ mod verifier {
             account,
             chain,
             MESSAGE.to_vec(),
-            root.sign(MESSAGE).to_bytes().to_vec(),
+            root.dalek_sign(&IcpProof::signing_bytes(MESSAGE))
+                .to_bytes()
+                .to_vec(),
         )
         .unwrap();
         assert_eq!(

@@ -2,8 +2,8 @@
 //! and @solana/wallet-standard-util (tests/vectors/solana).
 
 use keytree::{
-    AccountId, Error, Expectations, SiwsMessage, SolanaProof, SolanaVerifier, WalletError,
-    WalletProof, WalletRegistry, WalletVerifier,
+    AccountId, Error, Expectations, PublicKey, Signature, SiwsMessage, SolanaProof, SolanaVerifier,
+    WalletError, WalletProof, WalletRegistry, WalletVerifier,
 };
 
 use crate::common::{read_json, vectors_dir};
@@ -28,25 +28,52 @@ fn sign_message_vectors() {
     let doc = read_json(&vectors_dir("solana").join("messages.json"));
     for v in doc["vectors"].as_array().unwrap() {
         let msg = keytree::hex_decode(v["message_hex"].as_str().unwrap(), "m").unwrap();
-        let got = (|| {
-            let account: AccountId = format!(
-                "solana:{}:{}",
-                keytree::SOLANA_MAINNET,
-                v["address"].as_str().unwrap()
-            )
-            .parse()?;
-            let proof =
-                SolanaProof::message(account, &msg, v["signature_base58"].as_str().unwrap())?;
+        let address = v["address"].as_str().unwrap();
+        let signature = v["signature_base58"].as_str().unwrap();
+        // The wallet libraries' signatures over the bytes as given: the bare
+        // Ed25519 primitive agrees with their verdict…
+        let primitive = (|| {
+            let key =
+                PublicKey::from_bytes(&keytree::base58_decode_array::<32>(address, "address")?)?;
+            let sig = Signature::from_bytes(&keytree::base58_decode_array::<64>(signature, "sig")?);
+            key.verify(&msg, &sig)
+        })();
+        assert_eq!(
+            primitive.is_ok(),
+            v["valid"].as_bool().unwrap(),
+            "{}: {primitive:?}",
+            v["comment"]
+        );
+        // …but none is a login: a plain-message login signs
+        // SolanaProof::plain_signing_bytes(message), never the server's bytes.
+        let login = (|| {
+            let account: AccountId =
+                format!("solana:{}:{address}", keytree::SOLANA_MAINNET).parse()?;
+            let proof = SolanaProof::message(account, &msg, signature)?;
             WalletRegistry::with_defaults()
                 .verify(&proof.into(), &Expectations::at(0).message(&msg))
         })();
-        assert_eq!(
-            got.is_ok(),
-            v["valid"].as_bool().unwrap(),
-            "{}: {got:?}",
-            v["comment"]
-        );
+        assert!(login.is_err(), "{}", v["comment"]);
     }
+    // A login over the tagged wrapper is accepted.
+    use ed25519_dalek::Signer as _;
+    let wallet = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+    let address = keytree::base58_encode(wallet.verifying_key().as_bytes());
+    let account: AccountId = format!("solana:{}:{address}", keytree::SOLANA_MAINNET)
+        .parse()
+        .unwrap();
+    let msg = b"example.com login 0001";
+    let sig = wallet.sign(&SolanaProof::plain_signing_bytes(msg));
+    let proof = SolanaProof::message(
+        account.clone(),
+        msg,
+        &keytree::base58_encode(&sig.to_bytes()),
+    )
+    .unwrap();
+    let who = WalletRegistry::with_defaults()
+        .verify(&proof.into(), &Expectations::at(0).message(msg))
+        .unwrap();
+    assert_eq!(who.account, account);
 }
 
 #[test]

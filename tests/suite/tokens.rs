@@ -755,11 +755,20 @@ fn refresh_after_narrowing_or_in_another_context_fails() {
         ),
         Err(Error::Permission(PermissionError::NotCovered(_)))
     ));
-    // The family is gone: the (spent) token now reports reuse.
+    // The family is gone: a retry within the grace window finds it revoked,
+    // and a later use is reuse.
     assert_eq!(
         block_on(
             s.issuer
                 .refresh(&s.fx.ctx, pair.refresh_token(), &store, now)
+        )
+        .unwrap_err(),
+        TokenError::RefreshRevoked.into()
+    );
+    assert_eq!(
+        block_on(
+            s.issuer
+                .refresh(&s.fx.ctx, pair.refresh_token(), &store, now + 60)
         )
         .unwrap_err(),
         TokenError::RefreshReused.into()
@@ -917,12 +926,10 @@ fn validator_from_jwks_json_and_weak_keys() {
     .unwrap()
     .to_edwards();
     let mixed = (p + t8).compress().to_bytes();
-    let mixed_key = PublicKey::from_bytes(&mixed).unwrap();
+    // Such a key cannot even become a `PublicKey` (so neither a validator
+    // key nor a JWKS entry); the builder's own check stays as a backstop.
     assert_eq!(
-        TokenValidator::builder(ISS, AUD)
-            .key(mixed_key)
-            .build()
-            .unwrap_err(),
+        PublicKey::from_bytes(&mixed).unwrap_err(),
         Error::InvalidKey(keytree::KeyError::Weak)
     );
 }

@@ -1,6 +1,7 @@
 //! Wallet-rooted delegations: every built-in chain signs the statement,
 //! verification rebuilds it and goes through the registry.
 
+use crate::common::DalekSign as _;
 use keytree::{
     AccountId, ChainPolicy, ContextId, Delegation, DelegationError, Error, Issuer, Nep413Payload,
     RootKey, Strkey, UnverifiedDelegation, WalletError, WalletRegistry, verify_chain,
@@ -168,7 +169,7 @@ fn near_stellar_solana_raw_rooted_delegations() {
         keytree::NEAR_DELEGATION_RECIPIENT,
         None,
     );
-    let sig = key.sign(&payload.hash());
+    let sig = key.dalek_sign(&payload.hash());
     let d = u
         .finish([pk.as_bytes().as_slice(), sig.as_bytes()].concat())
         .unwrap()
@@ -183,7 +184,7 @@ fn near_stellar_solana_raw_rooted_delegations() {
     .parse()
     .unwrap();
     let u = unsigned(stellar);
-    let sig = key.sign(&keytree::sep53_hash(u.statement().as_bytes()));
+    let sig = key.dalek_sign(&keytree::sep53_hash(u.statement().as_bytes()));
     let d = u
         .finish(sig.to_bytes().to_vec())
         .unwrap()
@@ -199,7 +200,7 @@ fn near_stellar_solana_raw_rooted_delegations() {
     .parse()
     .unwrap();
     let u = unsigned(solana.clone());
-    let sig = key.sign(u.statement().as_bytes());
+    let sig = key.dalek_sign(u.statement().as_bytes());
     let d = u
         .finish(sig.to_bytes().to_vec())
         .unwrap()
@@ -225,7 +226,7 @@ fn near_stellar_solana_raw_rooted_delegations() {
     );
     // Raw Ed25519.
     let u = unsigned(AccountId::raw_ed25519(&pk));
-    let sig = key.sign(u.statement().as_bytes());
+    let sig = key.dalek_sign(u.statement().as_bytes());
     u.finish(sig.to_bytes().to_vec())
         .unwrap()
         .verify_signature_with_wallets(&wallets)

@@ -1,156 +1,114 @@
-//! [`NonceStore`] on Redis: one string key per challenge.
+//! [`NonceStore`] on Redis: one string key per redeemed or failed nonce.
 
-use std::future::Future;
 use std::sync::LazyLock;
 
 use redis::Script;
 
 use super::RedisStore;
-use crate::challenge::{ChallengeNonce, ChallengeRecord};
+use crate::challenge::ChallengeNonce;
 use crate::error::{ChallengeError, Error, Result};
 use crate::store::NonceStore;
 
-/// The checks both scripts share. The value is
-/// `kt1:<L|S>:<attempts 3 digits>:<expires_at>:<max_attempts>:<json>`;
-/// returns `{code, attempts, expires_at, max_attempts}` with code
-/// -1 unknown, -2 spent, -3 dead, -4 expired, -5 corrupt.
-const CHECKS: &str = r"
-local v = redis.call('GET', KEYS[1])
-if not v then return {-1, 0, '0', '0'} end
-local e, m = string.match(v, '^kt1:[LS]:%d%d%d:(%d+):(%d+):')
-if not e then return {-5, 0, '0', '0'} end
-local a = tonumber(string.sub(v, 7, 9))
-if string.sub(v, 5, 5) == 'S' then return {-2, a, e, m} end
-if a >= tonumber(m) then return {-3, a, e, m} end
-if tonumber(ARGV[1]) >= tonumber(e) then return {-4, a, e, m} end
-";
+/// The value of a spent nonce; a failed-attempt counter is a decimal count.
+const SPENT: &str = "S";
 
-/// Adds one failed attempt in place; returns `{attempts, …}`.
+/// KEYS: nonce. ARGV: keep-for (ms, relative). Adds one failed attempt;
+/// returns the count, or -1 when the nonce is spent.
 pub(super) static FAILURE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{CHECKS}
-a = a + 1
-redis.call('SETRANGE', KEYS[1], 6, string.format('%03d', a))
-return {{a, a, e, m}}"
-    ))
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == 'S' then return -1 end
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+",
+    )
 });
 
-/// Marks the challenge spent in place; returns `{0, …}`.
+/// KEYS: nonce. ARGV: max attempts, keep-for (ms, relative). Spends the
+/// nonce: returns 1, or -1 when already spent, -2 when dead.
 pub(super) static CONSUME: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
-        "{CHECKS}
-redis.call('SETRANGE', KEYS[1], 4, 'S')
-return {{0, a, e, m}}"
-    ))
+    Script::new(
+        r"
+local v = redis.call('GET', KEYS[1])
+if v == 'S' then return -1 end
+if v and tonumber(v) >= tonumber(ARGV[1]) then return -2 end
+redis.call('SET', KEYS[1], 'S', 'PX', ARGV[2])
+return 1
+",
+    )
 });
 
-type Outcome = (i64, i64, String, String);
-
-/// Maps a script's refusal code to the store contract's error.
-fn refusal((code, _, expires_at, max): &Outcome, now: u64) -> Option<Error> {
-    Some(match code {
-        -1 => ChallengeError::Unknown.into(),
-        -2 => ChallengeError::AlreadySpent.into(),
-        -3 => ChallengeError::TooManyAttempts {
-            max: max.parse().unwrap_or(0),
-        }
-        .into(),
-        -4 => ChallengeError::Expired {
-            expires_at: expires_at.parse().unwrap_or(0),
-            now,
-        }
-        .into(),
-        c if *c < 0 => Error::StoreUnavailable("redis: corrupt challenge record".into()),
-        _ => return None,
-    })
+/// Milliseconds from `now` to `expires_at`, at least 1.
+fn keep_for_ms(expires_at: u64, now: u64) -> u64 {
+    expires_at.saturating_sub(now).saturating_mul(1000).max(1)
 }
 
 impl RedisStore {
     fn nonce_key(&self, nonce: &ChallengeNonce) -> String {
         self.key("n", &nonce.to_string())
     }
-
-    async fn run_nonce_script(
-        &self,
-        what: &str,
-        script: &Script,
-        nonce: &ChallengeNonce,
-        now: u64,
-    ) -> Result<Outcome> {
-        let mut conn = self.conn.clone();
-        let mut invocation = script.key(self.nonce_key(nonce));
-        invocation.arg(now);
-        let outcome: Outcome = self.call(what, invocation.invoke_async(&mut conn)).await?;
-        match refusal(&outcome, now) {
-            Some(e) => Err(e),
-            None => Ok(outcome),
-        }
-    }
 }
 
 impl NonceStore for RedisStore {
-    fn put(
-        &self,
-        nonce: &ChallengeNonce,
-        record: &ChallengeRecord,
-        now: u64,
-    ) -> impl Future<Output = Result<()>> + Send {
+    async fn attempts(&self, nonce: &ChallengeNonce, _now: u64) -> Result<u32> {
+        let mut conn = self.conn.clone();
         let key = self.nonce_key(nonce);
-        let value = record
-            .clone()
-            .with_attempts(0)
-            .with_spent(false)
-            .to_store_bytes();
-        let keep = record
-            .expires_at()
-            .saturating_add(self.retention)
-            .saturating_sub(now)
-            .clamp(1, u64::MAX / 1000);
-        async move {
-            let mut conn = self.conn.clone();
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(&key)
-                .arg(value)
-                .arg("NX")
-                .arg("PX")
-                .arg(keep.saturating_mul(1000));
-            let set: Option<String> = self.call("set", cmd.query_async(&mut conn)).await?;
-            match set {
-                Some(_) => Ok(()),
-                None => Err(ChallengeError::NonceExists.into()),
-            }
-        }
-    }
-
-    fn peek(
-        &self,
-        nonce: &ChallengeNonce,
-        now: u64,
-    ) -> impl Future<Output = Result<ChallengeRecord>> + Send {
-        let key = self.nonce_key(nonce);
-        async move {
-            let mut conn = self.conn.clone();
-            let mut cmd = redis::cmd("GET");
-            cmd.arg(&key);
-            let value: Option<Vec<u8>> = self.call("get", cmd.query_async(&mut conn)).await?;
-            let value = value.ok_or(ChallengeError::Unknown)?;
-            let record = ChallengeRecord::from_store_bytes(&value)
-                .map_err(|_| Error::StoreUnavailable("redis: corrupt challenge record".into()))?;
-            record.check_live(now)?;
-            Ok(record)
-        }
-    }
-
-    async fn record_failure(&self, nonce: &ChallengeNonce, now: u64) -> Result<u32> {
-        let (attempts, ..) = self
-            .run_nonce_script("record failure", &FAILURE, nonce, now)
+        let value: Option<String> = self
+            .call(
+                "nonce get",
+                redis::cmd("GET").arg(&key).query_async(&mut conn),
+            )
             .await?;
-        Ok(u32::try_from(attempts).unwrap_or(u32::MAX))
+        match value.as_deref() {
+            None => Ok(0),
+            Some(SPENT) => Err(ChallengeError::AlreadySpent.into()),
+            Some(n) => n
+                .parse()
+                .map_err(|_| Error::StoreUnavailable("redis: corrupt nonce entry".into())),
+        }
     }
 
-    async fn consume(&self, nonce: &ChallengeNonce, now: u64) -> Result<()> {
-        self.run_nonce_script("consume", &CONSUME, nonce, now)
-            .await
-            .map(|_| ())
+    async fn record_failure(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<u32> {
+        let mut conn = self.conn.clone();
+        let mut invocation = FAILURE.key(self.nonce_key(nonce));
+        invocation.arg(keep_for_ms(expires_at, now));
+        let n: i64 = self
+            .call("nonce failure", invocation.invoke_async(&mut conn))
+            .await?;
+        if n < 0 {
+            return Err(ChallengeError::AlreadySpent.into());
+        }
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn consume(
+        &self,
+        nonce: &ChallengeNonce,
+        expires_at: u64,
+        max_attempts: u32,
+        now: u64,
+    ) -> Result<()> {
+        let mut conn = self.conn.clone();
+        let mut invocation = CONSUME.key(self.nonce_key(nonce));
+        invocation
+            .arg(max_attempts)
+            .arg(keep_for_ms(expires_at, now));
+        let code: i64 = self
+            .call("nonce consume", invocation.invoke_async(&mut conn))
+            .await?;
+        match code {
+            1 => Ok(()),
+            -1 => Err(ChallengeError::AlreadySpent.into()),
+            -2 => Err(ChallengeError::TooManyAttempts { max: max_attempts }.into()),
+            _ => Err(Error::StoreUnavailable(
+                "redis: unexpected script reply".into(),
+            )),
+        }
     }
 }

@@ -15,18 +15,21 @@ use crate::store::RefreshStore;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
 /// KEYS: token, family, member. ARGV: record JSON, family hex, expires_at,
-/// keep-until (unix ms). The family and member keys live at least as long
-/// as the token; a revoked family stays revoked.
+/// keep-for (ms, relative: the caller's `expires_at + retention - now`, so
+/// neither the caller's nor Redis's clock is read against the other).
+/// The family and member keys live at least as long as the token; a
+/// revoked family stays revoked. Returns 0, changing nothing, when the token
+/// key exists (a successor superseded by a retry before it was inserted).
 pub(super) static INSERT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'r', ARGV[1], 'f', ARGV[2], 'e', ARGV[3], 's', '0')
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+local want = tonumber(ARGV[4])
+if want < 1 then want = 1 end
+redis.call('PEXPIRE', KEYS[1], want)
 redis.call('HSETNX', KEYS[2], 'v', '0')
 redis.call('SADD', KEYS[3], ARGV[2])
-local t = redis.call('TIME')
-local want = tonumber(ARGV[4]) - (tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-if want < 1 then want = 1 end
 for i = 2, 3 do
   local p = redis.call('PTTL', KEYS[i])
   if p == -1 or p < want then redis.call('PEXPIRE', KEYS[i], want) end
@@ -36,16 +39,27 @@ return 1
     )
 });
 
-/// KEYS: token. ARGV: now, family key prefix. Returns `{code, json}`:
-/// 0 unknown, 1 reused (family now revoked), 2 revoked, 3 expired, 4 spent
-/// now (with the record). A missing family counts as revoked.
+/// KEYS: token. ARGV: now, family key prefix, successor hash hex, grace
+/// (s), token key prefix. Returns `{code, json}`: 0 unknown, 1 reused
+/// (family now revoked), 2 revoked, 3 expired, 4 spent now (with the
+/// record). A missing family counts as revoked. The token hash keeps `sa`
+/// (spent at) and `n` (successor hex): a spent token within the grace
+/// window whose successor is not spent is a retry — the successor is marked
+/// spent (created as a spent copy if it was never inserted), `n` becomes
+/// the new successor, and the record is returned with code 4.
 pub(super) static CONSUME: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-local t = redis.call('HMGET', KEYS[1], 'r', 'f', 'e', 's')
+local t = redis.call('HMGET', KEYS[1], 'r', 'f', 'e', 's', 'sa', 'n')
 if not t[1] then return {0, ''} end
 local fk = ARGV[2] .. t[2]
-if t[4] == '1' then
+local now = tonumber(ARGV[1])
+local retry = nil
+if t[4] == '1' and t[5] and t[6] and now < tonumber(t[5]) + tonumber(ARGV[4]) then
+  local nk = ARGV[5] .. t[6]
+  if redis.call('HGET', nk, 's') ~= '1' then retry = nk end
+end
+if t[4] == '1' and not retry then
   redis.call('HSET', fk, 'v', '1')
   local p = redis.call('PTTL', fk)
   local tp = redis.call('PTTL', KEYS[1])
@@ -53,8 +67,15 @@ if t[4] == '1' then
   return {1, ''}
 end
 if redis.call('HGET', fk, 'v') ~= '0' then return {2, ''} end
-if tonumber(ARGV[1]) >= tonumber(t[3]) then return {3, ''} end
-redis.call('HSET', KEYS[1], 's', '1')
+if now >= tonumber(t[3]) then return {3, ''} end
+if retry then
+  redis.call('HSET', retry, 'r', t[1], 'f', t[2], 'e', t[3], 's', '1')
+  local tp = redis.call('PTTL', KEYS[1])
+  if tp > 0 and redis.call('PTTL', retry) < tp then redis.call('PEXPIRE', retry, tp) end
+  redis.call('HSET', KEYS[1], 'n', ARGV[3])
+  return {4, t[1]}
+end
+redis.call('HSET', KEYS[1], 's', '1', 'sa', ARGV[1], 'n', ARGV[3])
 return {4, t[1]}
 ",
     )
@@ -91,6 +112,10 @@ return n
 });
 
 impl RedisStore {
+    fn token_prefix(&self) -> String {
+        format!("{}rt:", self.prefix)
+    }
+
     fn family_prefix(&self) -> String {
         format!("{}rf:", self.prefix)
     }
@@ -105,7 +130,7 @@ impl RedisStore {
 }
 
 impl RefreshStore for RedisStore {
-    async fn insert(&self, hash: RefreshHash, record: RefreshRecord) -> Result<()> {
+    async fn insert(&self, hash: RefreshHash, record: RefreshRecord, now: u64) -> Result<()> {
         let json = serde_json::to_string(&record)
             .map_err(|e| Error::StoreUnavailable(format!("redis: encoding record: {e}")))?;
         let family = record.family().to_string();
@@ -114,10 +139,15 @@ impl RefreshStore for RedisStore {
             hex_encode(record.context_id().as_bytes()),
             hex_encode(&record.executor().to_bytes())
         );
-        let keep_until_ms = record
+        // Relative: how long from `now` the record must be kept. An
+        // absolute PEXPIREAT would compare the caller's clock with Redis's
+        // (a `now` in the past would delete the record at once).
+        let keep_for_ms = record
             .expires_at()
             .saturating_add(self.retention)
-            .saturating_mul(1000);
+            .saturating_sub(now)
+            .saturating_mul(1000)
+            .max(1);
         let mut conn = self.conn.clone();
         let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
         invocation
@@ -126,23 +156,35 @@ impl RefreshStore for RedisStore {
             .arg(json)
             .arg(&family)
             .arg(record.expires_at())
-            .arg(keep_until_ms);
-        let _: i64 = self
+            .arg(keep_for_ms);
+        let stored: i64 = self
             .call("refresh insert", invocation.invoke_async(&mut conn))
             .await?;
-        Ok(())
+        if stored == 1 {
+            Ok(())
+        } else {
+            Err(TokenError::RefreshReused.into())
+        }
     }
 
     fn consume(
         &self,
         hash: &RefreshHash,
+        successor: &RefreshHash,
         now: u64,
+        grace: u64,
     ) -> impl Future<Output = Result<RefreshRecord>> + Send {
         let key = self.key("rt", &hex_encode(hash.as_bytes()));
+        let successor = hex_encode(successor.as_bytes());
         async move {
             let mut conn = self.conn.clone();
             let mut invocation = CONSUME.key(key);
-            invocation.arg(now).arg(self.family_prefix());
+            invocation
+                .arg(now)
+                .arg(self.family_prefix())
+                .arg(successor)
+                .arg(grace)
+                .arg(self.token_prefix());
             let (code, json): (i64, String) = self
                 .call("refresh consume", invocation.invoke_async(&mut conn))
                 .await?;

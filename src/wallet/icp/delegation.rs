@@ -157,7 +157,11 @@ impl IcpSignedDelegation {
 ///     (now + 3600) * 1_000_000_000, // nanoseconds
 ///     None,
 /// )?;
-/// let signature = root.sign(&link.signed_bytes()).to_bytes().to_vec();
+/// // The IC's delegation bytes, signed as dfinity's `SignIdentity.sign` does
+/// // (played here by ed25519-dalek).
+/// use ed25519_dalek::Signer as _;
+/// let dalek = ed25519_dalek::SigningKey::from_bytes(&root.to_bytes());
+/// let signature = dalek.sign(&link.signed_bytes()).to_bytes().to_vec();
 /// let chain = UnverifiedIcpDelegationChain::new(
 ///     IcpPublicKey::from_ed25519(root.public_key()),
 ///     vec![IcpSignedDelegation::new(link, signature)],
@@ -501,7 +505,7 @@ fn present_targets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>
 }
 
 /// Lowercase, even-length hex (what `bytesToHex` writes).
-fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
+pub(super) fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
     if text.bytes().any(|c| c.is_ascii_uppercase()) {
         return Err(Error::decode(
             WHAT,
@@ -513,7 +517,7 @@ fn strict_hex(text: &str, field: &'static str) -> Result<Vec<u8>> {
 
 /// Lowercase hex of a u64 without leading zeros (what `bigint.toString(16)`
 /// writes).
-fn strict_hex_u64(text: &str) -> Result<u64> {
+pub(super) fn strict_hex_u64(text: &str) -> Result<u64> {
     let ok_digits = !text.is_empty()
         && text.len() <= 16
         && text.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));

@@ -153,7 +153,7 @@ impl Principal {
     ///
     /// # Errors
     /// [`Error::Decode`] for malformed, non-canonical or over-long text;
-    /// [`Error::InvalidSignature`] when only the checksum is wrong.
+    /// [`DecodeReason::Checksum`] when only the checksum is wrong.
     pub fn from_text(text: &str) -> Result<Self> {
         if text.len() > MAX_TEXT_LEN {
             return Err(Error::decode(
@@ -202,7 +202,7 @@ impl Principal {
             return Err(too_long());
         }
         if checksum != crc32(bytes).to_be_bytes() {
-            return Err(Error::InvalidSignature);
+            return Err(Error::decode(WHAT, DecodeReason::Checksum("crc32")));
         }
         let principal = Self::from_slice(bytes)?;
         // Belt and braces: the text must be the one canonical encoding.
@@ -484,7 +484,7 @@ mod tests {
         );
         assert_eq!(
             Principal::from_text("baaaa-aa").unwrap_err(),
-            Error::InvalidSignature
+            Error::decode(WHAT, DecodeReason::Checksum("crc32"))
         );
     }
 
