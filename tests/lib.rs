@@ -29,6 +29,8 @@ mod ethereum;
 mod expiry;
 #[path = "suite/fleet.rs"]
 mod fleet;
+#[path = "suite/formats_vectors.rs"]
+mod formats_vectors;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]

@@ -701,8 +701,8 @@ fn ex_challenges() -> Vec<(String, String)> {
             _ => None,
         };
         if let Some(wrapper) = wrapper {
-            let _ = writeln!(s, "signed bytes = tag ‖ text (hex):");
-            let _ = writeln!(s, "                       {}", hex_encode(&wrapper));
+            // One labelled line (tag ‖ text), like every other example line.
+            let _ = writeln!(s, "wrapper (hex)          {}", hex_encode(&wrapper));
         }
         let _ = write!(
             s,
