@@ -198,7 +198,7 @@ impl RedisStore {
             url: url.into(),
             prefix: DEFAULT_PREFIX.into(),
             timeout: DEFAULT_TIMEOUT,
-            retention: crate::store::DEFAULT_RETENTION,
+            retention: super::retention::DEFAULT_RETENTION,
         }
     }
 
