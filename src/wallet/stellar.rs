@@ -16,11 +16,12 @@ use std::fmt;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{Expectations, SignerKey, StatementProof, VerifiedAccount};
+use super::proof::WalletProof;
 use super::text::parse_base64_signature;
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier,
-};
+use super::verifier::WalletVerifier;
 use crate::error::{DecodeReason, Error, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
 
@@ -476,7 +477,7 @@ impl StellarProof {
         signature_base64: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Stellar {
-            return Err(crate::wallet::wrong_chain(&Chain::Stellar, account.chain()));
+            return Err(super::check::wrong_chain(&Chain::Stellar, account.chain()));
         }
         Ok(Self {
             key: PublicKey::from_bytes(&decode_account(account.address())?)?,
@@ -535,7 +536,7 @@ impl WalletVerifier for StellarVerifier {
     /// Requires [`Expectations::message`].
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Stellar(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(super::check::wrong_chain(&self.chain(), &proof.chain()));
         };
         expect.require_exact_message(&p.message)?;
         Self::check(&p.account, &p.key, &p.message, &p.signature)

@@ -7,7 +7,7 @@ use sha3::{Digest as _, Keccak256};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::Chain;
+use super::chain::Chain;
 use crate::encoding::{base58_decode_array, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
 use crate::public_key::Signature;
