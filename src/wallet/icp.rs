@@ -37,7 +37,7 @@
 mod canister;
 mod delegation;
 mod der;
-mod principal;
+pub(super) mod principal;
 
 use std::fmt;
 
