@@ -120,6 +120,15 @@
 //! assert!(block_on_ready(issuer.redeem(&proof.into(), now + 11)).is_err()); // spent
 //! Ok::<(), keytree::Error>(())
 //! ```
+//!
+//! [`ChallengeError`]: crate::ChallengeError
+//! [`ChallengeError::AlreadySpent`]: crate::ChallengeError::AlreadySpent
+//! [`ChallengeError::MessageMismatch`]: crate::ChallengeError::MessageMismatch
+//! [`ChallengeError::Unknown`]: crate::ChallengeError::Unknown
+//! [`Error::StoreUnavailable`]: crate::Error::StoreUnavailable
+//! [`VerifiedAccount`]: crate::VerifiedAccount
+//! [`WalletProof`]: crate::WalletProof
+//! [`WalletRegistry`]: crate::WalletRegistry
 
 mod client_proof;
 mod form;

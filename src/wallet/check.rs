@@ -168,6 +168,8 @@ pub struct StatementProof<'a> {
 /// [`AccessKeyResolver`](crate::AccessKeyResolver)) and
 /// [`WalletVerifier::verify_async`] return. keytree runs no executor: the
 /// server's runtime drives these.
+///
+/// [`WalletVerifier::verify_async`]: crate::WalletVerifier::verify_async
 pub type WalletFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
 /// Polls `future` once: its output if it is ready at once, `None` when it

@@ -18,8 +18,12 @@ use crate::error::Result;
 /// resolver, say, or a chain keytree does not know).
 ///
 /// Implement it for a chain keytree does not know and
-/// [`register`](WalletRegistry::register) it; plain values, references,
+/// [`register`](crate::WalletRegistry::register) it; plain values, references,
 /// `Box`es and `Arc`s all work as verifiers.
+///
+/// [`WalletRegistry`]: crate::WalletRegistry
+/// [`WalletRegistry::register`]: crate::WalletRegistry::register
+/// [`WalletRegistry::with_defaults`]: crate::WalletRegistry::with_defaults
 pub trait WalletVerifier: Send + Sync {
     /// The chain this verifier checks.
     fn chain(&self) -> Chain;
@@ -30,6 +34,10 @@ pub trait WalletVerifier: Send + Sync {
     /// [`Error::InvalidSignature`] for a bad signature, [`Error::Wallet`]
     /// for a wrong account, domain, nonce, time window or message, and
     /// [`Error::Decode`] for malformed input.
+    ///
+    /// [`Error::Decode`]: crate::Error::Decode
+    /// [`Error::InvalidSignature`]: crate::Error::InvalidSignature
+    /// [`Error::Wallet`]: crate::Error::Wallet
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount>;
 
     /// [`WalletVerifier::verify`] for servers whose resolvers do I/O: the
@@ -43,6 +51,8 @@ pub trait WalletVerifier: Send + Sync {
     ///
     /// # Errors
     /// As [`WalletVerifier::verify`].
+    ///
+    /// [`WalletError::Resolver`]: crate::WalletError::Resolver
     fn verify_async<'a>(
         &'a self,
         proof: &'a WalletProof,
