@@ -387,7 +387,6 @@ fn cycle_groups(graph: &BTreeMap<String, BTreeMap<String, String>>) -> BTreeSet<
 const KNOWN_FILE_CYCLES: &[&[&str]] = &[
     &["delegation", "delegation/chain"],
     &["error", "error/kind"],
-    &["store/memory", "store/memory/session"],
     &[
         "store/redis",
         "store/redis/api_key",
