@@ -33,6 +33,13 @@ mod fleet;
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
+#[cfg(all(feature = "redis", feature = "ethereum"))]
+#[path = "suite/gateway.rs"]
+mod gateway;
+#[cfg(all(feature = "redis", feature = "ethereum"))]
+#[allow(dead_code)]
+#[path = "../examples/gateway.rs"]
+mod gateway_app;
 #[path = "suite/hardening.rs"]
 mod hardening;
 #[cfg(feature = "icp")]
