@@ -216,12 +216,18 @@ impl<S: Stores> Gateway<S> {
         if self.replica.read(t)?.is_member(&key, t) {
             return Ok(());
         }
-        let grant = Delegation::builder(key, *self.replica.id(), Permissions::parse(MEMBER_PERMISSIONS)?)
-            .valid_for(t.saturating_sub(60), MEMBER_TTL)
-            .sign_as_root(&self.root)?;
+        let grant = Delegation::builder(
+            key,
+            *self.replica.id(),
+            Permissions::parse(MEMBER_PERMISSIONS)?,
+        )
+        .valid_for(t.saturating_sub(60), MEMBER_TTL)
+        .sign_as_root(&self.root)?;
         let added = self.replica.submit_with(t, 10, |ctx| {
             let at = ctx.ops().last().map_or(t, |op| op.timestamp().max(t));
-            let op = OpKind::AddMember { chain: vec![grant.clone()] };
+            let op = OpKind::AddMember {
+                chain: vec![grant.clone()],
+            };
             Ok(ctx.propose(op, at).sign(&self.root))
         });
         match added.await {
@@ -234,15 +240,20 @@ impl<S: Stores> Gateway<S> {
     /// session; catches up once on a refusal (the member may have been
     /// added on another instance a moment ago).
     async fn bearer(&self, token: &str) -> Result<ValidatedToken, Error> {
-        let first = self.validator.validate_for_now(&*self.replica.read_now()?, token);
+        let first = self
+            .validator
+            .validate_for_now(&*self.replica.read_now()?, token);
         let validated = match first {
             Ok(v) => v,
             Err(_) => {
                 self.replica.catch_up_now().await?;
-                self.validator.validate_for_now(&*self.replica.read_now()?, token)?
+                self.validator
+                    .validate_for_now(&*self.replica.read_now()?, token)?
             }
         };
-        self.validator.check_session(&validated, &self.sessions).await?;
+        self.validator
+            .check_session(&validated, &self.sessions)
+            .await?;
         Ok(validated)
     }
 
@@ -251,7 +262,10 @@ impl<S: Stores> Gateway<S> {
         let credential = credential(headers)?;
         if ApiKey::looks_like(credential) {
             let ctx = self.snapshot()?;
-            return self.api_keys.validate_for_now(&ctx, credential, &self.keys).await;
+            return self
+                .api_keys
+                .validate_for_now(&ctx, credential, &self.keys)
+                .await;
         }
         self.bearer(credential).await
     }
@@ -289,7 +303,8 @@ type Gw<S> = State<Arc<Gateway<S>>>;
 
 /// A JSON body, or a `bad_request` error.
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes).map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
+    serde_json::from_slice(bytes)
+        .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
 }
 
 #[derive(Deserialize)]
@@ -318,8 +333,15 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     let member = gw.member_key(&who.account);
     gw.ensure_member(member).await?;
     let request = TokenRequest::new(member, AUDIENCE).subject(who.account.to_string());
-    let pair = gw.tokens.issue(&gw.snapshot()?, &request, &gw.sessions, now()).await?;
-    Ok(Json(Login { pair: &pair, wallet: &who.account }).into_response())
+    let pair = gw
+        .tokens
+        .issue(&gw.snapshot()?, &request, &gw.sessions, now())
+        .await?;
+    Ok(Json(Login {
+        pair: &pair,
+        wallet: &who.account,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -330,11 +352,18 @@ struct RefreshBody {
 }
 
 async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let RefreshBody { refresh_token: Some(token), .. } = body(&bytes)? else {
+    let RefreshBody {
+        refresh_token: Some(token),
+        ..
+    } = body(&bytes)?
+    else {
         return Err(TokenError::InvalidRequest("refresh_token is required").into());
     };
     gw.replica.catch_up_now().await?;
-    let pair = gw.tokens.refresh(&gw.snapshot()?, &token.parse()?, &gw.sessions, now()).await?;
+    let pair = gw
+        .tokens
+        .refresh(&gw.snapshot()?, &token.parse()?, &gw.sessions, now())
+        .await?;
     Ok(Json(pair).into_response())
 }
 
@@ -344,8 +373,13 @@ async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -
             let caller = gw.bearer(credential(&headers)?).await?;
             gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
         }
-        RefreshBody { refresh_token: Some(token), .. } => {
-            gw.tokens.logout(&token.parse::<RefreshToken>()?, &gw.sessions).await?;
+        RefreshBody {
+            refresh_token: Some(token),
+            ..
+        } => {
+            gw.tokens
+                .logout(&token.parse::<RefreshToken>()?, &gw.sessions)
+                .await?;
             1
         }
         _ => return Err(TokenError::InvalidRequest("send refresh_token or all: true").into()),
@@ -384,7 +418,10 @@ async fn revoke_api_key<S: Stores>(
     Path(id): Path<String>,
 ) -> Reply {
     let owner = gw.bearer(credential(&headers)?).await?;
-    let revoked = gw.api_keys.revoke(&owner, &id.parse::<ApiKeyId>()?, &gw.keys).await?;
+    let revoked = gw
+        .api_keys
+        .revoke(&owner, &id.parse::<ApiKeyId>()?, &gw.keys)
+        .await?;
     Ok(Json(json!({ "revoked": revoked })).into_response())
 }
 
@@ -394,7 +431,10 @@ async fn jwks<S: Stores>(State(gw): Gw<S>) -> Response {
 
 async fn health<S: Stores>(State(gw): Gw<S>) -> Reply {
     let head = gw.replica.read_now()?.head_seq();
-    Ok(Json(json!({"status": "ok", "instance": gw.instance, "context_head": head})).into_response())
+    Ok(
+        Json(json!({"status": "ok", "instance": gw.instance, "context_head": head}))
+            .into_response(),
+    )
 }
 
 /// The gateway's routes.
@@ -435,16 +475,26 @@ pub async fn memory(instance: &str, secret: &[u8; 32]) -> Result<Router, Error> 
 /// # Errors
 /// [`Error::StoreUnavailable`] when Redis cannot be reached; as
 /// [`Gateway::start`].
-pub async fn redis(instance: &str, secret: &[u8; 32], url: &str, prefix: &str) -> Result<Router, Error> {
+pub async fn redis(
+    instance: &str,
+    secret: &[u8; 32],
+    url: &str,
+    prefix: &str,
+) -> Result<Router, Error> {
     let store = RedisStore::builder(url).prefix(prefix).connect().await?;
-    let log = RedisContextStore::builder(url).prefix(prefix).connect().await?;
+    let log = RedisContextStore::builder(url)
+        .prefix(prefix)
+        .connect()
+        .await?;
     let gw =
         Gateway::<Redis>::start(instance, secret, store.clone(), store.clone(), store, log).await?;
     Ok(router(gw))
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[allow(dead_code)]
@@ -477,7 +527,10 @@ async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         None => memory(&instance, &secret).await?,
     };
     let listener = tokio::net::TcpListener::bind(&listen).await?;
-    println!("gateway {instance} listening on http://{}", listener.local_addr()?);
+    println!(
+        "gateway {instance} listening on http://{}",
+        listener.local_addr()?
+    );
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -55,11 +55,21 @@ async fn call(
 }
 
 fn bearer(token: &Value) -> Option<(&'static str, String)> {
-    Some(("Authorization", format!("Bearer {}", token.as_str().unwrap())))
+    Some((
+        "Authorization",
+        format!("Bearer {}", token.as_str().unwrap()),
+    ))
 }
 
 async fn get(addr: SocketAddr, path: &str, auth: Option<(&str, String)>) -> (u16, Value) {
-    call(addr, "GET", path, auth.as_ref().map(|(n, v)| (*n, v.as_str())), None).await
+    call(
+        addr,
+        "GET",
+        path,
+        auth.as_ref().map(|(n, v)| (*n, v.as_str())),
+        None,
+    )
+    .await
 }
 
 async fn post(
@@ -109,8 +119,13 @@ impl Wallet {
 /// Challenge on `a` (with the bare address), sign, verify on `a`; the
 /// verify body (for replays) and the login reply.
 async fn login(a: SocketAddr, wallet: &Wallet) -> (Value, Value) {
-    let (status, challenge) =
-        post(a, "/v1/auth/challenge", None, json!({"wallet": wallet.address})).await;
+    let (status, challenge) = post(
+        a,
+        "/v1/auth/challenge",
+        None,
+        json!({"wallet": wallet.address}),
+    )
+    .await;
     assert_eq!(status, 200, "{challenge}");
     assert_eq!(challenge["wallet"], wallet.caip10());
     assert_eq!(challenge["domain"], gateway_app::DOMAIN);
@@ -172,25 +187,53 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
 
     // Refresh on B, and again on A (the successor used); the old refresh
     // token is then refused.
-    let (status, s1b) = post(b, "/v1/auth/refresh", None, json!({"refresh_token": s1["refresh_token"]})).await;
+    let (status, s1b) = post(
+        b,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1["refresh_token"]}),
+    )
+    .await;
     assert_eq!(status, 200, "{s1b}");
     assert_ne!(s1b["refresh_token"], s1["refresh_token"]);
     let (_, me) = get(a, "/v1/auth/whoami", bearer(&s1b["access_token"])).await;
     assert_eq!(me["session"], sid, "a refresh stays in its session");
-    let (status, s1c) = post(a, "/v1/auth/refresh", None, json!({"refresh_token": s1b["refresh_token"]})).await;
+    let (status, s1c) = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1b["refresh_token"]}),
+    )
+    .await;
     assert_eq!(status, 200, "{s1c}");
-    let old = post(a, "/v1/auth/refresh", None, json!({"refresh_token": s1["refresh_token"]})).await;
+    let old = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1["refresh_token"]}),
+    )
+    .await;
     assert_error(&old, 401, "unauthorized");
 
     // Session 2: API key made on B works on A (both headers), then is
     // revoked; logout on B; its refresh and access tokens are refused on A.
     let (_, s2) = login(a, &wallet).await;
-    let (status, key) = post(b, "/v1/auth/api-key", bearer(&s2["access_token"]), json!({})).await;
+    let (status, key) = post(
+        b,
+        "/v1/auth/api-key",
+        bearer(&s2["access_token"]),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{key}");
     assert_eq!(key["permissions"], json!(gateway_app::MEMBER_PERMISSIONS));
     let api_key = key["api_key"].as_str().unwrap().to_owned();
     let (status, me) = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key.clone()))).await;
-    assert_eq!((status, &me["wallet"]), (200, &json!(wallet.caip10())), "{me}");
+    assert_eq!(
+        (status, &me["wallet"]),
+        (200, &json!(wallet.caip10())),
+        "{me}"
+    );
     assert_eq!(me["session"], Value::Null);
     let (status, _) = get(a, "/v1/auth/whoami", bearer(&json!(api_key))).await;
     assert_eq!(status, 200);
@@ -201,9 +244,21 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     let gone = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key))).await;
     assert_error(&gone, 401, "unauthorized");
 
-    let (status, out) = post(b, "/v1/auth/logout", None, json!({"refresh_token": s2["refresh_token"]})).await;
+    let (status, out) = post(
+        b,
+        "/v1/auth/logout",
+        None,
+        json!({"refresh_token": s2["refresh_token"]}),
+    )
+    .await;
     assert_eq!((status, &out["sessions_revoked"]), (200, &json!(1)));
-    let refused = post(a, "/v1/auth/refresh", None, json!({"refresh_token": s2["refresh_token"]})).await;
+    let refused = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s2["refresh_token"]}),
+    )
+    .await;
     assert_error(&refused, 401, "unauthorized");
     let refused = get(a, "/v1/auth/whoami", bearer(&s2["access_token"])).await;
     assert_error(&refused, 401, "unauthorized");
@@ -211,7 +266,13 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     // Session 3 and 4: log out everywhere from B ends both on A.
     let (_, s3) = login(a, &wallet).await;
     let (_, s4) = login(b, &wallet).await;
-    let (status, out) = post(b, "/v1/auth/logout", bearer(&s4["access_token"]), json!({"all": true})).await;
+    let (status, out) = post(
+        b,
+        "/v1/auth/logout",
+        bearer(&s4["access_token"]),
+        json!({"all": true}),
+    )
+    .await;
     assert_eq!(status, 200, "{out}");
     assert!(out["sessions_revoked"].as_u64().unwrap() >= 2, "{out}");
     for s in [&s3, &s4] {
@@ -246,8 +307,12 @@ fn gateway_redis_two_instances() {
         .unwrap();
     runtime.block_on(async {
         let url = server.url();
-        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:").await.unwrap();
-        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:").await.unwrap();
+        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
+        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
         let (a, b) = (serve(a).await, serve(b).await);
         full_cycle(a, b).await;
         // Both instances follow one context log.
