@@ -237,19 +237,19 @@ impl<S: Stores> Gateway<S> {
     }
 
     /// Validates a bearer access token against the live context and its
-    /// session; catches up once on a refusal (the member may have been
-    /// added on another instance a moment ago).
+    /// session; catches up once when the member is unknown here (it may
+    /// have been added on another instance a moment ago).
     async fn bearer(&self, token: &str) -> Result<ValidatedToken, Error> {
         let first = self
             .validator
             .validate_for_now(&*self.replica.read_now()?, token);
         let validated = match first {
-            Ok(v) => v,
-            Err(_) => {
+            Err(Error::Token(TokenError::ExecutorRevoked(_))) => {
                 self.replica.catch_up_now().await?;
                 self.validator
                     .validate_for_now(&*self.replica.read_now()?, token)?
             }
+            other => other?,
         };
         self.validator
             .check_session(&validated, &self.sessions)
@@ -346,34 +346,38 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
 
 #[derive(Deserialize)]
 struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct LogoutBody {
     refresh_token: Option<String>,
     #[serde(default)]
     all: bool,
 }
 
 async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let RefreshBody {
-        refresh_token: Some(token),
-        ..
-    } = body(&bytes)?
-    else {
-        return Err(TokenError::InvalidRequest("refresh_token is required").into());
-    };
+    let RefreshBody { refresh_token } = body(&bytes)?;
     gw.replica.catch_up_now().await?;
     let pair = gw
         .tokens
-        .refresh(&gw.snapshot()?, &token.parse()?, &gw.sessions, now())
+        .refresh(
+            &gw.snapshot()?,
+            &refresh_token.parse()?,
+            &gw.sessions,
+            now(),
+        )
         .await?;
     Ok(Json(pair).into_response())
 }
 
 async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
     let revoked = match body(&bytes)? {
-        RefreshBody { all: true, .. } => {
+        LogoutBody { all: true, .. } => {
             let caller = gw.bearer(credential(&headers)?).await?;
             gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
         }
-        RefreshBody {
+        LogoutBody {
             refresh_token: Some(token),
             ..
         } => {
