@@ -514,7 +514,12 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the CLI (`--listen`, `--redis`, `--instance`; see the module docs).
+///
+/// # Errors
+/// Bad arguments, a missing fleet secret with `--redis`, the stores' and
+/// the listener's errors.
+pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     let listen = arg(args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
     let instance = arg(args, "--instance").unwrap_or_else(|| "gateway".into());
     let secret: [u8; 32] = match std::env::var("KEYTREE_GATEWAY_SECRET") {

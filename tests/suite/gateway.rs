@@ -321,5 +321,51 @@ fn gateway_redis_two_instances() {
         assert_eq!(ha["instance"], "a");
         assert_eq!(hb["instance"], "b");
         assert!(ha["context_head"].as_u64().unwrap() >= 1, "{ha}");
+
+        // An instance started later (a restart: it holds nothing of its
+        // own) serves a session begun on A.
+        let (_, s) = login(a, &Wallet::new(0x22)).await;
+        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
+        let c = serve(c).await;
+        let (status, me) = get(c, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(
+            (status, &me["wallet"]),
+            (200, &json!(Wallet::new(0x22).caip10()))
+        );
+        let body = json!({"refresh_token": s["refresh_token"]});
+        assert_eq!(post(c, "/v1/auth/refresh", None, body).await.0, 200);
+
+        // Another fleet secret is another gateway: A's tokens mean nothing there.
+        let other = gateway_app::redis("x", &[0x77; 32], &url, "gw-test:")
+            .await
+            .unwrap();
+        let other = serve(other).await;
+        let refused = get(other, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(refused.0, 401, "{refused:?}");
     });
+}
+
+#[test]
+fn gateway_cli_refuses_redis_without_fleet_secret() {
+    if std::env::var_os("KEYTREE_GATEWAY_SECRET").is_some() {
+        eprintln!("SKIPPED: KEYTREE_GATEWAY_SECRET is set in this environment");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let args: Vec<String> = [
+        "gateway",
+        "--listen",
+        "127.0.0.1:0",
+        "--redis",
+        "redis://127.0.0.1:1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let err = runtime.block_on(gateway_app::serve(&args)).unwrap_err();
+    assert!(err.to_string().contains("KEYTREE_GATEWAY_SECRET"), "{err}");
 }
