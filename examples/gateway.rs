@@ -204,12 +204,6 @@ impl<S: Stores> Gateway<S> {
         ClientKey::from_bytes(seed.as_bytes()).public_key()
     }
 
-    /// A copy of the fresh context, for calls that await a store (a
-    /// replica read holds a lock and must not cross an `await`).
-    fn snapshot(&self) -> Result<Context, Error> {
-        Ok(self.replica.read_now()?.clone())
-    }
-
     /// Adds `key` as a member on its first login; a no-op after.
     async fn ensure_member(&self, key: PublicKey) -> Result<(), Error> {
         let t = now();
@@ -261,10 +255,10 @@ impl<S: Stores> Gateway<S> {
     async fn caller(&self, headers: &HeaderMap) -> Result<ValidatedToken, Error> {
         let credential = credential(headers)?;
         if ApiKey::looks_like(credential) {
-            let ctx = self.snapshot()?;
+            let replica = &*self.replica;
             return self
                 .api_keys
-                .validate_for_now(&ctx, credential, &self.keys)
+                .validate_for_now(replica, credential, &self.keys)
                 .await;
         }
         self.bearer(credential).await
@@ -335,7 +329,7 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     let request = TokenRequest::new(member, AUDIENCE).subject(who.account.to_string());
     let pair = gw
         .tokens
-        .issue(&gw.snapshot()?, &request, &gw.sessions, now())
+        .issue(&*gw.replica, &request, &gw.sessions, now())
         .await?;
     Ok(Json(Login {
         pair: &pair,
@@ -361,12 +355,7 @@ async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     gw.replica.catch_up_now().await?;
     let pair = gw
         .tokens
-        .refresh(
-            &gw.snapshot()?,
-            &refresh_token.parse()?,
-            &gw.sessions,
-            now(),
-        )
+        .refresh(&*gw.replica, &refresh_token.parse()?, &gw.sessions, now())
         .await?;
     Ok(Json(pair).into_response())
 }
