@@ -3,7 +3,7 @@
 //! memory; and, with feature `redis` and `redis-server` installed, the same
 //! against a local Redis, with the round trips per redeem counted.
 //!
-//! Run: `cargo bench --bench challenges --all-features -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench challenges --all-features -- --warm-up-time 1 --measurement-time 3`
 //!
 //! The wallet's signing is not timed (it happens on the user's device).
 

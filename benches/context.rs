@@ -8,7 +8,7 @@
 //! - `context`: `apply` of an add-member op (vs the two signature checks it
 //!   must do) and `authorize` in a context of 10⁵ members.
 //!
-//! Run: `cargo bench --bench context -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench context -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(
     missing_docs,

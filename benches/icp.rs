@@ -1,6 +1,6 @@
 //! ICP verification overhead against bare Ed25519 `verify_strict`.
 //!
-//! Run: `cargo bench --bench icp -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench icp -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -152,7 +152,7 @@ fn delegation_chain(c: &mut Criterion) {
 /// signed by a subnet key the root key delegated to) against the crate's bare
 /// BLS verify of the same certificate, and of both certificates.
 ///
-/// Run: `cargo bench --features icp-canister-sig --bench icp -- icp_canister
+/// Run: `cargo bench -p keytree-benches --features icp-canister-sig --bench icp -- icp_canister
 /// --warm-up-time 1 --measurement-time 3`
 #[cfg(feature = "icp-canister-sig")]
 #[allow(clippy::indexing_slicing, clippy::panic)]

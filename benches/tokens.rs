@@ -10,7 +10,7 @@
 //! - group `token_cache`: a repeat `validate` / `validate_for` through the
 //!   verified-token cache vs `ed25519_verify_strict` (target ≤ 0.05×).
 //!
-//! Run: `cargo bench --bench tokens -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench tokens -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(
     missing_docs,

@@ -10,7 +10,7 @@
 //! - `solana`: `signMessage` through `SolanaVerifier` vs bare
 //!   `verify_strict` of the message.
 //!
-//! Run: `cargo bench --bench wallets -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench wallets -- --warm-up-time 1 --measurement-time 3`
 
 #![allow(
     missing_docs,

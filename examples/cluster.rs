@@ -20,10 +20,21 @@ use keytree::{
     EthereumProof, RedisStore,
 };
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    match run(&url).await {
+    // A plain runtime rather than `#[tokio::main]`: tokio's macros would be
+    // one more proc-macro crate in every example's first build.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start a tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&url)) {
         Ok(()) => {
             println!("\ncluster: all steps passed");
             ExitCode::SUCCESS

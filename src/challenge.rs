@@ -125,17 +125,18 @@ mod client_proof;
 mod form;
 mod key;
 mod nonce;
-mod render;
+pub(crate) mod render;
+mod store;
 
 pub use client_proof::ClientProof;
 pub use key::ChallengeKey;
 pub use nonce::{ChallengeNonce, MAX_ATTEMPT_LIMIT};
 pub use render::ChallengeMessage;
+pub use store::NonceStore;
 
 use std::fmt;
 
 use crate::error::{ChallengeError, Error, Result, WalletError};
-use crate::store::NonceStore;
 use crate::wallet::{AccountId, Chain, Expectations, VerifiedAccount, WalletProof, WalletRegistry};
 
 /// How long a challenge lives by default, in seconds.

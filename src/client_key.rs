@@ -6,7 +6,8 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::context::{ContextId, Delta};
+use crate::delta::Delta;
+use crate::id::ContextId;
 
 /// The HKDF salt of client-key derivation.
 pub const CLIENT_KEY_SALT: &[u8] = b"keytree/v1/client-key";

@@ -70,455 +70,28 @@
 //! refused. Strict costs a little liveness: a delta signed just before its
 //! signer's window closed but delivered after it is refused too.
 
+mod op;
+
+pub use op::{ContextLog, ContextOp, LOG_VERSION, OP_VERSION, OpKind, OpSignature, Signer};
+
 use std::collections::{BTreeSet, HashMap};
 
-use rand_core::CryptoRng;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::client_key::ClientKey;
-use crate::delegation::{ChainPolicy, Delegation, DelegationId, Issuer, verify_chain_structure};
-use crate::encoding::{
-    CanonicalWriter, MAX_TIMESTAMP, base64url_decode, base64url_encode, check_timestamp, unix_now,
-};
+use crate::delegation::{ChainPolicy, Delegation, Issuer, verify_chain_structure};
+use crate::delta::{Delta, MAX_DELTA_PAYLOAD};
+use crate::encoding::{CanonicalWriter, MAX_TIMESTAMP, check_timestamp, unix_now};
 use crate::error::{ContextError, DecodeReason, Error, Result};
+use crate::id::{ContextId, DelegationId, OpHash};
 use crate::permission::{Permission, Permissions};
-use crate::public_key::{PublicKey, Signature};
+use crate::public_key::PublicKey;
 use crate::revocation::{RevocationSet, RevocationView};
 use crate::root::RootKey;
 
-const OP_DOMAIN: &str = "keytree/v1/context-op";
-const DELTA_DOMAIN: &str = "keytree/v1/delta";
 const STATE_DOMAIN: &str = "keytree/v1/context-state";
-/// The only context-log format version this build reads and writes.
-pub const LOG_VERSION: u32 = 1;
-/// The largest delta payload accepted, in bytes.
-pub const MAX_DELTA_PAYLOAD: usize = 1 << 20;
 /// How far ahead of the caller's clock [`Context::apply_at`] accepts an op's
 /// timestamp, in seconds.
 pub const MAX_OP_SKEW: u64 = 300;
 
 type KeyBytes = [u8; 32];
-
-/// A context's 32-byte id. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContextId([u8; 32]);
-
-impl ContextId {
-    /// A random id.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut id = [0u8; 32];
-        rng.fill_bytes(&mut id);
-        Self(id)
-    }
-}
-
-crate::encoding::base58_id!(ContextId, "context id");
-
-/// The BLAKE3 hash of an op's canonical bytes. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct OpHash([u8; 32]);
-
-crate::encoding::base58_id!(OpHash, "op hash");
-
-/// A secret key that can sign context ops: a [`RootKey`] or a [`ClientKey`].
-pub trait Signer: sealed::Sealed {
-    /// The public half.
-    fn public_key(&self) -> PublicKey;
-}
-
-/// The signing half lives on the sealed supertrait, which callers outside
-/// the crate cannot name: a `Signer` signs only op bytes, through
-/// [`ContextOp::sign`], never bytes a caller chooses.
-mod sealed {
-    pub trait Sealed {
-        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature;
-    }
-    impl Sealed for crate::RootKey {
-        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
-            self.sign(message)
-        }
-    }
-    impl Sealed for crate::ClientKey {
-        fn sign_op_bytes(&self, message: &[u8]) -> crate::Signature {
-            self.sign(message)
-        }
-    }
-}
-
-impl Signer for RootKey {
-    fn public_key(&self) -> PublicKey {
-        RootKey::public_key(self)
-    }
-}
-
-impl Signer for ClientKey {
-    fn public_key(&self) -> PublicKey {
-        ClientKey::public_key(self)
-    }
-}
-
-/// What an op does.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[non_exhaustive]
-pub enum OpKind {
-    /// Op 0: creates the context. Signed by the root alone.
-    Genesis {
-        /// The root key (always an admin).
-        root: PublicKey,
-        /// Further admins, sorted, without duplicates, not the root.
-        admins: Vec<PublicKey>,
-        /// Admin signatures needed for every later op (1 ≤ k ≤ admins + 1).
-        threshold: u32,
-        /// The longest member delegation chain accepted.
-        max_chain_depth: u32,
-    },
-    /// Adds the leaf subject of `chain` as a member.
-    AddMember {
-        /// Root (or admin) → … → member.
-        chain: Vec<Delegation>,
-    },
-    /// Replaces a member's permissions (within its delegation).
-    SetPermissions {
-        /// The member.
-        member: PublicKey,
-        /// The new permissions.
-        permissions: Permissions,
-    },
-    /// Revokes a key and everything below it, permanently.
-    RevokeKey {
-        /// The key.
-        key: PublicKey,
-    },
-    /// Revokes a delegation and every member whose chain contains it.
-    RevokeDelegation {
-        /// The delegation id.
-        id: DelegationId,
-    },
-    /// Adds an admin.
-    AddAdmin {
-        /// The key.
-        key: PublicKey,
-    },
-    /// Removes an admin (not the root), and revokes every member whose
-    /// chain's first link that admin issued (with its cascade); the removed
-    /// key itself is not revoked.
-    RemoveAdmin {
-        /// The key.
-        key: PublicKey,
-    },
-}
-
-impl OpKind {
-    fn encode(&self, w: &mut CanonicalWriter) {
-        match self {
-            Self::Genesis {
-                root,
-                admins,
-                threshold,
-                max_chain_depth,
-            } => {
-                w.u8(0).bytes(root.as_bytes());
-                w.u32(u32::try_from(admins.len()).unwrap_or(u32::MAX));
-                for a in admins {
-                    w.bytes(a.as_bytes());
-                }
-                w.u32(*threshold).u32(*max_chain_depth);
-            }
-            Self::AddMember { chain } => {
-                w.u8(1).u32(u32::try_from(chain.len()).unwrap_or(u32::MAX));
-                for link in chain {
-                    w.bytes(&link.to_bytes());
-                }
-            }
-            Self::SetPermissions {
-                member,
-                permissions,
-            } => {
-                w.u8(2).bytes(member.as_bytes());
-                w.u32(u32::try_from(permissions.len()).unwrap_or(u32::MAX));
-                for p in permissions {
-                    w.bytes(p.as_str().as_bytes());
-                }
-            }
-            Self::RevokeKey { key } => {
-                w.u8(3).bytes(key.as_bytes());
-            }
-            Self::RevokeDelegation { id } => {
-                w.u8(4).bytes(id.as_bytes());
-            }
-            Self::AddAdmin { key } => {
-                w.u8(5).bytes(key.as_bytes());
-            }
-            Self::RemoveAdmin { key } => {
-                w.u8(6).bytes(key.as_bytes());
-            }
-        }
-    }
-}
-
-/// One admin's signature on an op.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OpSignature {
-    /// The admin key.
-    pub signer: PublicKey,
-    /// Its signature over the op's canonical bytes.
-    pub signature: Signature,
-}
-
-/// A signed change to a context.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContextOp {
-    context_id: ContextId,
-    seq: u64,
-    prev: OpHash,
-    timestamp: u64,
-    op: OpKind,
-    signatures: Vec<OpSignature>,
-}
-
-impl ContextOp {
-    /// An unsigned op. Usually made with [`Context::propose`].
-    pub fn new(context_id: ContextId, seq: u64, prev: OpHash, timestamp: u64, op: OpKind) -> Self {
-        Self {
-            context_id,
-            seq,
-            prev,
-            timestamp,
-            op,
-            signatures: Vec::new(),
-        }
-    }
-
-    /// The canonical bytes every signer signs (signatures excluded).
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        let mut w = CanonicalWriter::new(OP_DOMAIN);
-        w.bytes(self.context_id.as_bytes())
-            .u64(self.seq)
-            .bytes(self.prev.as_bytes())
-            .u64(self.timestamp);
-        self.op.encode(&mut w);
-        w.finish()
-    }
-
-    /// The op's hash: BLAKE3 of [`ContextOp::signing_bytes`].
-    pub fn hash(&self) -> OpHash {
-        OpHash(*blake3::hash(&self.signing_bytes()).as_bytes())
-    }
-
-    /// Adds `signer`'s signature (replacing an earlier one by the same key).
-    ///
-    /// An op whose timestamp is beyond [`MAX_TIMESTAMP`] is never signed:
-    /// it is returned unchanged, and [`Context::apply`] (or
-    /// [`ContextBuilder::create`]) refuses it with
-    /// [`Error::TimestampOutOfRange`].
-    #[must_use]
-    pub fn sign(mut self, signer: &impl Signer) -> Self {
-        if self.timestamp > MAX_TIMESTAMP {
-            return self;
-        }
-        let bytes = self.signing_bytes();
-        let key = signer.public_key();
-        self.signatures.retain(|s| s.signer != key);
-        self.signatures.push(OpSignature {
-            signer: key,
-            signature: sealed::Sealed::sign_op_bytes(signer, &bytes),
-        });
-        self.signatures.sort_by_key(|s| s.signer);
-        self
-    }
-
-    /// Adds a signature made elsewhere (for k-of-n signing across machines).
-    pub fn add_signature(&mut self, signature: OpSignature) {
-        self.signatures.retain(|s| s.signer != signature.signer);
-        self.signatures.push(signature);
-        self.signatures.sort_by_key(|s| s.signer);
-    }
-
-    /// The context.
-    pub fn context_id(&self) -> &ContextId {
-        &self.context_id
-    }
-    /// The sequence number.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-    /// The previous op's hash.
-    pub fn prev(&self) -> &OpHash {
-        &self.prev
-    }
-    /// The op's timestamp (unix seconds).
-    pub fn timestamp(&self) -> u64 {
-        self.timestamp
-    }
-    /// What the op does.
-    pub fn kind(&self) -> &OpKind {
-        &self.op
-    }
-    /// The signatures.
-    pub fn signatures(&self) -> &[OpSignature] {
-        &self.signatures
-    }
-}
-
-/// A context's exported log: the JSON a node imports to rebuild the context.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContextLog {
-    /// [`LOG_VERSION`].
-    pub version: u32,
-    /// The ops, genesis first.
-    pub ops: Vec<ContextOp>,
-}
-
-/// A signed change to a context's application state, made by a member.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Delta {
-    context: ContextId,
-    signer: PublicKey,
-    seq: u64,
-    timestamp: u64,
-    payload: Vec<u8>,
-    signature: Signature,
-}
-
-impl Delta {
-    pub(crate) fn sign(
-        signing: &ed25519_dalek::SigningKey,
-        signer: PublicKey,
-        context: ContextId,
-        seq: u64,
-        timestamp: u64,
-        payload: Vec<u8>,
-    ) -> Result<Self> {
-        use ed25519_dalek::Signer as _;
-        check_timestamp("delta", timestamp)?;
-        if payload.len() > MAX_DELTA_PAYLOAD {
-            return Err(Error::decode(
-                "delta",
-                DecodeReason::TooLong {
-                    max: MAX_DELTA_PAYLOAD,
-                },
-            ));
-        }
-        let bytes = Self::canonical(&context, &signer, seq, timestamp, &payload);
-        let signature = Signature::from_dalek(&signing.sign(&bytes));
-        Ok(Self {
-            context,
-            signer,
-            seq,
-            timestamp,
-            payload,
-            signature,
-        })
-    }
-
-    /// Domain tag, context id, signer key, `seq` (u64 BE), `timestamp`
-    /// (u64 BE, unix seconds), payload (length-prefixed).
-    fn canonical(
-        context: &ContextId,
-        signer: &PublicKey,
-        seq: u64,
-        timestamp: u64,
-        payload: &[u8],
-    ) -> Vec<u8> {
-        let mut w = CanonicalWriter::new(DELTA_DOMAIN);
-        w.bytes(context.as_bytes())
-            .bytes(signer.as_bytes())
-            .u64(seq)
-            .u64(timestamp)
-            .bytes(payload);
-        w.finish()
-    }
-
-    /// The canonical bytes the signer signed.
-    pub fn signing_bytes(&self) -> Vec<u8> {
-        Self::canonical(
-            &self.context,
-            &self.signer,
-            self.seq,
-            self.timestamp,
-            &self.payload,
-        )
-    }
-
-    /// BLAKE3 of the signing bytes: an id that does not depend on the signature.
-    pub fn id(&self) -> [u8; 32] {
-        *blake3::hash(&self.signing_bytes()).as_bytes()
-    }
-
-    /// The context.
-    pub fn context_id(&self) -> &ContextId {
-        &self.context
-    }
-    /// Who signed.
-    pub fn signer(&self) -> &PublicKey {
-        &self.signer
-    }
-    /// The membership sequence number it was signed against.
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-    /// When the signer says it signed (unix seconds, signed): the time at
-    /// which [`Context::verify_delta`] checks the signer's window.
-    pub fn timestamp(&self) -> u64 {
-        self.timestamp
-    }
-    /// The application payload.
-    pub fn payload(&self) -> &[u8] {
-        &self.payload
-    }
-    /// The signature.
-    pub fn signature(&self) -> &Signature {
-        &self.signature
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DeltaJson {
-    context_id: ContextId,
-    signer: PublicKey,
-    seq: u64,
-    timestamp: u64,
-    payload: String,
-    signature: Signature,
-}
-
-impl Serialize for Delta {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        DeltaJson {
-            context_id: self.context,
-            signer: self.signer,
-            seq: self.seq,
-            timestamp: self.timestamp,
-            payload: base64url_encode(&self.payload),
-            signature: self.signature,
-        }
-        .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Delta {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let j = DeltaJson::deserialize(d)?;
-        if j.payload.len() > MAX_DELTA_PAYLOAD / 3 * 4 + 4 {
-            return Err(serde::de::Error::custom("delta payload too long"));
-        }
-        let payload =
-            base64url_decode(&j.payload, "delta payload").map_err(serde::de::Error::custom)?;
-        Ok(Self {
-            context: j.context_id,
-            signer: j.signer,
-            seq: j.seq,
-            timestamp: j.timestamp,
-            payload,
-            signature: j.signature,
-        })
-    }
-}
 
 /// Which deltas of revoked or expired signers [`Context::verify_delta`] accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -988,8 +561,13 @@ impl Context {
         Ok(())
     }
 
+    /// Every signature must be a current admin's, valid, and the list
+    /// strictly ascending by signer key bytes (so an op's signature list has
+    /// one encoding). Signatures beyond the threshold are accepted, under
+    /// the same rules: all are checked.
     fn check_signatures(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
         let mut seen = BTreeSet::new();
+        let mut last: Option<&PublicKey> = None;
         for s in &op.signatures {
             if !self.admins.contains(&s.signer) {
                 return Err(ContextError::NotAdmin(s.signer.to_string()).into());
@@ -997,6 +575,13 @@ impl Context {
             if !seen.insert(s.signer) {
                 return Err(ContextError::DuplicateSigner(s.signer.to_string()).into());
             }
+            if last.is_some_and(|l| *l > s.signer) {
+                return Err(Error::decode(
+                    "context op",
+                    DecodeReason::NonCanonical("signature order (ascending by signer key)"),
+                ));
+            }
+            last = Some(&s.signer);
             s.signer.verify(bytes, &s.signature)?;
         }
         let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
@@ -1355,42 +940,62 @@ impl Context {
     /// A hash of the whole state (admins, threshold, members and their
     /// permission histories, revocations, head). Equal logs give equal hashes.
     pub fn state_hash(&self) -> [u8; 32] {
+        *blake3::hash(&self.state_bytes()).as_bytes()
+    }
+
+    /// The bytes [`Context::state_hash`] hashes (FORMATS.md, "State hash").
+    pub(crate) fn state_bytes(&self) -> Vec<u8> {
+        // Every list carries its u32 count; every byte string its u32
+        // length; integers are fixed-width big-endian (FORMATS.md).
+        fn count(w: &mut CanonicalWriter, n: usize) {
+            w.u32(u32::try_from(n).unwrap_or(u32::MAX));
+        }
         let mut w = CanonicalWriter::new(STATE_DOMAIN);
         w.bytes(self.id.as_bytes())
             .bytes(self.root.as_bytes())
             .u32(self.threshold)
-            .u64(self.policy.max_depth as u64)
+            .u32(u32::try_from(self.policy.max_depth).unwrap_or(u32::MAX))
             .u64(self.head_seq())
             .bytes(self.head.as_bytes());
-        w.u64(self.admins.len() as u64);
+        count(&mut w, self.admins.len());
         for a in &self.admins {
             w.bytes(a.as_bytes());
         }
         let mut members: Vec<&Member> = self.members.values().collect();
         members.sort_by_key(|m| m.key);
-        w.u64(members.len() as u64);
+        count(&mut w, members.len());
         for m in members {
             w.bytes(m.key.as_bytes());
+            count(&mut w, m.chain.len());
             for link in &m.chain {
                 w.bytes(link.id().as_bytes());
             }
+            count(&mut w, m.history.len());
             for (seq, perms) in &m.history {
                 w.u64(*seq);
+                count(&mut w, perms.len());
                 for p in perms {
                     w.bytes(p.as_str().as_bytes());
                 }
             }
-            w.u64(m.revoked_seq.map_or(u64::MAX, |s| s));
+            match m.revoked_seq {
+                None => {
+                    w.u8(0);
+                }
+                Some(seq) => {
+                    w.u8(1).u64(seq);
+                }
+            }
         }
         for set in [&self.revoked_keys, &self.revoked_delegations] {
             let mut entries: Vec<&[u8; 32]> = set.iter().collect();
             entries.sort();
-            w.u64(entries.len() as u64);
+            count(&mut w, entries.len());
             for e in entries {
-                w.fixed(e);
+                w.bytes(e);
             }
         }
-        *blake3::hash(&w.finish()).as_bytes()
+        w.finish()
     }
 
     /// The log, for export.

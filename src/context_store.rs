@@ -10,10 +10,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::context::{ContextId, ContextOp, OpHash, OpKind, OpSignature};
-use crate::delegation::{Delegation, DelegationId};
+use crate::context::{ContextOp, OP_VERSION, OpKind, OpSignature};
+use crate::delegation::Delegation;
 use crate::encoding::CanonicalReader;
 use crate::error::{DecodeReason, Error, Result};
+use crate::id::DelegationId;
+use crate::id::{ContextId, OpHash};
 use crate::permission::Permissions;
 use crate::public_key::{PublicKey, Signature};
 
@@ -151,7 +153,7 @@ impl ContextOp {
     /// and the 64 signature bytes, sorted by signer.
     pub fn to_bytes(&self) -> Vec<u8> {
         let signing = self.signing_bytes();
-        let mut out = Vec::with_capacity(1 + 4 + signing.len() + 4 + 96 * self.signatures().len());
+        let mut out = Vec::with_capacity(1 + 4 + signing.len() + 4 + 104 * self.signatures().len());
         out.push(STORED_OP_VERSION);
         out.extend_from_slice(
             &u32::try_from(signing.len())
@@ -161,8 +163,11 @@ impl ContextOp {
         out.extend_from_slice(&signing);
         let count = u32::try_from(self.signatures().len()).unwrap_or(u32::MAX);
         out.extend_from_slice(&count.to_be_bytes());
+        // The one length-prefix rule (FORMATS.md §2): fixed-size fields too.
         for s in self.signatures() {
+            out.extend_from_slice(&32u32.to_be_bytes());
             out.extend_from_slice(s.signer.as_bytes());
+            out.extend_from_slice(&64u32.to_be_bytes());
             out.extend_from_slice(s.signature.as_bytes());
         }
         out
@@ -211,15 +216,21 @@ impl ContextOp {
         }
         let mut previous: Option<PublicKey> = None;
         for _ in 0..count {
-            let key: [u8; 32] = rest
+            let (key_len, after) = split_u32(rest).ok_or_else(|| malformed("truncated"))?;
+            let key: [u8; 32] = after
                 .get(..32)
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| malformed("truncated"))?;
-            let sig: [u8; 64] = rest
-                .get(32..96)
+            let (sig_len, after) = split_u32(after.get(32..).unwrap_or_default())
+                .ok_or_else(|| malformed("truncated"))?;
+            let sig: [u8; 64] = after
+                .get(..64)
                 .and_then(|b| b.try_into().ok())
                 .ok_or_else(|| malformed("truncated"))?;
-            rest = rest.get(96..).unwrap_or_default();
+            if key_len != 32 || sig_len != 64 {
+                return Err(malformed("signer or signature length"));
+            }
+            rest = after.get(64..).unwrap_or_default();
             let signer = keys.get(&key)?;
             if previous.is_some_and(|p| p >= signer) {
                 return Err(Error::decode(
@@ -266,6 +277,13 @@ fn split_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
 /// exactly `bytes`.
 fn decode_signing_bytes(bytes: &[u8]) -> Result<ContextOp> {
     let mut r = CanonicalReader::new(bytes, OP_DOMAIN, WHAT)?;
+    let version = r.u8()?;
+    if version != OP_VERSION {
+        return Err(Error::decode(
+            WHAT,
+            DecodeReason::UnsupportedVersion(u32::from(version)),
+        ));
+    }
     let context = ContextId::from_bytes(r.sized::<32>()?);
     let seq = r.u64()?;
     let prev = OpHash::from_bytes(r.sized::<32>()?);
@@ -367,7 +385,12 @@ mod tests {
             }
         }
         let mut w = CanonicalWriter::new(OP_DOMAIN);
-        w.bytes(id.as_bytes()).u64(1).bytes(&[0; 32]).u64(1).u8(9);
+        w.u8(crate::OP_VERSION)
+            .bytes(id.as_bytes())
+            .u64(1)
+            .bytes(&[0; 32])
+            .u64(1)
+            .u8(9);
         let signing = w.finish();
         let mut bad = vec![STORED_OP_VERSION];
         bad.extend_from_slice(&(signing.len() as u32).to_be_bytes());

@@ -15,17 +15,22 @@ use rand_core::Rng as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::client_key::ClientKey;
-use crate::context::ContextId;
 use crate::encoding::{
     CanonicalReader, CanonicalWriter, base64url_decode, base64url_encode, check_timestamp,
     hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, DelegationError, Error, Result};
+use crate::id::{ContextId, DelegationId};
 use crate::permission::{Permission, Permissions};
 use crate::public_key::{PublicKey, Signature};
-use crate::root::RootKey;
-use crate::wallet::{AccountId, StatementProof, WalletRegistry, statement};
+use crate::root::{RootIdentity, RootKey};
+use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry};
 
+mod chain;
+mod statement;
+
+pub(crate) use chain::verify_chain_structure;
+pub use chain::{ChainPolicy, verify_chain, verify_chain_with_wallets};
 const DOMAIN: &str = "keytree/v1/delegation";
 const WHAT: &str = "delegation";
 /// The only delegation format version this build reads and writes.
@@ -42,12 +47,18 @@ const ISSUER_ED25519: u8 = 1;
 const ISSUER_WALLET: u8 = 2;
 /// The largest wallet signature a delegation carries.
 pub const MAX_WALLET_SIGNATURE: usize = 8 * 1024;
+/// An Ethereum ECDSA signature `r ‖ s ‖ v`.
+const ETHEREUM_SIGNATURE_LEN: usize = 65;
 
-/// The BLAKE3 hash of a delegation's canonical bytes. Text form: base58.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DelegationId([u8; 32]);
-
-crate::encoding::base58_id!(DelegationId, "delegation id");
+/// Whether `signature` is a 65-byte Ethereum `r ‖ s ‖ v` whose `v` is not
+/// stored in the one accepted form (27 or 28). EIP-191 verification reads
+/// 0/1 and 27/28 alike; a stored delegation keeps only 27/28, so its bytes
+/// (and every op that carries it) have one encoding.
+fn is_non_canonical_ethereum_v(account: &AccountId, signature: &[u8]) -> bool {
+    account.chain() == &Chain::Ethereum
+        && signature.len() == ETHEREUM_SIGNATURE_LEN
+        && !matches!(signature.last(), Some(27 | 28))
+}
 
 /// Who signed a delegation.
 ///
@@ -105,6 +116,50 @@ impl Issuer {
         match self {
             Self::Wallet(account) => Some(account),
             Self::Key(_) => None,
+        }
+    }
+}
+
+// `RootIdentity`'s issuer mapping and text parsing live here, beside
+// `Issuer`, so that `root` does not import `delegation` (which imports
+// `root` to sign).
+
+impl RootIdentity {
+    /// The delegation issuer this root signs as.
+    pub fn issuer(&self) -> Issuer {
+        match self {
+            Self::Native(key) => Issuer::Key(*key),
+            Self::Wallet(account) => Issuer::Wallet(account.clone()),
+        }
+    }
+}
+
+impl std::str::FromStr for RootIdentity {
+    type Err = crate::Error;
+
+    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root,
+    /// anything else as canonical CAIP-10 text of a wallet account.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        if s.starts_with("ed25519:") || s.starts_with("did:key:") {
+            return s.parse().map(Self::Native);
+        }
+        match s.parse::<Issuer>()? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RootIdentity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.starts_with("ed25519:") {
+            let key: PublicKey = s.parse().map_err(serde::de::Error::custom)?;
+            return Ok(Self::Native(key));
+        }
+        match s.parse::<Issuer>().map_err(serde::de::Error::custom)? {
+            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
+            Issuer::Key(key) => Ok(Self::Native(key)),
         }
     }
 }
@@ -579,6 +634,12 @@ impl Delegation {
                     },
                 ));
             }
+            Issuer::Wallet(ref account) if is_non_canonical_ethereum_v(account, &signature) => {
+                return Err(Error::decode(
+                    WHAT,
+                    DecodeReason::NonCanonical("ethereum signature v (stored as 27 or 28)"),
+                ));
+            }
             Issuer::Wallet(_) => {}
         }
         Ok(Self::from_body(body, signature))
@@ -732,142 +793,18 @@ impl UnsignedDelegation {
     ///
     /// # Errors
     /// [`Error::Decode`] for an empty or oversized signature.
-    pub fn finish(self, signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+    pub fn finish(self, mut signature: Vec<u8>) -> Result<UnverifiedDelegation> {
+        // One stored form per signature: an Ethereum `r ‖ s ‖ v` with
+        // v ∈ {0, 1} (some wallets and signers) is stored as v + 27.
+        if let Issuer::Wallet(account) = &self.body.issuer
+            && account.chain() == &Chain::Ethereum
+            && signature.len() == ETHEREUM_SIGNATURE_LEN
+            && let Some(v @ (0 | 1)) = signature.last_mut()
+        {
+            *v += 27;
+        }
         Delegation::checked(self.body, signature).map(UnverifiedDelegation)
     }
-}
-
-/// How chains are checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ChainPolicy {
-    /// The longest chain accepted, root link included (default 4).
-    pub max_depth: usize,
-}
-
-impl ChainPolicy {
-    /// A policy with the given maximum depth.
-    pub fn with_max_depth(max_depth: usize) -> Self {
-        Self { max_depth }
-    }
-}
-
-impl Default for ChainPolicy {
-    fn default() -> Self {
-        Self {
-            max_depth: DEFAULT_MAX_CHAIN_DEPTH,
-        }
-    }
-}
-
-/// Verifies a chain `root → k1 → k2 …` at time `now` and returns its leaf.
-///
-/// The first link must be issued by `root` with no parent; every later link
-/// must be issued by the previous link's subject, name the previous link's
-/// id as parent, be for the same context, grant only permissions the
-/// previous link covers, and lie inside its window. Every signature is
-/// verified and every link must be valid at `now`.
-///
-/// # Errors
-/// [`Error::Delegation`] naming the rule and the link, or
-/// [`Error::InvalidSignature`].
-pub fn verify_chain<'a>(
-    chain: &'a [Delegation],
-    root: &Issuer,
-    now: u64,
-    policy: &ChainPolicy,
-) -> Result<&'a Delegation> {
-    let leaf = verify_chain_structure(chain, |issuer| issuer == root, policy)?;
-    for link in chain {
-        link.check_time(now)?;
-    }
-    Ok(leaf)
-}
-
-/// [`verify_chain`] for a chain whose root may be a wallet account: the
-/// first link's signature is checked through `wallets` (later links are
-/// always signed by native client keys).
-///
-/// # Errors
-/// As [`verify_chain`], plus the wallet errors of
-/// [`Delegation::verify_signature_with_wallets`].
-pub fn verify_chain_with_wallets<'a>(
-    chain: &'a [Delegation],
-    root: &Issuer,
-    now: u64,
-    policy: &ChainPolicy,
-    wallets: &WalletRegistry,
-) -> Result<&'a Delegation> {
-    let leaf = verify_chain_structure_with(
-        chain,
-        |issuer| issuer == root,
-        policy,
-        |first| first.verify_signature_with_wallets(wallets),
-    )?;
-    for link in chain {
-        link.check_time(now)?;
-    }
-    Ok(leaf)
-}
-
-/// Everything [`verify_chain`] checks except time; `trusted_root` decides
-/// whether the first link's issuer may start a chain.
-pub(crate) fn verify_chain_structure<'a>(
-    chain: &'a [Delegation],
-    trusted_root: impl Fn(&Issuer) -> bool,
-    policy: &ChainPolicy,
-) -> Result<&'a Delegation> {
-    verify_chain_structure_with(chain, trusted_root, policy, Delegation::verify_signature)
-}
-
-fn verify_chain_structure_with<'a>(
-    chain: &'a [Delegation],
-    trusted_root: impl Fn(&Issuer) -> bool,
-    policy: &ChainPolicy,
-    verify_first: impl Fn(&Delegation) -> Result<()>,
-) -> Result<&'a Delegation> {
-    let (first, rest) = chain.split_first().ok_or(DelegationError::EmptyChain)?;
-    if chain.len() > policy.max_depth {
-        return Err(DelegationError::TooDeep {
-            len: chain.len(),
-            max: policy.max_depth,
-        }
-        .into());
-    }
-    if !trusted_root(first.issuer()) {
-        return Err(DelegationError::WrongRoot.into());
-    }
-    if first.parent().is_some() {
-        return Err(DelegationError::BrokenChain {
-            index: 0,
-            reason: "the first link has a parent",
-        }
-        .into());
-    }
-    verify_first(first)?;
-    let mut parent = first;
-    for (offset, link) in rest.iter().enumerate() {
-        let index = offset + 1;
-        let broken = |reason| DelegationError::BrokenChain { index, reason };
-        if link.issuer().as_key() != Some(parent.subject()) {
-            return Err(broken("issuer is not the parent's subject").into());
-        }
-        if link.parent() != Some(&parent.id()) {
-            return Err(broken("parent id does not match").into());
-        }
-        if link.context() != parent.context() {
-            return Err(DelegationError::WrongContext.into());
-        }
-        if !link.permissions().is_subset_of(parent.permissions()) {
-            return Err(DelegationError::Widened { index }.into());
-        }
-        if link.not_before() < parent.not_before() || link.expires_at() > parent.expires_at() {
-            return Err(DelegationError::WindowOutsideParent { index }.into());
-        }
-        link.verify_signature()?;
-        parent = link;
-    }
-    Ok(parent)
 }
 
 /// The JSON shape of a delegation. Strict: no unknown fields, every field

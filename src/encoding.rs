@@ -1,11 +1,14 @@
 //! Canonical signing payloads and the text encodings keytree uses.
 //!
-//! Every signed structure is encoded as a domain tag followed by fields in a
-//! fixed order. Variable-length fields carry a 4-byte big-endian length
-//! prefix; integers are fixed-width big-endian. There is exactly one encoding
-//! of any value, so hashes and signatures over it are not malleable. None of
-//! these payloads is JSON; the one JSON keytree signs is an access token's
-//! header and claims, as JWS requires.
+//! Every signed or hashed structure is encoded as a domain tag followed by
+//! fields in a fixed order, under one rule (FORMATS.md, "Canonical
+//! encoding"): every byte-string field, fixed-size ones (keys, ids, hashes)
+//! included, is prefixed by its u32 big-endian length; integers are
+//! fixed-width big-endian and never prefixed; booleans and options are a u8
+//! 0/1, followed by the value when 1; lists are a u32 count, then the items.
+//! There is exactly one encoding of any value, so hashes and signatures over
+//! it are not malleable. None of these payloads is JSON; the one JSON
+//! keytree signs is an access token's header and claims, as JWS requires.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -58,18 +61,13 @@ impl CanonicalWriter {
         w
     }
 
-    /// A length-prefixed byte string.
+    /// A length-prefixed byte string (the one rule: fixed-size fields such
+    /// as keys, ids and hashes are prefixed too).
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> &mut Self {
         // Every caller bounds its fields far below 4 GiB; saturate rather than
         // wrap so that an impossible overflow can never alias another encoding.
         let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
         self.buf.extend_from_slice(&len.to_be_bytes());
-        self.buf.extend_from_slice(bytes);
-        self
-    }
-
-    /// A fixed-width field (its length is implied by the format).
-    pub(crate) fn fixed(&mut self, bytes: &[u8]) -> &mut Self {
         self.buf.extend_from_slice(bytes);
         self
     }
@@ -349,14 +347,14 @@ mod tests {
     #[test]
     fn writer_reader_round_trip() {
         let mut w = CanonicalWriter::new("keytree/test");
-        w.bytes(b"abc").u8(7).u32(9).u64(11).fixed(&[1, 2]);
+        w.bytes(b"abc").u8(7).u32(9).u64(11).bytes(&[1, 2]);
         let buf = w.finish();
         let mut r = CanonicalReader::new(&buf, "keytree/test", "test").unwrap();
         assert_eq!(r.bytes().unwrap(), b"abc");
         assert_eq!(r.u8().unwrap(), 7);
         assert_eq!(r.u32().unwrap(), 9);
         assert_eq!(r.u64().unwrap(), 11);
-        assert_eq!(r.array::<2>().unwrap(), [1, 2]);
+        assert_eq!(r.sized::<2>().unwrap(), [1, 2]);
         r.finish().unwrap();
     }
 

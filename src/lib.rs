@@ -64,6 +64,14 @@
 //! Ok::<(), keytree::Error>(())
 //! ```
 //!
+//! # Reference
+//!
+//! - [`formats`]: every byte keytree signs, hashes or derives, field by
+//!   field, with worked examples (the contract for other implementations).
+//! - [`challenge`]: wallet login challenges, the redemption rules and what
+//!   each chain's wallet signs.
+//! - [`wallet`]: the wallet verifiers, the registry and CAIP-10 accounts.
+//!
 //! # Decisions worth knowing
 //!
 //! - Native signatures are always verified with `verify_strict`; weak,
@@ -91,13 +99,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod challenge;
+pub mod challenge;
 mod client_key;
 mod context;
 mod context_store;
 mod delegation;
+mod delta;
 mod encoding;
 mod error;
+pub mod formats;
+mod id;
 mod now;
 mod permission;
 mod public_key;
@@ -107,23 +118,24 @@ mod root;
 mod secret_key;
 mod store;
 mod token;
-mod wallet;
+pub mod wallet;
 
 pub use challenge::{
     Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce, ClientProof,
-    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL,
+    DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL, NonceStore,
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
-    Context, ContextBuilder, ContextId, ContextLog, ContextOp, Delta, DeltaPolicy, LOG_VERSION,
-    MAX_DELTA_PAYLOAD, MAX_OP_SKEW, MemberInfo, OpHash, OpKind, OpSignature, Signer,
+    Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION, MAX_OP_SKEW,
+    MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
 pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{
     ChainPolicy, DEFAULT_MAX_CHAIN_DEPTH, DELEGATION_VERSION, Delegation, DelegationBuilder,
-    DelegationId, Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation,
-    UnverifiedDelegation, verify_chain, verify_chain_with_wallets,
+    Issuer, MAX_DELEGATION_BYTES, MAX_WALLET_SIGNATURE, UnsignedDelegation, UnverifiedDelegation,
+    verify_chain, verify_chain_with_wallets,
 };
+pub use delta::{Delta, MAX_DELTA_PAYLOAD};
 pub use encoding::{
     MAX_TIMESTAMP, base58_decode_array, base58_encode, base64url_decode, base64url_encode,
     hex_decode, hex_encode,
@@ -132,6 +144,7 @@ pub use error::{
     ChallengeError, ContextError, DecodeReason, DelegationError, Error, ErrorKind, KeyError,
     PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
+pub use id::{ContextId, DelegationId, OpHash};
 pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
@@ -141,7 +154,7 @@ pub use root::{RootIdentity, RootKey};
 pub use store::MemoryContextStore;
 pub use store::{
     DEFAULT_MAX_NONCE_ENTRIES, DEFAULT_RETENTION, MemoryApiKeyStore, MemoryNonceStore,
-    MemoryRefreshStore, NONCE_ENTRY_BYTES, NonceStore, RefreshStore,
+    MemoryRefreshStore, NONCE_ENTRY_BYTES,
 };
 #[cfg(feature = "redis")]
 pub use store::{RedisContextStore, RedisContextStoreBuilder};
@@ -150,9 +163,9 @@ pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
-    RefreshHash, RefreshRecord, RefreshToken, SessionId, SessionStore, TokenClaims, TokenIssuer,
-    TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator, TokenValidatorBuilder,
-    UnverifiedToken, ValidatedToken, jwk_thumbprint,
+    RefreshHash, RefreshRecord, RefreshStore, RefreshToken, SessionId, SessionStore, TokenClaims,
+    TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,
+    TokenValidatorBuilder, UnverifiedToken, ValidatedToken, jwk_thumbprint,
 };
 pub use token::{
     API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,

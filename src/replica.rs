@@ -5,11 +5,12 @@ use std::ops::Deref;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::context::{Context, ContextId, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW};
+use crate::context::{Context, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW};
 use crate::context_store::{AppendOutcome, ContextStore};
-use crate::delegation::DelegationId;
 use crate::encoding::{MAX_TIMESTAMP, unix_now};
 use crate::error::{ContextError, Error, Result};
+use crate::id::ContextId;
+use crate::id::DelegationId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;

@@ -5,8 +5,8 @@ use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 
-use crate::context::ContextId;
-use crate::delegation::DelegationId;
+use crate::id::ContextId;
+use crate::id::DelegationId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 

@@ -5,8 +5,7 @@ use std::fmt;
 use ed25519_dalek::SigningKey;
 
 use crate::client_key::ClientKey;
-use crate::context::ContextId;
-use crate::delegation::Issuer;
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::wallet::AccountId;
 
@@ -60,16 +59,6 @@ pub enum RootIdentity {
     Wallet(AccountId),
 }
 
-impl RootIdentity {
-    /// The delegation issuer this root signs as.
-    pub fn issuer(&self) -> Issuer {
-        match self {
-            Self::Native(key) => Issuer::Key(*key),
-            Self::Wallet(account) => Issuer::Wallet(account.clone()),
-        }
-    }
-}
-
 impl fmt::Display for RootIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -79,39 +68,9 @@ impl fmt::Display for RootIdentity {
     }
 }
 
-impl std::str::FromStr for RootIdentity {
-    type Err = crate::Error;
-
-    /// Parses `ed25519:<base58>` (or `did:key:z6Mk…`) as a native root,
-    /// anything else as canonical CAIP-10 text of a wallet account.
-    fn from_str(s: &str) -> crate::Result<Self> {
-        if s.starts_with("ed25519:") || s.starts_with("did:key:") {
-            return s.parse().map(Self::Native);
-        }
-        match s.parse::<Issuer>()? {
-            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
-            Issuer::Key(key) => Ok(Self::Native(key)),
-        }
-    }
-}
-
 impl serde::Serialize for RootIdentity {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for RootIdentity {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        if s.starts_with("ed25519:") {
-            let key: PublicKey = s.parse().map_err(serde::de::Error::custom)?;
-            return Ok(Self::Native(key));
-        }
-        match s.parse::<Issuer>().map_err(serde::de::Error::custom)? {
-            Issuer::Wallet(account) => Ok(Self::Wallet(account)),
-            Issuer::Key(key) => Ok(Self::Native(key)),
-        }
     }
 }
 

@@ -28,6 +28,7 @@ mod jws;
 mod mint_view;
 mod refresh;
 mod session;
+mod store;
 mod validator;
 
 pub use api_key::{
@@ -40,6 +41,7 @@ pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
 pub use mint_view::{MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use session::{SessionId, SessionStore};
+pub use store::RefreshStore;
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
 
 /// The `typ` header of access tokens (RFC 9068).

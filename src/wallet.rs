@@ -69,7 +69,6 @@ pub(crate) mod rfc3339;
 pub(crate) mod signin;
 #[cfg(feature = "solana")]
 pub(crate) mod solana;
-pub(crate) mod statement;
 #[cfg(feature = "stellar")]
 pub(crate) mod stellar;
 pub(crate) mod text;

@@ -29,17 +29,12 @@ mod ethereum;
 mod expiry;
 #[path = "suite/fleet.rs"]
 mod fleet;
+#[path = "suite/formats_vectors.rs"]
+mod formats_vectors;
 #[path = "suite/fuzz_replay.rs"]
 mod fuzz_replay;
 #[path = "../fuzz/targets.rs"]
 mod fuzz_targets;
-#[cfg(all(feature = "redis", feature = "ethereum"))]
-#[path = "suite/gateway.rs"]
-mod gateway;
-#[cfg(all(feature = "redis", feature = "ethereum"))]
-#[allow(dead_code)]
-#[path = "../examples/gateway.rs"]
-mod gateway_app;
 #[path = "suite/hardening.rs"]
 mod hardening;
 #[cfg(feature = "icp")]
@@ -48,6 +43,8 @@ mod icp;
 #[cfg(feature = "icp-canister-sig")]
 #[path = "suite/icp_canister.rs"]
 mod icp_canister;
+#[path = "suite/layout.rs"]
+mod layout;
 #[cfg(feature = "near")]
 #[path = "suite/near.rs"]
 mod near;
@@ -81,8 +78,6 @@ mod stellar;
 mod token_cache;
 #[path = "suite/tokens.rs"]
 mod tokens;
-#[path = "suite/tokens_interop.rs"]
-mod tokens_interop;
 #[cfg(all(
     feature = "ethereum",
     feature = "near",

@@ -9,8 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer};
 
 use super::{ChallengeIssuer, ChallengeMessage, ChallengeNonce};
+use crate::challenge::NonceStore;
 use crate::error::{ChallengeError, Error, Result};
-use crate::store::NonceStore;
 use crate::wallet::input::AccountInput;
 use crate::wallet::{AccountId, Chain, VerifiedAccount, WalletProof};
 

@@ -83,7 +83,7 @@ impl ChallengeKey {
             .bytes(account.to_string().as_bytes())
             .u64(issued_at)
             .u64(expires_at)
-            .fixed(random);
+            .bytes(random);
         let mac = blake3::keyed_hash(&self.mac_key, &w.finish());
         let mut tag = [0u8; 16];
         tag.copy_from_slice(mac.as_bytes().get(..16).unwrap_or(&[0; 16]));

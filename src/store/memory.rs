@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
-use super::RefreshStore;
-use crate::context::ContextId;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
+use crate::token::RefreshStore;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
 /// A [`RefreshStore`] in process memory, for single-instance servers and

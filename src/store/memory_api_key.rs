@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
-use crate::context::ContextId;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{ApiKeyId, ApiKeyRecord, ApiKeyStore};
 

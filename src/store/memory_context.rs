@@ -9,9 +9,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::context::{ContextId, ContextOp, OpHash};
+use crate::context::ContextOp;
 use crate::context_store::{AppendOutcome, ContextStore, StoreHead};
 use crate::error::{Error, Result};
+use crate::id::{ContextId, OpHash};
 
 #[derive(Default)]
 struct Log {

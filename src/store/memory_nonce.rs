@@ -4,8 +4,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::future::{Future, ready};
 use std::sync::{Mutex, MutexGuard};
 
-use super::NonceStore;
 use crate::challenge::ChallengeNonce;
+use crate::challenge::NonceStore;
 use crate::error::{ChallengeError, Error, Result};
 
 /// The default cap on entries of a [`MemoryNonceStore`].

@@ -15,11 +15,11 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use super::claims::{TokenClaims, TokenType};
 use super::unix_now;
 use super::validator::{ValidatedToken, bind};
-use crate::context::ContextId;
 use crate::encoding::{
     CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
@@ -489,7 +489,7 @@ impl ApiKeyIssuer {
 
     fn hash(&self, id: &ApiKeyId, secret: &[u8; 32]) -> [u8; 32] {
         let mut w = CanonicalWriter::new(HASH_DOMAIN);
-        w.fixed(&id.0).fixed(secret);
+        w.bytes(&id.0).bytes(secret);
         let mut bytes = Zeroizing::new(w.finish());
         let out = *blake3::keyed_hash(&self.hash_key, &bytes).as_bytes();
         bytes.zeroize();

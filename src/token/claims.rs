@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::clip;
 use super::refresh::FamilyId;
-use crate::context::ContextId;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 

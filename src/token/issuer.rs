@@ -15,7 +15,7 @@ use crate::encoding::check_timestamp;
 use crate::error::{DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
-use crate::store::RefreshStore;
+use crate::token::RefreshStore;
 
 /// What to mint: for which member key, for which audience, with which
 /// permissions and for how long.
@@ -353,7 +353,19 @@ impl TokenIssuer {
         request: &TokenRequest,
         now: u64,
     ) -> Result<String> {
-        let minted = self.claims_for(ctx, request, now, &mut rand::rng())?;
+        self.mint_with_rng(ctx, request, now, &mut rand::rng())
+    }
+
+    /// [`TokenIssuer::mint`] with the `jti` drawn from `rng` (the worked
+    /// examples of FORMATS.md use a seeded one).
+    pub(crate) fn mint_with_rng<V: MintView + ?Sized, R: CryptoRng + ?Sized>(
+        &self,
+        ctx: &V,
+        request: &TokenRequest,
+        now: u64,
+        rng: &mut R,
+    ) -> Result<String> {
+        let minted = self.claims_for(ctx, request, now, rng)?;
         Ok(self.sign(&minted.claims))
     }
 

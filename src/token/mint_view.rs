@@ -1,7 +1,8 @@
 //! [`MintView`]: what minting reads of a live context.
 
-use crate::context::{Context, ContextId};
+use crate::context::Context;
 use crate::error::{ContextError, Result};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 

@@ -7,9 +7,9 @@ use rand_core::CryptoRng;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::context::ContextId;
 use crate::encoding::{base64url_decode, base64url_encode, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
+use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 

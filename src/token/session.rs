@@ -10,8 +10,8 @@ use super::issuer::TokenIssuer;
 use super::refresh::{FamilyId, RefreshToken};
 use super::validator::{TokenValidator, ValidatedToken};
 use super::{RefreshHash, unix_now};
-use crate::context::ContextId;
 use crate::error::{Result, TokenError};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
 

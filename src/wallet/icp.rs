@@ -493,7 +493,19 @@ impl IcpProof {
     /// canonical encoding. (A principal is a hash, so the key must travel
     /// with the signature.) Delegation chains are not accepted there: a
     /// statement is checked without a clock, and a chain expires.
+    ///
+    /// A P-256 signature is stored in its low-S form (WebCrypto signs with
+    /// either S; both verify on the IC), so a stored delegation has one
+    /// encoding; [`IcpVerifier`] refuses a high-S P-256 statement signature.
     pub fn statement_signature(public_key: &IcpPublicKey, signature: &[u8]) -> Vec<u8> {
+        let low_s;
+        let signature = match (&public_key.0, p256::ecdsa::Signature::from_slice(signature)) {
+            (Key::P256(_), Ok(sig)) => {
+                low_s = sig.normalize_s().to_bytes();
+                low_s.as_slice()
+            }
+            _ => signature,
+        };
         let mut w = CanonicalWriter::new(STATEMENT_SIGNATURE_DOMAIN);
         w.bytes(&public_key.to_der()).bytes(signature);
         w.finish()
@@ -625,6 +637,16 @@ impl WalletVerifier for IcpVerifier {
         let key = IcpPublicKey::from_der(r.bytes()?)?;
         let signature = r.bytes()?;
         r.finish()?;
+        // One stored encoding: P-256 statement signatures are low-S
+        // (secp256k1 ones already are: k256 refuses high S).
+        if let (Key::P256(_), Ok(sig)) = (&key.0, p256::ecdsa::Signature::from_slice(signature))
+            && sig.normalize_s() != sig
+        {
+            return Err(Error::decode(
+                "icp statement signature",
+                DecodeReason::NonCanonical("p-256 signature with high S"),
+            ));
+        }
         self.check(
             proof.account,
             &key,
@@ -640,6 +662,43 @@ mod tests {
     use super::*;
     use crate::encoding::hex_decode;
     use crate::error::KeyError;
+
+    /// FORMATS.md §8: a P-256 statement signature is stored low-S; a
+    /// high-S one is normalised by `statement_signature` and refused when
+    /// stored as is.
+    #[test]
+    fn p256_statement_signature_has_one_stored_form() {
+        use p256::ecdsa::signature::Signer as _;
+        let sk = p256::ecdsa::SigningKey::from_slice(&[9; 32]).unwrap();
+        let key = IcpPublicKey::from_p256(*sk.verifying_key());
+        let account = key.principal().account_id();
+        let statement = "keytree delegation v1\n\nexample";
+        let sig: p256::ecdsa::Signature = sk.sign(statement.as_bytes());
+        let low = sig.normalize_s();
+        let high = p256::ecdsa::Signature::from_scalars(low.r().to_bytes(), (-*low.s()).to_bytes())
+            .unwrap();
+        assert_ne!(high, low);
+        // Both verify on the IC (and for login proofs).
+        key.verify(statement.as_bytes(), &high.to_bytes()).unwrap();
+        let id = [0u8; 32];
+        let check = |stored: &[u8]| {
+            IcpVerifier::new().verify_statement(&StatementProof {
+                account: &account,
+                statement,
+                id: &id,
+                signature: stored,
+            })
+        };
+        let normalised = IcpProof::statement_signature(&key, &high.to_bytes());
+        assert_eq!(
+            normalised,
+            IcpProof::statement_signature(&key, &low.to_bytes())
+        );
+        check(&normalised).unwrap();
+        let mut w = CanonicalWriter::new(STATEMENT_SIGNATURE_DOMAIN);
+        w.bytes(&key.to_der()).bytes(&high.to_bytes());
+        assert!(matches!(check(&w.finish()), Err(Error::Decode { .. })));
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         hex_decode(s, "test").unwrap()

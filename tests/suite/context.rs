@@ -642,3 +642,71 @@ fn revoking_an_admin_key_removes_its_authority() {
         Err(Error::Context(ContextError::NotAdmin(_)))
     ));
 }
+
+/// FORMATS.md §9: signatures beyond the threshold are accepted when every
+/// one is a current admin's and valid; the list must be strictly ascending
+/// by signer key, so an op has one JSON encoding.
+#[test]
+fn extra_signatures_accepted_in_key_order_only() {
+    use keytree::{ContextOp, OpSignature};
+    let root = RootKey::from_bytes(&[5; 32]);
+    let a1 = RootKey::from_bytes(&[6; 32]);
+    let a2 = RootKey::from_bytes(&[7; 32]);
+    let outsider = RootKey::from_bytes(&[9; 32]);
+    let id = ContextId::from_bytes([8; 32]);
+    let mut ctx = Context::builder(id)
+        .admin(a1.public_key())
+        .admin(a2.public_key())
+        .threshold(1)
+        .create(&root, 1000)
+        .unwrap();
+    let kind = OpKind::AddAdmin {
+        key: RootKey::from_bytes(&[10; 32]).public_key(),
+    };
+    let all = ctx
+        .propose(kind.clone(), 1000)
+        .sign(&a2)
+        .sign(&root)
+        .sign(&a1);
+    assert_eq!(all.signatures().len(), 3);
+    assert!(
+        all.signatures()
+            .windows(2)
+            .all(|w| w[0].signer.as_bytes() < w[1].signer.as_bytes())
+    );
+    let before = ctx.state_hash();
+
+    // Any other order is refused, and the state is untouched.
+    let mut json = serde_json::to_value(&all).unwrap();
+    json["signatures"].as_array_mut().unwrap().reverse();
+    let reversed: ContextOp = serde_json::from_value(json).unwrap();
+    assert!(matches!(ctx.apply(reversed), Err(Error::Decode { .. })));
+
+    // One bad extra signature refuses the op, though the others meet the threshold.
+    let mut bad = all.clone();
+    let elsewhere = ctx
+        .propose(
+            OpKind::AddAdmin {
+                key: RootKey::from_bytes(&[11; 32]).public_key(),
+            },
+            1000,
+        )
+        .sign(&a2);
+    bad.add_signature(OpSignature {
+        signer: a2.public_key(),
+        signature: elsewhere.signatures()[0].signature,
+    });
+    assert_eq!(ctx.apply(bad).unwrap_err(), Error::InvalidSignature);
+
+    // An extra signer who is not an admin refuses it too.
+    let with_outsider = ctx.propose(kind, 1000).sign(&root).sign(&outsider);
+    assert!(matches!(
+        ctx.apply(with_outsider),
+        Err(Error::Context(ContextError::NotAdmin(_)))
+    ));
+    assert_eq!(ctx.state_hash(), before);
+
+    // Three valid admin signatures for a threshold of one: accepted.
+    ctx.apply(all).unwrap();
+    assert_eq!(ctx.ops().last().unwrap().signatures().len(), 3);
+}

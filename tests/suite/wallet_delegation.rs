@@ -253,3 +253,38 @@ fn near_stellar_solana_raw_rooted_delegations() {
         .verify_with_wallets(&wallets, NOW)
         .unwrap();
 }
+
+/// FORMATS.md §8: an Ethereum statement signature is stored with v ∈ {27, 28}
+/// only. A wallet answer with v ∈ {0, 1} is normalised when attached; a
+/// stored 0/1 is refused by both decoders.
+#[test]
+fn ethereum_v_has_one_stored_form() {
+    let sk = eth_key();
+    let account = eth_account(&sk);
+    let wallets = WalletRegistry::with_defaults();
+    let u = unsigned(account);
+    let mut sig = eth_sign(&sk, &u.statement());
+    let v = sig[64];
+    assert!(v == 27 || v == 28);
+    sig[64] = v - 27;
+    let d = u
+        .finish(sig)
+        .unwrap()
+        .verify_signature_with_wallets(&wallets)
+        .unwrap();
+    assert_eq!(d.signature_bytes()[64], v);
+
+    let mut bytes = d.to_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] = v - 27;
+    assert!(matches!(
+        UnverifiedDelegation::from_bytes(&bytes),
+        Err(Error::Decode { .. })
+    ));
+
+    let mut json = serde_json::to_value(&d).unwrap();
+    let mut raw = keytree::base64url_decode(json["signature"].as_str().unwrap(), "sig").unwrap();
+    raw[64] = v - 27;
+    json["signature"] = keytree::base64url_encode(&raw).into();
+    assert!(serde_json::from_value::<UnverifiedDelegation>(json).is_err());
+}

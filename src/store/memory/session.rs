@@ -3,8 +3,8 @@
 use std::future::{Future, ready};
 
 use super::MemoryRefreshStore;
-use crate::context::ContextId;
 use crate::error::Result;
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{RefreshHash, SessionId, SessionStore};
 

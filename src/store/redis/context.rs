@@ -42,9 +42,10 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Script};
 
 use super::RedisStore;
-use crate::context::{ContextId, ContextOp, OpHash};
+use crate::context::ContextOp;
 use crate::context_store::{AppendOutcome, ContextStore, KeyCache, StoreHead};
 use crate::error::{ContextError, Error, Result};
+use crate::id::{ContextId, OpHash};
 
 /// KEYS: log stream, head. ARGV: seq, prev hash, op hash, op bytes.
 /// Returns {1, length, head} when appended, {0, length, head} on conflict.

@@ -6,8 +6,8 @@ use redis::Script;
 
 use super::RedisStore;
 use crate::challenge::ChallengeNonce;
+use crate::challenge::NonceStore;
 use crate::error::{ChallengeError, Error, Result};
-use crate::store::NonceStore;
 
 /// The value of a spent nonce; a failed-attempt counter is a decimal count.
 const SPENT: &str = "S";

@@ -7,11 +7,11 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::RedisStore;
-use crate::context::ContextId;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result, TokenError};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
-use crate::store::RefreshStore;
+use crate::token::RefreshStore;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
 /// KEYS: token, family, member. ARGV: record JSON, family hex, expires_at,

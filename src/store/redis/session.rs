@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::RedisStore;
-use crate::context::ContextId;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
+use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{RefreshHash, SessionId, SessionStore};
 

@@ -1,5 +1,5 @@
 //! Issue 10, the example gateway (`examples/gateway.rs`, compiled into this
-//! binary as `crate::gateway_app`): served on loopback by axum and driven
+//! test binary as `gateway_app`): served on loopback by axum and driven
 //! over HTTP/1.1 by an Ethereum wallet (k256, EIP-191 `personal_sign` of
 //! the SIWE text): challenge, sign, verify, replay refused, whoami,
 //! refresh, old refresh refused, logout, refresh refused, API key works
@@ -7,13 +7,25 @@
 //! and on two instances sharing a real redis-server (every step alternates
 //! between them).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[allow(dead_code)]
+#[path = "../gateway.rs"]
+mod gateway_app;
+#[path = "../../tests/suite/redis_server.rs"]
+mod redis_server;
+
 use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::gateway_app;
 
 const SECRET: [u8; 32] = [0x5e; 32];
 

@@ -1,6 +1,9 @@
 //! Interop with the `jsonwebtoken` crate: it validates keytree tokens using
 //! only keytree's JWKS, and keytree refuses what it signs with the wrong
 //! algorithm, including HS256 keyed with the issuer's public key bytes.
+//!
+//! It lives in the `keytree-interop` member so that keytree's own builds
+//! never compile jsonwebtoken; `cargo test --workspace` runs it.
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -8,6 +11,10 @@ use keytree::{Error, TokenError, TokenIssuer, TokenRequest, TokenSigningKey, Tok
 use serde_json::{Value, json};
 
 use crate::common::Fixture;
+
+// The fixture shared with keytree's own integration tests.
+#[path = "../../tests/suite/common.rs"]
+mod common;
 
 const ISS: &str = "https://auth.keytree.test";
 const AUD: &str = "api.keytree.test";

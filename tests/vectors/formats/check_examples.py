@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""Reproduce every worked example of FORMATS.md with keytree_formats.py.
+
+    python3 check_examples.py [path/to/FORMATS.md]
+
+Parses each `<!-- example: NAME -->` block and compares, value by value,
+what the block prints with what this implementation computes. Also checks
+that field-by-field listings concatenate to the printed bytes and that
+each `hex  = N` annotation states the hex's value. Exit 1 on any mismatch.
+"""
+from __future__ import annotations
+
+import re
+import sys
+
+import gen_vectors as g
+import keytree_formats as kf
+from keytree_formats import b58encode, b64u, key_text
+
+LINE = re.compile(r"^(\S.*?)\s{2,}(\S.*)$")
+
+results = []  # (example, label, ok, detail)
+
+
+def parse_blocks(md: str):
+    blocks = {}
+    for m in re.finditer(r"<!-- example: ([\w-]+) -->\n```text\n(.*?)\n```", md, re.S):
+        blocks[m.group(1)] = m.group(2).split("\n")
+    return blocks
+
+
+def fields(lines):
+    """label -> list of values (continuation lines of 'signature by' joined)."""
+    out = {}
+    last = None
+    for ln in lines:
+        if ln.startswith("  | "):
+            continue
+        if ln.startswith(" ") and ln.strip() and last is not None:
+            out[last][-1] += " " + ln.strip()
+            continue
+        m = LINE.match(ln)
+        if m and not ln.startswith("#"):
+            last = m.group(1).strip()
+            out.setdefault(last, []).append(m.group(2).strip())
+    return out
+
+
+def quoted_text(lines, start_marker):
+    """The `  | ` lines following the line that starts with start_marker."""
+    out, on = [], False
+    for ln in lines:
+        if ln.startswith(start_marker):
+            on = True
+            continue
+        if on:
+            if ln.startswith("  | "):
+                out.append(ln[4:])
+            elif ln == "  |":
+                out.append("")
+            else:
+                break
+    return "\n".join(out)
+
+
+def field_listings(lines):
+    """Each '# ...' field-by-field listing: concatenated hex of its lines."""
+    res = []
+    cur = None
+    for ln in lines:
+        if ln.startswith("#") or ln.startswith("borsh(tag)"):
+            cur = []
+            res.append(cur)
+            continue
+        if cur is None:
+            continue
+        if not ln.strip() or ln.startswith(("signed bytes", "SHA-256", "state hash", "text (hex)")):
+            cur = None
+            continue
+        # the value is the run of even-length hex tokens before any "= ..."
+        # annotation (some labels are followed by a single space only)
+        toks = ln.split("  = ")[0].split()
+        hexes = []
+        for t in reversed(toks):
+            if re.fullmatch(r"(?:[0-9a-f]{2})+", t):
+                hexes.insert(0, t)
+            else:
+                break
+        cur.append("".join(hexes))
+    return ["".join(r) for r in res]
+
+
+def annotations(ex, lines):
+    """'<hex>  = <decimal>' must state the value of the hex (big-endian
+    unless the label says LE)."""
+    for ln in lines:
+        m = re.match(r"^(\S.*?)\s{2,}(?:[0-9a-f]{8} )?([0-9a-f]+)\s+=\s+(\d+)\s*$", ln.strip())
+        if not m:
+            continue
+        label, hx, dec = m.group(1), m.group(2), int(m.group(3))
+        raw = bytes.fromhex(hx)
+        be = int.from_bytes(raw, "big")
+        le = int.from_bytes(raw, "little")
+        want = le if "LE" in label else be
+        # length-prefixed lines (e.g. 'permission 00000004 626c6f62 = "blob"') carry text, not numbers
+        record(ex, f"annotation '{label}'", want == dec,
+               f"printed {hx} = {dec}; the {'little' if 'LE' in label else 'big'}-endian value of {hx} is {want}")
+
+
+def record(ex, label, ok, detail=""):
+    results.append((ex, label, ok, detail))
+
+
+def cmp(ex, f, label, mine, idx=0):
+    vals = f.get(label)
+    if vals is None or len(vals) <= idx:
+        record(ex, label, False, "label not found in FORMATS.md block")
+        return
+    printed = vals[idx].split("  = ")[0].strip()
+    if label in ("salt",):
+        printed = printed.split()[0]
+    record(ex, label, printed == mine, f"FORMATS.md: {printed}\n    mine:       {mine}")
+
+
+def check_delegation(ex, f, lines, d):
+    cmp(ex, f, "signed bytes (hex)", d.signed_bytes().hex())
+    cmp(ex, f, "id = BLAKE3(signed)", d.id().hex())
+    cmp(ex, f, "id (base58)", b58encode(d.id()))
+    cmp(ex, f, "signature (hex)", d.signature.hex())
+    cmp(ex, f, "binary form (hex)", d.binary().hex())
+    cmp(ex, f, "JSON", d.to_json())
+    listings = field_listings(lines)
+    record(ex, "field-by-field listing", listings[-1] == d.signed_bytes().hex(), "concatenation vs signed bytes")
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "/work/formats/FORMATS.md"
+    md = open(path, encoding="utf-8").read()
+    blocks = parse_blocks(md)
+    seen = set()
+
+    for ex, lines in blocks.items():
+        annotations(ex, lines)
+
+    # key-texts
+    ex = "key-texts"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    cmp(ex, f, "public key (32)", g.ROOT.hex())
+    cmp(ex, f, "ed25519 text", key_text(g.ROOT))
+    cmp(ex, f, "0xed01 ‖ key", (b"\xed\x01" + g.ROOT).hex())
+    cmp(ex, f, "did:key text", kf.did_key_text(g.ROOT))
+    cmp(ex, f, "context id text", b58encode(g.CONTEXT_ID))
+
+    ex = "derivation"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    cmp(ex, f, "salt", kf.CLIENT_KEY_SALT.hex())
+    cmp(ex, f, "info = id ‖ index", (g.CONTEXT_ID + kf.u32(0)).hex())
+    cmp(ex, f, "client seed (OKM, 32)", g.CLIENT_SEED.hex())
+    cmp(ex, f, "client public key", g.CLIENT.hex())
+    cmp(ex, f, "index 1: client seed", kf.derive_client_seed(g.ROOT_SEED, g.CONTEXT_ID, 1).hex())
+
+    ex = "delegation"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    check_delegation(ex, f, lines, g.spec_root_delegation())
+    ex = "delegation-child"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    check_delegation(ex, f, lines, g.spec_child_delegation())
+
+    ex = "wallet-statement"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    wc = [c for c in g.wallet_cases() if c["name"] == "eip155"][0]
+    d = kf.Delegation.from_json(wc["expected"]["json"])
+    stmt = kf.wallet_statement(d)
+    record(ex, "statement (quoted text)", quoted_text(lines, "statement (UTF-8") == stmt,
+           f"FORMATS.md:\n{quoted_text(lines, 'statement (UTF-8')}\n    mine:\n{stmt}")
+    cmp(ex, f, "statement (hex)", stmt.encode().hex())
+    cmp(ex, f, "EIP-191 hash", kf.eip191_hash(stmt.encode()).hex())
+    check_delegation(ex, f, lines, d)
+
+    spec_ops = [op for op, _ in g.spec_ops()]
+    names = ["op-genesis", "op-add-member", "op-set-permissions", "op-add-admin", "op-remove-admin",
+             "op-revoke-delegation", "op-revoke-key"]
+    for ex, op in zip(names, spec_ops):
+        lines = blocks[ex]; f = fields(lines); seen.add(ex)
+        cmp(ex, f, "signed bytes (hex)", op.signed_bytes().hex())
+        cmp(ex, f, "op hash = BLAKE3", op.hash().hex())
+        cmp(ex, f, "op hash (base58)", b58encode(op.hash()))
+        for i, (signer, sig) in enumerate(op.signatures):
+            cmp(ex, f, "signature by", f"{key_text(signer)} {sig.hex()}", i)
+        record(ex, "signature count", len(f.get("signature by", [])) == len(op.signatures))
+        cmp(ex, f, "JSON", op.to_json())
+        record(ex, "field-by-field listing", field_listings(lines)[0] == op.signed_bytes().hex())
+
+    ex = "log-json"; lines = blocks[ex]; seen.add(ex)
+    mine = kf.log_json(spec_ops)
+    record(ex, "log JSON", lines[0] == mine and len(lines) == 1, f"FORMATS.md: {lines[0][:80]}...")
+    record(ex, "log JSON parses and re-encodes", kf.log_json(kf.parse_log_json(lines[0])) == lines[0])
+
+    ex = "state-hash"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    st = kf.State()
+    for op in spec_ops:
+        st.apply(op)
+    record(ex, "field-by-field listing (state bytes)", field_listings(lines)[0] == st.state_bytes().hex(),
+           f"FORMATS.md: {field_listings(lines)[0]}\n    mine:       {st.state_bytes().hex()}")
+    cmp(ex, f, "state hash = BLAKE3", st.state_hash().hex())
+    record(ex, "printed state hash = BLAKE3(printed listing)",
+           kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f["state hash = BLAKE3"][0])
+
+    ex = "token"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    tc = g.gen_token()["cases"][0]["expected"]
+    cmp(ex, f, "issuer public key", tc["issuer_public_key_hex"])
+    cmp(ex, f, "thumbprint input", tc["thumbprint_input"])
+    cmp(ex, f, "kid = b64u(SHA-256)", tc["kid"])
+    cmp(ex, f, "JWKS", tc["jwks"])
+    cmp(ex, f, "header JSON", tc["header_json"])
+    cmp(ex, f, "claims JSON", tc["claims_json"])
+    cmp(ex, f, "signing input", tc["signing_input"])
+    cmp(ex, f, "signature (hex)", tc["signature_hex"])
+    cmp(ex, f, "token", tc["token"])
+
+    login = {c["name"]: c for c in g.gen_login()["cases"]}
+    for ex, name, extra in [("login-siwe", "siwe", [("EIP-191 hash (signed)", "eip191_hash_hex")]),
+                            ("login-siws", "siws", []),
+                            ("login-nep413", "nep413", [("SHA-256 (signed)", "nep413_hash_hex")]),
+                            ("login-sep53", "sep53", [("SEP-53 hash (signed)", "sep53_hash_hex")]),
+                            ("login-icp", "icp", []),
+                            ("login-raw-key", "raw-key-ed25519", [])]:
+        lines = blocks[ex]; f = fields(lines); seen.add(ex)
+        c = login[name]
+        cmp(ex, f, "account", c["inputs"]["account"])
+        q = quoted_text(lines, "text (UTF-8")
+        record(ex, "text (quoted)", q == c["expected"]["text"], f"FORMATS.md:\n{q}\n    mine:\n{c['expected']['text']}")
+        cmp(ex, f, "text (hex)", c["expected"]["text_hex"])
+        for label, key in extra:
+            cmp(ex, f, label, c["expected"][key])
+        if name == "nep413":
+            record(ex, "field-by-field listing (borsh)", field_listings(lines)[0] == c["expected"]["nep413_bytes_hex"])
+
+    for ex in blocks:
+        if ex not in seen:
+            record(ex, "(whole example)", False, "no check written for this example")
+
+    bad = [r for r in results if not r[2]]
+    for ex, label, ok, detail in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {ex}: {label}")
+        if not ok and detail:
+            print("    " + detail)
+    print(f"\n{len(results) - len(bad)}/{len(results)} checks pass over {len(blocks)} worked examples")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
