@@ -26,7 +26,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-
 const SECRET: [u8; 32] = [0x5e; 32];
 
 async fn serve(app: axum::Router) -> SocketAddr {
