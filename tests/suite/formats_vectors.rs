@@ -956,23 +956,19 @@ mod login {
                 IcpProof::new(
                     account.clone(),
                     &hex(e, "der_spki_hex"),
-                    text.as_bytes().to_vec(),
+                    text.as_bytes(),
                     sig,
                 )
                 .unwrap(),
             ),
             "rawkey-ed25519" => WalletProof::RawKey(
-                RawKeyProof::ed25519_hex(
-                    account.address(),
-                    text.as_bytes().to_vec(),
-                    s(e, "signature_hex"),
-                )
-                .unwrap(),
+                RawKeyProof::ed25519_hex(account.address(), text.as_bytes(), s(e, "signature_hex"))
+                    .unwrap(),
             ),
             "rawkey-secp256k1" => WalletProof::RawKey(
                 RawKeyProof::secp256k1_hex(
                     account.address(),
-                    text.as_bytes().to_vec(),
+                    text.as_bytes(),
                     s(e, "signature_hex"),
                 )
                 .unwrap(),
@@ -1105,4 +1101,41 @@ mod login {
         assert_eq!(all.len(), 15);
         assert_eq!(verified_count, 14);
     }
+}
+
+// ---------------------------------------------------------------- §9 stored ops
+
+/// The stored binary form of an op (what context stores keep): keytree's
+/// `ContextOp::to_bytes` of the op equals the independent bytes, keytree
+/// decodes them back to the same op, and every structural `reject-*` case
+/// is refused.
+#[test]
+fn stored_ops_both_ways() {
+    let (mut valid, mut rejected) = (0, 0);
+    for case in cases("stored_op") {
+        let inputs = &case["inputs"];
+        if refused(&case) {
+            assert!(
+                keytree::ContextOp::from_bytes(&hex(inputs, "stored_hex")).is_err(),
+                "{} accepted",
+                name(&case)
+            );
+            rejected += 1;
+            continue;
+        }
+        let op: keytree::ContextOp = serde_json::from_str(s(inputs, "op_json")).unwrap();
+        assert_eq!(
+            op.signing_bytes(),
+            hex(inputs, "signed_bytes_hex"),
+            "{}",
+            name(&case)
+        );
+        let stored = hex(&case["expected"], "stored_hex");
+        assert_eq!(op.to_bytes(), stored, "{}: keytree's bytes", name(&case));
+        let decoded = keytree::ContextOp::from_bytes(&stored).unwrap();
+        assert_eq!(decoded.to_bytes(), stored, "{}: decode", name(&case));
+        assert_eq!(decoded.hash(), op.hash(), "{}", name(&case));
+        valid += 1;
+    }
+    assert_eq!((valid, rejected), (11, 11));
 }

@@ -74,7 +74,8 @@ def field_listings(lines):
             continue
         if cur is None:
             continue
-        if not ln.strip() or ln.startswith(("signed bytes", "SHA-256", "state hash", "text (hex)")):
+        if not ln.strip() or ln.startswith(("signed bytes", "SHA-256", "state hash", "text (hex)",
+                                             "keyed BLAKE3", "nonce text")):
             cur = None
             continue
         # the value is the run of even-length hex tokens before any "= ..."
@@ -105,6 +106,36 @@ def annotations(ex, lines):
         # length-prefixed lines (e.g. 'permission 00000004 626c6f62 = "blob"') carry text, not numbers
         record(ex, f"annotation '{label}'", want == dec,
                f"printed {hx} = {dec}; the {'little' if 'LE' in label else 'big'}-endian value of {hx} is {want}")
+
+
+def col_fields(lines):
+    """label -> list of values, parsed by the §1 column rule: the label is
+    padded to 22 characters, then one space, then the value (a label of 22
+    characters or more is followed by a single space). Used for the examples
+    checked since spec commit 2ea1b49, whose labels may be exactly 22 long."""
+    out = {}
+    for ln in lines:
+        if not ln or ln.startswith(("#", " ")):
+            continue
+        if len(ln) <= 23 or ln[22] != " ":
+            continue
+        label, value = ln[:22].rstrip(), ln[23:]
+        out.setdefault(label, []).append(value.split("  = ")[0].strip())
+    return out
+
+
+def listing_values(lines, header):
+    """label -> joined hex of the lines of the '# header' listing (length prefix included)."""
+    out, on = [], False
+    for ln in lines:
+        if ln.startswith("#"):
+            on = ln.startswith(header)
+            continue
+        if on:
+            if not ln.strip():
+                break
+            out.append((ln[:22].rstrip(), "".join(ln[23:].split("  = ")[0].split())))
+    return out
 
 
 def record(ex, label, ok, detail=""):
@@ -230,6 +261,109 @@ def main():
             cmp(ex, f, label, c["expected"][key])
         if name == "nep413":
             record(ex, "field-by-field listing (borsh)", field_listings(lines)[0] == c["expected"]["nep413_bytes_hex"])
+
+    # login wrappers (printed since 2ea1b49): "wrapper (hex)" = tag ‖ text
+    for ex, name in [("login-icp", "icp"), ("login-raw-key", "raw-key-ed25519")]:
+        if ex in blocks:
+            f = col_fields(blocks[ex])
+            cmp(ex, f, "wrapper (hex)", login[name]["expected"]["signed_bytes_hex"])
+
+    # icp-statement (§8): ICP-issued delegation, Ed25519 identity 09…09
+    ex = "icp-statement"
+    if ex in blocks:
+        lines = blocks[ex]; f = col_fields(lines); seen.add(ex)
+        ident_pub = kf.ed25519_public(g.WALLET_ED_SEED)
+        der = kf.ed25519_der_spki(ident_pub)
+        account = "icp:mainnet:" + kf.icp_self_authenticating_principal(der)
+        # inputs: the statement's own fields (the example prints no other
+        # listing of them; SPEC_ISSUES.md #22)
+        d = kf.Delegation(account, g.CLIENT, g.CONTEXT_ID, ["context:execute"], g.T0, g.T0 + 86400, g.SERIAL_A)
+        stmt = kf.wallet_statement(d).encode()
+        inner = kf.ed25519_sign(g.WALLET_ED_SEED, stmt)
+        stored = kf.icp_statement_signature(der, inner)
+        d.signature = stored
+        cmp(ex, f, "ed25519 identity seed", g.WALLET_ED_SEED.hex())
+        cmp(ex, f, "account", account)
+        cmp(ex, f, "statement (hex)", stmt.hex())
+        cmp(ex, f, "delegation id (base58)", b58encode(d.id()))
+        lst = dict(listing_values(lines, "# stored signature"))
+        record(ex, "listing: domain tag", lst.get("domain tag") == kf.tag("icp-statement-signature").hex())
+        record(ex, "listing: identity key (DER)", lst.get("identity key (DER)") == kf.bstr(der).hex(),
+               f"FORMATS.md: {lst.get('identity key (DER)')}\n    mine:       {kf.bstr(der).hex()}")
+        record(ex, "listing: signature (Ed25519 over the statement)", lst.get("signature") == kf.bstr(inner).hex(),
+               f"FORMATS.md: {lst.get('signature')}\n    mine:       {kf.bstr(inner).hex()}")
+        record(ex, "field-by-field listing (stored signature)", field_listings(lines)[0] == stored.hex(),
+               f"FORMATS.md: {field_listings(lines)[0]}\n    mine:       {stored.hex()}")
+        printed_sig = bytes.fromhex(lst.get("signature", "")[8:] or "00")
+        record(ex, "printed signature verifies (identity key, statement)",
+               kf.ed25519_verify(ident_pub, printed_sig, stmt))
+        # the delegation also round-trips through the §7 binary and JSON forms
+        record(ex, "binary form round-trips", kf.delegation_from_binary(d.binary()).binary() == d.binary())
+        record(ex, "JSON form round-trips", kf.Delegation.from_json(d.to_json()).to_json() == d.to_json())
+
+    # delta (§11)
+    ex = "delta"
+    if ex in blocks:
+        lines = blocks[ex]; f = col_fields(lines); seen.add(ex)
+        signed = kf.delta_signed_bytes(g.CONTEXT_ID, g.CLIENT, 2, g.T0 + 25, b"hello")
+        sig = kf.ed25519_sign(g.CLIENT_SEED, signed)
+        record(ex, "field-by-field listing (signed bytes)", field_listings(lines)[0] == signed.hex(),
+               f"FORMATS.md: {field_listings(lines)[0]}\n    mine:       {signed.hex()}")
+        cmp(ex, f, "delta id = BLAKE3", kf.blake3(signed).hex())
+        cmp(ex, f, "signature (hex)", sig.hex())
+        record(ex, "printed delta id = BLAKE3(printed listing)",
+               kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f.get("delta id = BLAKE3", [""])[0])
+        record(ex, "printed signature verifies (client key, printed listing)",
+               kf.ed25519_verify(g.CLIENT, bytes.fromhex(f.get("signature (hex)", ["00"])[0]),
+                                 bytes.fromhex(field_listings(lines)[0])))
+        j = kf.delta_json(g.CONTEXT_ID, g.CLIENT, 2, g.T0 + 25, b"hello", sig)
+        record(ex, "delta JSON (not printed) round-trips", kf.delta_from_json(j)[5] == sig)
+
+    # challenge-nonce (§14)
+    ex = "challenge-nonce"
+    if ex in blocks:
+        lines = blocks[ex]; f = col_fields(lines); seen.add(ex)
+        ckey = bytes([0x0b]) * 32
+        account = "rawkey:ed25519:" + kf.ed25519_public(g.WALLET_ED_SEED).hex()
+        rnd = bytes([0x0c]) * 8
+        t0, ttl = g.T0, 300
+        mac_in = kf.challenge_mac_input(g.DOMAIN, account, t0, t0 + ttl, rnd)
+        mac_key = kf.challenge_mac_key(ckey)
+        mac = kf.blake3_keyed(mac_key, mac_in)
+        nonce = kf.challenge_nonce(ckey, g.DOMAIN, account, t0, ttl, rnd)
+        cmp(ex, f, "challenge key", ckey.hex())
+        cmp(ex, f, "MAC key = derive_key", mac_key.hex())
+        mac_lst = dict(listing_values(lines, "# MAC input"))
+        for label, want in [("domain tag", kf.tag("challenge-nonce")), ("domain", kf.bstr(g.DOMAIN.encode())),
+                            ("account", kf.bstr(account.encode())), ("issued_at (u64)", kf.u64(t0)),
+                            ("expires_at (u64)", kf.u64(t0 + ttl)), ("random", kf.bstr(rnd))]:
+            record(ex, f"MAC input listing: {label}", mac_lst.get(label) == want.hex(),
+                   f"FORMATS.md: {mac_lst.get(label)}\n    mine:       {want.hex()}")
+        listings = field_listings(lines)
+        record(ex, "field-by-field listing (MAC input)", listings[0] == mac_in.hex(),
+               f"FORMATS.md: {listings[0]}\n    mine:       {mac_in.hex()}")
+        cmp(ex, f, "keyed BLAKE3", mac.hex())
+        record(ex, "printed keyed BLAKE3 = keyed BLAKE3(printed MAC key, printed listing)",
+               kf.blake3_keyed(bytes.fromhex(f["MAC key = derive_key"][0]), bytes.fromhex(listings[0])).hex()
+               == f["keyed BLAKE3"][0])
+        n_lst = dict(listing_values(lines, "# nonce"))
+        for label, want in [("issued_at (40 bits)", nonce[0:5]), ("ttl (24 bits)", nonce[5:8]),
+                            ("random (8)", nonce[8:16]), ("tag (MAC, first 16)", nonce[16:32])]:
+            record(ex, f"nonce listing: {label}", n_lst.get(label) == want.hex(),
+                   f"FORMATS.md: {n_lst.get(label)}\n    mine:       {want.hex()}")
+        record(ex, "nonce tag = first 16 bytes of the printed keyed BLAKE3",
+               n_lst.get("tag (MAC, first 16)") == f["keyed BLAKE3"][0][:32])
+        record(ex, "field-by-field listing (nonce)", listings[1] == nonce.hex(),
+               f"FORMATS.md: {listings[1]}\n    mine:       {nonce.hex()}")
+        cmp(ex, f, "nonce text", nonce.hex())
+        record(ex, "nonce opens (MAC verifies, times recovered)",
+               kf.challenge_nonce_open(ckey, g.DOMAIN, account, bytes.fromhex(f["nonce text"][0]))
+               == (t0, t0 + ttl))
+        try:
+            kf.challenge_nonce_open(ckey, "other.example.com", account, nonce)
+            record(ex, "nonce refused for another domain", False)
+        except kf.FormatError:
+            record(ex, "nonce refused for another domain", True)
 
     for ex in blocks:
         if ex not in seen:

@@ -22,6 +22,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 # FORMATS.md commit the vectors were written against (see PROVENANCE.md).
 SPEC_COMMIT = "49abfc4c67cc7d35acdf23740c3bfa38cc0b3e4b"
+# FORMATS.md commit of the files added later (challenge_nonce, stored_op,
+# api_key); the earlier files keep SPEC_COMMIT so they stay byte-identical.
+SPEC_COMMIT_2 = "2ea1b49e2f57a85fcbdabacf5ff9fbf9a2efb415"
 
 
 def seed(b: int) -> bytes:
@@ -56,8 +59,8 @@ def h(b: bytes) -> str:
     return b.hex()
 
 
-def doc(section, cases):
-    return {"format": section, "spec_commit": SPEC_COMMIT, "cases": cases}
+def doc(section, cases, spec_commit=SPEC_COMMIT):
+    return {"format": section, "spec_commit": spec_commit, "cases": cases}
 
 
 # ---------------------------------------------------------------- §4
@@ -555,8 +558,148 @@ def gen_login():
     return doc("login", cases)
 
 
+# ---------------------------------------------------------------- §14 challenge nonce
+
+CHALLENGE_KEY = seed(0x0B)
+
+
+def challenge_case(name, ckey, domain, account, issued_at, ttl, rnd):
+    exp_at = issued_at + ttl
+    mac_key = kf.challenge_mac_key(ckey)
+    mac_in = kf.challenge_mac_input(domain, account, issued_at, exp_at, rnd)
+    mac = kf.blake3_keyed(mac_key, mac_in)
+    nonce = kf.challenge_nonce(ckey, domain, account, issued_at, ttl, rnd)
+    assert nonce[16:] == mac[:16] and kf.challenge_nonce_open(ckey, domain, account, nonce) == (issued_at, exp_at)
+    return {"name": name,
+            "inputs": {"challenge_key_hex": h(ckey), "domain": domain, "account": account,
+                       "issued_at": issued_at, "ttl": ttl, "random_hex": h(rnd)},
+            "expected": {"mac_key_hex": h(mac_key), "expires_at": exp_at, "mac_input_hex": h(mac_in),
+                         "mac_hex": h(mac), "tag_hex": h(mac[:16]), "nonce_hex": h(nonce)}}
+
+
+def gen_challenge_nonce():
+    raw = "rawkey:ed25519:" + kf.ed25519_public(WALLET_ED_SEED).hex()
+    eth = "eip155:1:" + kf.eth_address(SECP_SECRET)
+    sol = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:" + b58encode(kf.ed25519_public(WALLET_ED_SEED))
+    cases = [
+        challenge_case("spec-challenge-nonce", CHALLENGE_KEY, DOMAIN, raw, T0, 300, bytes([0x0c]) * 8),
+        challenge_case("eip155-max-ttl", CHALLENGE_KEY, DOMAIN, eth, T0, (1 << 24) - 1, bytes(range(8))),
+        challenge_case("solana-ttl-zero-time-zero", CHALLENGE_KEY, "localhost:8080", sol, 0, 0, b"\xff" * 8),
+        challenge_case("near-max-timestamp", seed(0x0D), "a.example", "near:testnet:bob.testnet",
+                       kf.MAX_TIMESTAMP - 600, 600, bytes.fromhex("0123456789abcdef")),
+    ]
+    spec = cases[0]["inputs"]
+    good = bytes.fromhex(cases[0]["expected"]["nonce_hex"])
+
+    def reject(name, nonce, **over):
+        i = {"challenge_key_hex": spec["challenge_key_hex"], "domain": spec["domain"], "account": spec["account"],
+             "nonce_hex": h(nonce)}
+        i.update(over)
+        try:
+            kf.challenge_nonce_open(bytes.fromhex(i["challenge_key_hex"]), i["domain"], i["account"], nonce)
+            raise AssertionError(name)
+        except kf.FormatError:
+            pass
+        cases.append({"name": name, "inputs": i, "expected": {"accepted": False}})
+
+    flip = lambda b, i: b[:i] + bytes([b[i] ^ 1]) + b[i + 1:]
+    reject("reject-tag-bit-flipped", flip(good, 31))
+    reject("reject-ttl-changed", flip(good, 7))
+    reject("reject-issued-at-changed", flip(good, 4))
+    reject("reject-random-changed", flip(good, 8))
+    reject("reject-other-domain", good, domain="evil.example.com")
+    reject("reject-other-account", good, account="rawkey:ed25519:" + kf.ed25519_public(ROOT_SEED).hex())
+    reject("reject-other-challenge-key", good, challenge_key_hex=h(seed(0x0D)))
+    return doc("challenge_nonce", cases, SPEC_COMMIT_2)
+
+
+# ---------------------------------------------------------------- §9 stored op form
+
+def gen_stored_op():
+    cases = []
+    for prefix, ops in [("spec-log-seq", spec_ops()), ("second-log-seq", second_ops())]:
+        for op, _ in ops:
+            stored = kf.stored_op(op)
+            assert kf.stored_op_open(stored).to_json() == op.to_json()
+            cases.append({"name": f"{prefix}{op.seq}",
+                          "inputs": {"signed_bytes_hex": h(op.signed_bytes()),
+                                     "signatures": [{"signer_hex": h(s), "signature_hex": h(g)}
+                                                    for s, g in op.signatures],
+                                     "op_json": op.to_json()},
+                          "expected": {"stored_hex": h(stored)}})
+    # must-refuse stored forms, each a change to spec-log-seq3 (two signatures)
+    op3 = spec_ops()[3][0]
+    good = kf.stored_op(op3)
+    sb = op3.signed_bytes()
+    (s1, g1), (s2, g2) = op3.signatures
+
+    def env(version=1, signed=sb, sigs=op3.signatures, count=None):
+        out = kf.u8(version) + kf.bstr(signed) + kf.u32(len(sigs) if count is None else count)
+        for s, g in sigs:
+            out += kf.bstr(s) + kf.bstr(g)
+        return out
+
+    bad = [
+        ("reject-version-0", env(version=0)),
+        ("reject-version-2", env(version=2)),
+        ("reject-trailing-byte", good + b"\x00"),
+        ("reject-truncated", good[:-1]),
+        ("reject-signers-descending", env(sigs=[(s2, g2), (s1, g1)])),
+        ("reject-duplicate-signer", env(sigs=[(s1, g1), (s1, g1)])),
+        ("reject-count-too-high", env(count=3)),
+        ("reject-signer-31-bytes", kf.u8(1) + kf.bstr(sb) + kf.u32(1) + kf.bstr(s1[:31]) + kf.bstr(g1)),
+        ("reject-signature-unprefixed", kf.u8(1) + kf.bstr(sb) + kf.u32(1) + kf.bstr(s1) + g1),
+        ("reject-signed-bytes-trailing-byte", env(signed=sb + b"\x00")),
+        ("reject-signed-bytes-op-version-2", env(signed=sb.replace(b"context-op\x01", b"context-op\x02", 1))),
+    ]
+    for name, data in bad:
+        assert data != good
+        try:
+            kf.stored_op_open(data)
+            raise AssertionError(name)
+        except kf.FormatError:
+            pass
+        cases.append({"name": name, "inputs": {"stored_hex": h(data)}, "expected": {"accepted": False}})
+    return doc("stored_op", cases, SPEC_COMMIT_2)
+
+
+# ---------------------------------------------------------------- §14 API keys
+
+def gen_api_key():
+    cases = []
+    for name, fleet, kid_, secret in [
+            ("fleet-0a-id-00to0b", seed(0x0A), bytes(range(12)), bytes(range(32, 64))),
+            ("fleet-0a-all-ff", seed(0x0A), b"\xff" * 12, b"\xff" * 32),
+            ("fleet-0e-all-zero", seed(0x0E), bytes(12), bytes(32)),
+            ("fleet-0e-id-00to0b", seed(0x0E), bytes(range(12)), bytes(range(32, 64)))]:
+        text = kf.api_key_text(kid_, secret)
+        assert kf.parse_api_key_text(text) == (kid_, secret)
+        cases.append({"name": name,
+                      "inputs": {"fleet_secret_hex": h(fleet), "id_hex": h(kid_), "secret_hex": h(secret)},
+                      "expected": {"text": text, "hash_key_hex": h(kf.api_key_hash_key(fleet)),
+                                   "hash_input_hex": h(kf.api_key_hash_input(kid_, secret)),
+                                   "hash_hex": h(kf.api_key_hash(fleet, kid_, secret))}})
+    good = cases[0]["expected"]["text"]
+    for name, text in [("reject-uppercase-id-hex", good[:3] + good[3:27].upper() + good[27:]),
+                       ("reject-prefix-KT", "KT" + good[2:]),
+                       ("reject-id-too-short", good[:3] + good[5:]),
+                       ("reject-secret-padded", good + "="),
+                       ("reject-secret-trailing-bits", good[:-1] + chr(ord(good[-1]) + 1)),
+                       ("reject-secret-standard-alphabet",
+                        "kt_" + "00" * 12 + "_" + kf.b64u(b"\xfb" * 32).replace("-", "+").replace("_", "/")),
+                       ("reject-dash-separator", good[:27] + "-" + good[28:])]:
+        try:
+            kf.parse_api_key_text(text)
+            raise AssertionError(name)
+        except kf.FormatError:
+            pass
+        cases.append({"name": name, "inputs": {"text": text}, "expected": {"accepted": False}})
+    return doc("api_key", cases, SPEC_COMMIT_2)
+
+
 GENERATORS = [gen_key_texts, gen_derivation, gen_delegation, gen_wallet_statement, gen_context_ops, gen_genesis,
-              gen_log, gen_delta, gen_state_hash, gen_token, gen_login]
+              gen_log, gen_delta, gen_state_hash, gen_token, gen_login, gen_challenge_nonce, gen_stored_op,
+              gen_api_key]
 
 
 def render(d) -> str:

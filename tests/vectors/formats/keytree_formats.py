@@ -1055,3 +1055,167 @@ def token_decode(token: str, issuer_pub: bytes) -> dict:
     if claims["token_type"] != "access":
         raise FormatError("token_type")
     return claims
+
+
+# ------------------------------------------------------------- BLAKE3 modes
+
+
+def blake3_derive_key(context: str, key_material: bytes) -> bytes:
+    """BLAKE3 derive_key mode (32-byte output)."""
+    return _blake3.blake3(key_material, derive_key_context=context).digest()
+
+
+def blake3_keyed(key: bytes, data: bytes) -> bytes:
+    """BLAKE3 keyed-hash mode (32-byte output)."""
+    if len(key) != 32:
+        raise FormatError("BLAKE3 key must be 32 bytes")
+    return _blake3.blake3(data, key=key).digest()
+
+
+# ------------------------------------------------------------- §14 challenge nonce (stateless)
+
+CHALLENGE_MAC_KEY_CONTEXT = "keytree/v1 challenge-nonce mac key"
+
+
+def challenge_mac_key(challenge_key: bytes) -> bytes:
+    if len(challenge_key) != 32:
+        raise FormatError("ChallengeKey must be 32 bytes")
+    return blake3_derive_key(CHALLENGE_MAC_KEY_CONTEXT, challenge_key)
+
+
+def challenge_mac_input(domain: str, account: str, issued_at: int, expires_at: int, random8: bytes) -> bytes:
+    if len(random8) != 8:
+        raise FormatError("random part must be 8 bytes")
+    return (tag("challenge-nonce") + bstr(domain.encode("utf-8")) + bstr(account.encode("utf-8"))
+            + u64(issued_at) + u64(expires_at) + bstr(random8))
+
+
+def challenge_nonce(challenge_key: bytes, domain: str, account: str, issued_at: int, ttl: int,
+                    random8: bytes) -> bytes:
+    """32 bytes: issued_at (5 B BE) ‖ ttl (3 B BE) ‖ random (8) ‖ first 16 B of the keyed-BLAKE3 MAC."""
+    if not 0 <= issued_at < 1 << 40 or not 0 <= ttl < 1 << 24:
+        raise FormatError("issued_at or ttl out of range")
+    expires_at = issued_at + ttl
+    mac = blake3_keyed(challenge_mac_key(challenge_key),
+                       challenge_mac_input(domain, account, issued_at, expires_at, random8))
+    return issued_at.to_bytes(5, "big") + ttl.to_bytes(3, "big") + random8 + mac[:16]
+
+
+def challenge_nonce_open(challenge_key: bytes, domain: str, account: str, nonce: bytes):
+    """Checks the MAC; returns (issued_at, expires_at). Raises FormatError on a forged/altered nonce."""
+    if len(nonce) != 32:
+        raise FormatError("nonce must be 32 bytes")
+    issued_at = int.from_bytes(nonce[0:5], "big")
+    ttl = int.from_bytes(nonce[5:8], "big")
+    want = challenge_nonce(challenge_key, domain, account, issued_at, ttl, nonce[8:16])
+    if not hmac.compare_digest(want, nonce):
+        raise FormatError("bad challenge nonce MAC")
+    return issued_at, issued_at + ttl
+
+
+# ------------------------------------------------------------- §14 API keys (stored hash)
+
+API_KEY_HASH_KEY_CONTEXT = "keytree/v1 api-key hash key"
+
+
+def api_key_text(key_id: bytes, secret: bytes) -> str:
+    if len(key_id) != 12 or len(secret) != 32:
+        raise FormatError("API key id is 12 bytes, secret 32")
+    return "kt_" + key_id.hex() + "_" + b64u(secret)
+
+
+def parse_api_key_text(text: str):
+    if len(text) != 3 + 24 + 1 + 43 or not text.startswith("kt_") or text[27] != "_":
+        raise FormatError("bad API key text")
+    hx = text[3:27]
+    if any(c not in "0123456789abcdef" for c in hx):
+        raise FormatError("API key id must be lowercase hex")
+    return bytes.fromhex(hx), b64u_decode(text[28:])
+
+
+def api_key_hash_key(fleet_secret: bytes) -> bytes:
+    if len(fleet_secret) != 32:
+        raise FormatError("fleet secret must be 32 bytes")
+    return blake3_derive_key(API_KEY_HASH_KEY_CONTEXT, fleet_secret)
+
+
+def api_key_hash_input(key_id: bytes, secret: bytes) -> bytes:
+    return tag("api-key") + bstr(key_id) + bstr(secret)
+
+
+def api_key_hash(fleet_secret: bytes, key_id: bytes, secret: bytes) -> bytes:
+    return blake3_keyed(api_key_hash_key(fleet_secret), api_key_hash_input(key_id, secret))
+
+
+# ------------------------------------------------------------- §9 stored op form (context stores)
+
+
+def stored_op(op: Op) -> bytes:
+    signers = [s for s, _ in op.signatures]
+    if signers != sorted(set(signers)):
+        raise FormatError("signatures must be strictly ascending by signer")
+    out = u8(1) + bstr(op.signed_bytes()) + u32(len(op.signatures))
+    for signer, sig in op.signatures:
+        if len(signer) != 32 or len(sig) != 64:
+            raise FormatError("signer 32 bytes, signature 64")
+        out += bstr(signer) + bstr(sig)
+    return out
+
+
+def stored_op_decode(data: bytes):
+    """Returns (signed bytes, [(signer, sig)]); checks framing, order and exact re-encoding of the
+    envelope (the signed bytes themselves are checked by the caller's §9 decoder)."""
+    r = _Reader(data)
+    if r.u8() != 1:
+        raise FormatError("stored-op version")
+    signed = r.bstr()
+    sigs = [(r.bstr(32), r.bstr(64)) for _ in range(r.u32())]
+    r.end()
+    signers = [s for s, _ in sigs]
+    if signers != sorted(set(signers)):
+        raise FormatError("signers not strictly ascending")
+    return signed, sigs
+
+
+def op_from_signed_bytes(data: bytes) -> Op:
+    """Decodes §9 signed bytes (no signatures); refuses anything that does not re-encode exactly."""
+    r = _Reader(data)
+    if r.bstr() != b"keytree/v1/context-op" or r.u8() != 1:
+        raise FormatError("bad tag or op version")
+    ctx, seq, prev, t, kind = r.bstr(32), r.u64(), r.bstr(32), r.u64(), r.u8()
+    names = {v: k for k, v in OP_KINDS.items()}
+    if kind not in names:
+        raise FormatError("unknown op kind")
+    typ = names[kind]
+    if typ == "genesis":
+        root = r.bstr(32)
+        admins = [r.bstr(32) for _ in range(r.u32())]
+        body = dict(type=typ, root=root, admins=admins, threshold=r.u32(), max_chain_depth=r.u32())
+    elif typ == "add_member":
+        body = dict(type=typ, chain=[delegation_from_binary(r.bstr()) for _ in range(r.u32())])
+    elif typ == "set_permissions":
+        member = r.bstr(32)
+        body = dict(type=typ, member=member, permissions=[r.bstr().decode("ascii") for _ in range(r.u32())])
+    elif typ == "revoke_delegation":
+        body = dict(type=typ, id=r.bstr(32))
+    else:
+        body = dict(type=typ, key=r.bstr(32))
+    r.end()
+    op = Op(ctx, seq, prev, t, body)
+    if op.signed_bytes() != data:
+        raise FormatError("op does not re-encode")
+    return op
+
+
+def stored_op_open(data: bytes) -> Op:
+    """§9 stored form -> Op with its signatures; checks framing, order, the signed bytes' exact
+    re-encoding and every signature (SPEC_ISSUES.md #25: verification on load is my choice)."""
+    signed, sigs = stored_op_decode(data)
+    op = op_from_signed_bytes(signed)
+    op.signatures = sigs
+    for signer, sig in sigs:
+        if not ed25519_verify(signer, sig, signed):
+            raise FormatError("bad op signature")
+    if stored_op(op) != data:
+        raise FormatError("stored op does not re-encode")
+    return op

@@ -1,0 +1,534 @@
+//! A wallet-login gateway over HTTP (axum): challenge, verify, refresh,
+//! logout, whoami, API keys and the JWK Set, on memory stores or, with
+//! `--redis`, on Redis so that several instances behave as one gateway.
+//!
+//! ```text
+//! cargo run --features redis --example gateway -- --listen 127.0.0.1:8080
+//! KEYTREE_GATEWAY_SECRET=<64 hex> cargo run --features redis --example gateway -- \
+//!     --listen 127.0.0.1:8081 --redis redis://127.0.0.1:6379 --instance a
+//! ```
+//!
+//! # Routes
+//! - `POST /v1/auth/challenge` `{wallet}` (CAIP-10 or bare `0x…`) or
+//!   `{chain, address, network?}` → the challenge's serde form.
+//! - `POST /v1/auth/verify` `{wallet, nonce, signature, public_key?,
+//!   delegation?}` → `{access_token, token_type, expires_in, refresh_token,
+//!   refresh_expires_in, wallet}`.
+//! - `POST /v1/auth/refresh` `{refresh_token}` → a new token pair.
+//! - `POST /v1/auth/logout` `{refresh_token}`, or `{all: true}` with
+//!   `Authorization: Bearer <access token>` (every session of the member).
+//! - `GET /v1/auth/whoami` with a bearer token or an API key
+//!   (`Authorization: Bearer …` or `X-API-Key: …`) → `{wallet, context,
+//!   permissions, session}`.
+//! - `POST /v1/auth/api-key` (bearer) → `{api_key, id, permissions,
+//!   expires_at}`; `DELETE /v1/auth/api-key/{id}` (bearer) → `{revoked}`.
+//! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
+//!
+//! Errors are `{"error": kind, "message": …}` with the status of
+//! [`keytree::Error::kind`].
+//!
+//! # Fleet secret
+//! Every instance of one gateway holds the same 32-byte secret,
+//! `KEYTREE_GATEWAY_SECRET` (64 hex digits; required with `--redis`, random
+//! per process without it). Five keys are derived from it with BLAKE3
+//! `derive_key`, one context string each: the challenge (nonce-sealing)
+//! key, the token signing seed, the API-key hashing secret, the root key of
+//! the gateway's context (whose id is derived too) and the wallet-member
+//! secret below. Rotate by restarting the fleet with a new secret (every
+//! session and API key ends).
+//!
+//! # Wallet → member
+//! Wallet accounts are not context members yet, so the gateway gives each
+//! wallet an Ed25519 member key of its own: the seed is the keyed BLAKE3
+//! hash (under the wallet-member secret) of the wallet's CAIP-10 text, so
+//! every instance derives the same key, and nobody without the secret can.
+//! The key never signs anything: it only names the member in the context
+//! (a root-signed delegation, added on first login) and in the tokens,
+//! whose `sub` is the CAIP-10 wallet. (`RootKey::derive_client_key` takes
+//! a `u32` index, too small to hash wallets into without collisions.)
+//!
+//! # Redis
+//! With `--redis`, nonces, refresh families and sessions, API keys
+//! (`RedisStore`) and the context log (`RedisContextStore`, followed by a
+//! `ContextReplica`) live in Redis under the prefix `keytree-gateway:`.
+
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use keytree::{
+    AccountId, AccountInput, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRequest, ApiKeyStore,
+    ChallengeIssuer, ChallengeKey, ClientKey, ClientProof, Context, ContextError, ContextId,
+    ContextReplica, ContextStore, Delegation, Error, MemoryApiKeyStore, MemoryContextStore,
+    MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions, PublicKey,
+    RedisContextStore, RedisStore, RefreshStore, RefreshToken, RootKey, SessionStore, TokenError,
+    TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The login domain in every challenge.
+pub const DOMAIN: &str = "gateway.example";
+/// `iss` of tokens and API keys.
+pub const ISSUER: &str = "https://gateway.example";
+/// `aud` of the tokens the gateway mints and accepts.
+pub const AUDIENCE: &str = "gateway.example/api";
+/// What a wallet's member may do.
+pub const MEMBER_PERMISSIONS: [&str; 2] = ["api:read", "api:write"];
+/// A member's delegation lasts a year from its first login.
+const MEMBER_TTL: u64 = 365 * 86_400;
+/// API keys last 30 days.
+const API_KEY_TTL: u64 = 30 * 86_400;
+
+/// The store types of one deployment.
+pub trait Stores: Send + Sync + 'static {
+    /// Challenge nonces.
+    type Nonces: NonceStore + 'static;
+    /// Refresh families and sessions.
+    type Sessions: RefreshStore + SessionStore + 'static;
+    /// API keys.
+    type Keys: ApiKeyStore + 'static;
+    /// The context log.
+    type Log: ContextStore + Clone + 'static;
+}
+
+/// One process, nothing shared.
+pub struct Memory;
+impl Stores for Memory {
+    type Nonces = MemoryNonceStore;
+    type Sessions = MemoryRefreshStore;
+    type Keys = MemoryApiKeyStore;
+    type Log = MemoryContextStore;
+}
+
+/// Every instance on one Redis.
+pub struct Redis;
+impl Stores for Redis {
+    type Nonces = RedisStore;
+    type Sessions = RedisStore;
+    type Keys = RedisStore;
+    type Log = RedisContextStore;
+}
+
+/// The gateway's state.
+pub struct Gateway<S: Stores> {
+    instance: String,
+    challenges: ChallengeIssuer<S::Nonces>,
+    tokens: TokenIssuer,
+    validator: TokenValidator,
+    api_keys: ApiKeyIssuer,
+    sessions: S::Sessions,
+    keys: S::Keys,
+    replica: Arc<ContextReplica<S::Log>>,
+    root: RootKey,
+    member_secret: [u8; 32],
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn derive(secret: &[u8; 32], what: &str) -> [u8; 32] {
+    blake3::derive_key(&format!("keytree gateway example 2026 {what}"), secret)
+}
+
+impl<S: Stores> Gateway<S> {
+    /// Opens (or, the first time, creates) the gateway's context in `log`
+    /// and follows it in the background.
+    ///
+    /// # Errors
+    /// The stores' errors.
+    pub async fn start(
+        instance: &str,
+        secret: &[u8; 32],
+        nonces: S::Nonces,
+        sessions: S::Sessions,
+        keys: S::Keys,
+        log: S::Log,
+    ) -> Result<Arc<Self>, Error> {
+        let t = now();
+        let root = RootKey::from_bytes(&derive(secret, "context root"));
+        let id = ContextId::from_bytes(derive(secret, "context id"));
+        let replica = match ContextReplica::open(log.clone(), id, t).await {
+            Ok(r) => r,
+            Err(_) => {
+                let genesis = Context::builder(id).create(&root, t)?;
+                match ContextReplica::create(log.clone(), genesis, t).await {
+                    Ok(r) => r,
+                    // Another instance created it first.
+                    Err(_) => ContextReplica::open(log, id, t).await?,
+                }
+            }
+        };
+        let replica = Arc::new(replica);
+        let follower = replica.clone();
+        tokio::spawn(async move {
+            loop {
+                let e = follower.follow(Duration::from_secs(1)).await;
+                eprintln!("gateway: context follower stopped ({e}); restarting");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        let challenge_key = ChallengeKey::from_bytes(&derive(secret, "challenge key"));
+        let tokens = TokenIssuer::new(
+            ISSUER,
+            TokenSigningKey::from_bytes(&derive(secret, "token signing seed")),
+        );
+        let validator = tokens.validator(AUDIENCE, t).cache(100_000).build()?;
+        Ok(Arc::new(Self {
+            instance: instance.to_owned(),
+            challenges: ChallengeIssuer::new(DOMAIN, challenge_key, nonces)?,
+            tokens,
+            validator,
+            api_keys: ApiKeyIssuer::new(ISSUER, &derive(secret, "api key secret")),
+            sessions,
+            keys,
+            replica,
+            root,
+            member_secret: derive(secret, "wallet member"),
+        }))
+    }
+
+    /// The member key of `wallet` (see the module docs).
+    fn member_key(&self, wallet: &AccountId) -> PublicKey {
+        let seed = blake3::keyed_hash(&self.member_secret, wallet.to_string().as_bytes());
+        ClientKey::from_bytes(seed.as_bytes()).public_key()
+    }
+
+    /// Adds `key` as a member on its first login; a no-op after.
+    async fn ensure_member(&self, key: PublicKey) -> Result<(), Error> {
+        let t = now();
+        if self.replica.read(t)?.is_member(&key, t) {
+            return Ok(());
+        }
+        let grant = Delegation::builder(
+            key,
+            *self.replica.id(),
+            Permissions::parse(MEMBER_PERMISSIONS)?,
+        )
+        .valid_for(t.saturating_sub(60), MEMBER_TTL)
+        .sign_as_root(&self.root)?;
+        let added = self.replica.submit_with(t, 10, |ctx| {
+            let at = ctx.ops().last().map_or(t, |op| op.timestamp().max(t));
+            let op = OpKind::AddMember {
+                chain: vec![grant.clone()],
+            };
+            Ok(ctx.propose(op, at).sign(&self.root))
+        });
+        match added.await {
+            Err(Error::Context(ContextError::AlreadyMember(_))) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Validates a bearer access token against the live context and its
+    /// session; catches up once when the member is unknown here (it may
+    /// have been added on another instance a moment ago).
+    async fn bearer(&self, token: &str) -> Result<ValidatedToken, Error> {
+        let first = self
+            .validator
+            .validate_for_now(&*self.replica.read_now()?, token);
+        let validated = match first {
+            Err(Error::Token(TokenError::ExecutorRevoked(_))) => {
+                self.replica.catch_up_now().await?;
+                self.validator
+                    .validate_for_now(&*self.replica.read_now()?, token)?
+            }
+            other => other?,
+        };
+        self.validator
+            .check_session(&validated, &self.sessions)
+            .await?;
+        Ok(validated)
+    }
+
+    /// A bearer token or an API key (`Authorization: Bearer` or `X-API-Key`).
+    async fn caller(&self, headers: &HeaderMap) -> Result<ValidatedToken, Error> {
+        let credential = credential(headers)?;
+        if ApiKey::looks_like(credential) {
+            let replica = &*self.replica;
+            return self
+                .api_keys
+                .validate_for_now(replica, credential, &self.keys)
+                .await;
+        }
+        self.bearer(credential).await
+    }
+}
+
+fn credential(headers: &HeaderMap) -> Result<&str, Error> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    header("x-api-key")
+        .or_else(|| header("authorization").and_then(|v| v.strip_prefix("Bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| TokenError::InvalidRequest("no bearer token or API key").into())
+}
+
+/// An error reply: `{"error": kind, "message": …}`.
+pub struct ApiError(Error);
+
+impl<E: Into<Error>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let kind = self.0.kind();
+        let status =
+            StatusCode::from_u16(kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = json!({"error": kind.as_str(), "message": self.0.to_string()});
+        (status, Json(body)).into_response()
+    }
+}
+
+type Reply = Result<Response, ApiError>;
+type Gw<S> = State<Arc<Gateway<S>>>;
+
+/// A JSON body, or a `bad_request` error.
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    serde_json::from_slice(bytes)
+        .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ChallengeBody {
+    Wallet { wallet: AccountInput },
+    Parts(AccountInput),
+}
+
+async fn challenge<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
+    let (ChallengeBody::Wallet { wallet } | ChallengeBody::Parts(wallet)) = body(&bytes)?;
+    let issued = gw.challenges.issue_now(&wallet.to_account()?).await?;
+    Ok(Json(issued).into_response())
+}
+
+#[derive(Serialize)]
+struct Login<'a> {
+    #[serde(flatten)]
+    pair: &'a TokenPair,
+    wallet: &'a AccountId,
+}
+
+async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
+    let proof: ClientProof = body(&bytes)?;
+    let who = gw.challenges.redeem_client_now(&proof).await?;
+    let member = gw.member_key(&who.account);
+    gw.ensure_member(member).await?;
+    let request = TokenRequest::new(member, AUDIENCE).subject(who.account.to_string());
+    let pair = gw
+        .tokens
+        .issue(&*gw.replica, &request, &gw.sessions, now())
+        .await?;
+    Ok(Json(Login {
+        pair: &pair,
+        wallet: &who.account,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct RefreshBody {
+    refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct LogoutBody {
+    refresh_token: Option<String>,
+    #[serde(default)]
+    all: bool,
+}
+
+async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
+    let RefreshBody { refresh_token } = body(&bytes)?;
+    gw.replica.catch_up_now().await?;
+    let pair = gw
+        .tokens
+        .refresh(&*gw.replica, &refresh_token.parse()?, &gw.sessions, now())
+        .await?;
+    Ok(Json(pair).into_response())
+}
+
+async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let revoked = match body(&bytes)? {
+        LogoutBody { all: true, .. } => {
+            let caller = gw.bearer(credential(&headers)?).await?;
+            gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
+        }
+        LogoutBody {
+            refresh_token: Some(token),
+            ..
+        } => {
+            gw.tokens
+                .logout(&token.parse::<RefreshToken>()?, &gw.sessions)
+                .await?;
+            1
+        }
+        _ => return Err(TokenError::InvalidRequest("send refresh_token or all: true").into()),
+    };
+    Ok(Json(json!({ "sessions_revoked": revoked })).into_response())
+}
+
+async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
+    let caller = gw.caller(&headers).await?;
+    let claims = caller.claims();
+    Ok(Json(json!({
+        "wallet": claims.subject(),
+        "context": claims.context_id().to_string(),
+        "permissions": claims.permissions(),
+        "session": claims.session_id().map(ToString::to_string),
+    }))
+    .into_response())
+}
+
+async fn create_api_key<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
+    let owner = gw.bearer(credential(&headers)?).await?;
+    let request = ApiKeyRequest::new("gateway", API_KEY_TTL);
+    let (key, record) = gw.api_keys.create_now(&owner, &request, &gw.keys).await?;
+    Ok(Json(json!({
+        "api_key": key.as_str(),
+        "id": record.id().to_string(),
+        "permissions": record.permissions(),
+        "expires_at": record.expires_at(),
+    }))
+    .into_response())
+}
+
+async fn revoke_api_key<S: Stores>(
+    State(gw): Gw<S>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Reply {
+    let owner = gw.bearer(credential(&headers)?).await?;
+    let revoked = gw
+        .api_keys
+        .revoke(&owner, &id.parse::<ApiKeyId>()?, &gw.keys)
+        .await?;
+    Ok(Json(json!({ "revoked": revoked })).into_response())
+}
+
+async fn jwks<S: Stores>(State(gw): Gw<S>) -> Response {
+    Json(gw.tokens.jwks(now())).into_response()
+}
+
+async fn health<S: Stores>(State(gw): Gw<S>) -> Reply {
+    let head = gw.replica.read_now()?.head_seq();
+    Ok(
+        Json(json!({"status": "ok", "instance": gw.instance, "context_head": head}))
+            .into_response(),
+    )
+}
+
+/// The gateway's routes.
+pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
+    Router::new()
+        .route("/v1/auth/challenge", post(challenge::<S>))
+        .route("/v1/auth/verify", post(verify::<S>))
+        .route("/v1/auth/refresh", post(refresh::<S>))
+        .route("/v1/auth/logout", post(logout::<S>))
+        .route("/v1/auth/whoami", get(whoami::<S>))
+        .route("/v1/auth/api-key", post(create_api_key::<S>))
+        .route("/v1/auth/api-key/{id}", delete(revoke_api_key::<S>))
+        .route("/v1/auth/jwks", get(jwks::<S>))
+        .route("/.well-known/jwks.json", get(jwks::<S>))
+        .route("/health", get(health::<S>))
+        .with_state(gw)
+}
+
+/// A gateway on memory stores.
+///
+/// # Errors
+/// As [`Gateway::start`].
+pub async fn memory(instance: &str, secret: &[u8; 32]) -> Result<Router, Error> {
+    let gw = Gateway::<Memory>::start(
+        instance,
+        secret,
+        MemoryNonceStore::new(),
+        MemoryRefreshStore::new(),
+        MemoryApiKeyStore::new(),
+        MemoryContextStore::new(),
+    )
+    .await?;
+    Ok(router(gw))
+}
+
+/// A gateway on the Redis at `url`, its keys under `prefix`.
+///
+/// # Errors
+/// [`Error::StoreUnavailable`] when Redis cannot be reached; as
+/// [`Gateway::start`].
+pub async fn redis(
+    instance: &str,
+    secret: &[u8; 32],
+    url: &str,
+    prefix: &str,
+) -> Result<Router, Error> {
+    let store = RedisStore::builder(url).prefix(prefix).connect().await?;
+    let log = RedisContextStore::builder(url)
+        .prefix(prefix)
+        .connect()
+        .await?;
+    let gw =
+        Gateway::<Redis>::start(instance, secret, store.clone(), store.clone(), store, log).await?;
+    Ok(router(gw))
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[allow(dead_code)]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match serve(&args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gateway: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the CLI (`--listen`, `--redis`, `--instance`; see the module docs).
+///
+/// # Errors
+/// Bad arguments, a missing fleet secret with `--redis`, the stores' and
+/// the listener's errors.
+pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let listen = arg(args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let instance = arg(args, "--instance").unwrap_or_else(|| "gateway".into());
+    let secret: [u8; 32] = match std::env::var("KEYTREE_GATEWAY_SECRET") {
+        Ok(hex) => keytree::hex_decode(hex.trim(), "KEYTREE_GATEWAY_SECRET")?
+            .try_into()
+            .map_err(|_| "KEYTREE_GATEWAY_SECRET must be 64 hex digits")?,
+        Err(_) if arg(args, "--redis").is_some() => {
+            return Err("--redis needs the fleet's KEYTREE_GATEWAY_SECRET (64 hex digits)".into());
+        }
+        Err(_) => *ChallengeKey::generate(&mut rand::rng()).to_bytes(),
+    };
+    let app = match arg(args, "--redis") {
+        Some(url) => redis(&instance, &secret, &url, "keytree-gateway:").await?,
+        None => memory(&instance, &secret).await?,
+    };
+    let listener = tokio::net::TcpListener::bind(&listen).await?;
+    println!(
+        "gateway {instance} listening on http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(listener, app).await?;
+    Ok(())
+}

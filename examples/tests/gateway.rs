@@ -1,0 +1,382 @@
+//! Issue 10, the example gateway (`examples/gateway.rs`, compiled into this
+//! test binary as `gateway_app`): served on loopback by axum and driven
+//! over HTTP/1.1 by an Ethereum wallet (k256, EIP-191 `personal_sign` of
+//! the SIWE text): challenge, sign, verify, replay refused, whoami,
+//! refresh, old refresh refused, logout, refresh refused, API key works
+//! then is revoked, log out everywhere. On memory stores (one instance),
+//! and on two instances sharing a real redis-server (every step alternates
+//! between them).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[allow(dead_code)]
+#[path = "../gateway.rs"]
+mod gateway_app;
+#[path = "../../tests/suite/redis_server.rs"]
+mod redis_server;
+
+use std::net::SocketAddr;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const SECRET: [u8; 32] = [0x5e; 32];
+
+async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+/// One HTTP/1.1 request (`Connection: close`); the status and JSON body.
+async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some((name, value)) = auth {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(&body);
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (status, json)
+}
+
+fn bearer(token: &Value) -> Option<(&'static str, String)> {
+    Some((
+        "Authorization",
+        format!("Bearer {}", token.as_str().unwrap()),
+    ))
+}
+
+async fn get(addr: SocketAddr, path: &str, auth: Option<(&str, String)>) -> (u16, Value) {
+    call(
+        addr,
+        "GET",
+        path,
+        auth.as_ref().map(|(n, v)| (*n, v.as_str())),
+        None,
+    )
+    .await
+}
+
+async fn post(
+    addr: SocketAddr,
+    path: &str,
+    auth: Option<(&str, String)>,
+    body: Value,
+) -> (u16, Value) {
+    let auth = auth.as_ref().map(|(n, v)| (*n, v.as_str()));
+    call(addr, "POST", path, auth, Some(body)).await
+}
+
+fn assert_error(reply: &(u16, Value), status: u16, kind: &str) {
+    assert_eq!(reply.0, status, "{reply:?}");
+    assert_eq!(reply.1["error"], kind, "{reply:?}");
+    assert!(reply.1["message"].as_str().is_some_and(|m| !m.is_empty()));
+}
+
+struct Wallet {
+    key: k256::ecdsa::SigningKey,
+    /// The bare `0x…` address (EIP-55).
+    address: String,
+}
+
+impl Wallet {
+    fn new(seed: u8) -> Self {
+        let key = k256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+        let address = keytree::eip55_encode(&keytree::ethereum_address_of(key.verifying_key()));
+        Self { key, address }
+    }
+
+    fn caip10(&self) -> String {
+        format!("eip155:1:{}", self.address)
+    }
+
+    /// `personal_sign` of `text`: 65-byte `r ‖ s ‖ v` hex, `v` ∈ {27, 28}.
+    fn personal_sign(&self, text: &str) -> String {
+        let (sig, recid) = self
+            .key
+            .sign_prehash_recoverable(&keytree::eip191_hash(text.as_bytes()));
+        let mut bytes = sig.to_bytes().to_vec();
+        bytes.push(27 + recid.to_byte());
+        format!("0x{}", keytree::hex_encode(&bytes))
+    }
+}
+
+/// Challenge on `a` (with the bare address), sign, verify on `a`; the
+/// verify body (for replays) and the login reply.
+async fn login(a: SocketAddr, wallet: &Wallet) -> (Value, Value) {
+    let (status, challenge) = post(
+        a,
+        "/v1/auth/challenge",
+        None,
+        json!({"wallet": wallet.address}),
+    )
+    .await;
+    assert_eq!(status, 200, "{challenge}");
+    assert_eq!(challenge["wallet"], wallet.caip10());
+    assert_eq!(challenge["domain"], gateway_app::DOMAIN);
+    let text = challenge["message"].as_str().unwrap();
+    let verify = json!({
+        "wallet": wallet.caip10(),
+        "nonce": challenge["nonce"],
+        "signature": wallet.personal_sign(text),
+    });
+    let (status, tokens) = post(a, "/v1/auth/verify", None, verify.clone()).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["wallet"], wallet.caip10());
+    assert!(tokens["expires_in"].as_u64().unwrap() > 0);
+    assert!(tokens["refresh_expires_in"].as_u64().unwrap() > 0);
+    (verify, tokens)
+}
+
+/// The full cycle; every step after a login runs on the other instance
+/// (`a == b` for one instance).
+async fn full_cycle(a: SocketAddr, b: SocketAddr) {
+    let wallet = Wallet::new(0x11);
+
+    // Health and keys.
+    let (status, health) = get(a, "/health", None).await;
+    assert_eq!((status, &health["status"]), (200, &json!("ok")));
+    let (status, jwks) = get(b, "/v1/auth/jwks", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
+    assert_eq!(get(a, "/.well-known/jwks.json", None).await.1, jwks);
+
+    // The `{chain, address}` form of the challenge request.
+    let (status, parts) = post(
+        b,
+        "/v1/auth/challenge",
+        None,
+        json!({"chain": "ethereum", "address": wallet.address}),
+    )
+    .await;
+    assert_eq!((status, &parts["wallet"]), (200, &json!(wallet.caip10())));
+    // A bad checksum is a bad request, not a bad signature.
+    let bad = wallet.address.to_lowercase().replacen('a', "A", 1);
+    if bad != wallet.address {
+        let reply = post(a, "/v1/auth/challenge", None, json!({"wallet": bad})).await;
+        assert_error(&reply, 400, "bad_request");
+    }
+
+    // Session 1: login on A; replay refused on B; whoami on B.
+    let (verify, s1) = login(a, &wallet).await;
+    let replay = post(b, "/v1/auth/verify", None, verify).await;
+    assert_eq!(replay.0, 401, "{replay:?}");
+    let (status, me) = get(b, "/v1/auth/whoami", bearer(&s1["access_token"])).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["wallet"], wallet.caip10());
+    assert_eq!(me["permissions"], json!(gateway_app::MEMBER_PERMISSIONS));
+    assert!(me["context"].as_str().is_some_and(|c| !c.is_empty()));
+    let sid = me["session"].clone();
+    assert!(sid.as_str().is_some_and(|s| s.len() == 32), "{me}");
+
+    // Refresh on B, and again on A (the successor used); the old refresh
+    // token is then refused.
+    let (status, s1b) = post(
+        b,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{s1b}");
+    assert_ne!(s1b["refresh_token"], s1["refresh_token"]);
+    let (_, me) = get(a, "/v1/auth/whoami", bearer(&s1b["access_token"])).await;
+    assert_eq!(me["session"], sid, "a refresh stays in its session");
+    let (status, s1c) = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1b["refresh_token"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{s1c}");
+    let old = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s1["refresh_token"]}),
+    )
+    .await;
+    assert_error(&old, 401, "unauthorized");
+
+    // Session 2: API key made on B works on A (both headers), then is
+    // revoked; logout on B; its refresh and access tokens are refused on A.
+    let (_, s2) = login(a, &wallet).await;
+    let (status, key) = post(
+        b,
+        "/v1/auth/api-key",
+        bearer(&s2["access_token"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{key}");
+    assert_eq!(key["permissions"], json!(gateway_app::MEMBER_PERMISSIONS));
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+    let (status, me) = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key.clone()))).await;
+    assert_eq!(
+        (status, &me["wallet"]),
+        (200, &json!(wallet.caip10())),
+        "{me}"
+    );
+    assert_eq!(me["session"], Value::Null);
+    let (status, _) = get(a, "/v1/auth/whoami", bearer(&json!(api_key))).await;
+    assert_eq!(status, 200);
+    let path = format!("/v1/auth/api-key/{}", key["id"].as_str().unwrap());
+    let auth = bearer(&s2["access_token"]).unwrap();
+    let (status, revoked) = call(b, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
+    assert_eq!((status, &revoked["revoked"]), (200, &json!(true)));
+    let gone = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key))).await;
+    assert_error(&gone, 401, "unauthorized");
+
+    let (status, out) = post(
+        b,
+        "/v1/auth/logout",
+        None,
+        json!({"refresh_token": s2["refresh_token"]}),
+    )
+    .await;
+    assert_eq!((status, &out["sessions_revoked"]), (200, &json!(1)));
+    let refused = post(
+        a,
+        "/v1/auth/refresh",
+        None,
+        json!({"refresh_token": s2["refresh_token"]}),
+    )
+    .await;
+    assert_error(&refused, 401, "unauthorized");
+    let refused = get(a, "/v1/auth/whoami", bearer(&s2["access_token"])).await;
+    assert_error(&refused, 401, "unauthorized");
+
+    // Session 3 and 4: log out everywhere from B ends both on A.
+    let (_, s3) = login(a, &wallet).await;
+    let (_, s4) = login(b, &wallet).await;
+    let (status, out) = post(
+        b,
+        "/v1/auth/logout",
+        bearer(&s4["access_token"]),
+        json!({"all": true}),
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    assert!(out["sessions_revoked"].as_u64().unwrap() >= 2, "{out}");
+    for s in [&s3, &s4] {
+        let refused = get(a, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_error(&refused, 401, "unauthorized");
+    }
+
+    // Bad requests are JSON errors too.
+    let reply = get(a, "/v1/auth/whoami", None).await;
+    assert_error(&reply, 400, "bad_request");
+    let reply = call(a, "POST", "/v1/auth/verify", None, None).await;
+    assert_error(&reply, 400, "bad_request");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_memory_full_cycle() {
+    let app = gateway_app::memory("solo", &SECRET).await.unwrap();
+    let addr = serve(app).await;
+    full_cycle(addr, addr).await;
+}
+
+#[test]
+fn gateway_redis_two_instances() {
+    let Some(server) = crate::redis_server::RedisServer::start("gateway_redis_two_instances")
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = server.url();
+        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
+        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
+        let (a, b) = (serve(a).await, serve(b).await);
+        full_cycle(a, b).await;
+        // Both instances follow one context log.
+        let (_, ha) = get(a, "/health", None).await;
+        let (_, hb) = get(b, "/health", None).await;
+        assert_eq!(ha["instance"], "a");
+        assert_eq!(hb["instance"], "b");
+        assert!(ha["context_head"].as_u64().unwrap() >= 1, "{ha}");
+
+        // An instance started later (a restart: it holds nothing of its
+        // own) serves a session begun on A.
+        let (_, s) = login(a, &Wallet::new(0x22)).await;
+        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:")
+            .await
+            .unwrap();
+        let c = serve(c).await;
+        let (status, me) = get(c, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(
+            (status, &me["wallet"]),
+            (200, &json!(Wallet::new(0x22).caip10()))
+        );
+        let body = json!({"refresh_token": s["refresh_token"]});
+        assert_eq!(post(c, "/v1/auth/refresh", None, body).await.0, 200);
+
+        // Another fleet secret is another gateway: A's tokens mean nothing there.
+        let other = gateway_app::redis("x", &[0x77; 32], &url, "gw-test:")
+            .await
+            .unwrap();
+        let other = serve(other).await;
+        let refused = get(other, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(refused.0, 401, "{refused:?}");
+    });
+}
+
+#[test]
+fn gateway_cli_refuses_redis_without_fleet_secret() {
+    if std::env::var_os("KEYTREE_GATEWAY_SECRET").is_some() {
+        eprintln!("SKIPPED: KEYTREE_GATEWAY_SECRET is set in this environment");
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let args: Vec<String> = [
+        "gateway",
+        "--listen",
+        "127.0.0.1:0",
+        "--redis",
+        "redis://127.0.0.1:1",
+    ]
+    .map(String::from)
+    .to_vec();
+    let err = runtime.block_on(gateway_app::serve(&args)).unwrap_err();
+    assert!(err.to_string().contains("KEYTREE_GATEWAY_SECRET"), "{err}");
+}
