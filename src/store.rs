@@ -29,15 +29,14 @@ mod memory_context;
 mod memory_nonce;
 #[cfg(feature = "redis")]
 mod redis;
+mod retention;
 
 pub use memory::MemoryRefreshStore;
 pub use memory_api_key::MemoryApiKeyStore;
 pub use memory_context::MemoryContextStore;
 pub use memory_nonce::{DEFAULT_MAX_NONCE_ENTRIES, MemoryNonceStore, NONCE_ENTRY_BYTES};
+pub use retention::DEFAULT_RETENTION;
 
-/// How long a store keeps a refresh record after it expires, by default
-/// (seconds), so that late use is told "expired" or "reused", not "unknown".
-pub const DEFAULT_RETENTION: u64 = 600;
 #[cfg(feature = "redis")]
 pub use redis::{
     RedisContextStore, RedisContextStoreBuilder, RedisStore, RedisStoreBuilder, RedisStoreStats,

@@ -21,7 +21,9 @@
 mod api_key;
 mod cache;
 mod claims;
+mod defaults;
 mod forms;
+mod helpers;
 mod issuer;
 mod jwks;
 mod jws;
@@ -36,6 +38,11 @@ pub use api_key::{
     MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
 pub use claims::{TokenClaims, TokenType};
+pub use defaults::{
+    ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL,
+};
+pub(crate) use helpers::unix_now;
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
 pub use mint_view::{MemberGrant, MintView};
@@ -43,28 +50,3 @@ pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use session::{SessionId, SessionStore};
 pub use store::RefreshStore;
 pub use validator::{TokenValidator, TokenValidatorBuilder, UnverifiedToken, ValidatedToken};
-
-/// The `typ` header of access tokens (RFC 9068).
-pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
-/// The default clock leeway, in seconds.
-pub const DEFAULT_LEEWAY: u64 = 60;
-/// The default size limit of a token, in bytes.
-pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
-/// The default access-token lifetime, in seconds.
-pub const DEFAULT_ACCESS_TTL: u64 = 15 * 60;
-/// The default refresh-token lifetime, in seconds.
-pub const DEFAULT_REFRESH_TTL: u64 = 30 * 24 * 3600;
-/// How long after a rotation a retry of the same refresh token is answered
-/// again instead of revoking its family, by default (seconds): see
-/// [`TokenIssuer::with_refresh_grace`](crate::TokenIssuer::with_refresh_grace).
-pub const DEFAULT_REFRESH_GRACE: u64 = 10;
-
-/// Reads the system clock as unix seconds (0 if the clock is before 1970).
-pub(crate) fn unix_now() -> u64 {
-    crate::encoding::unix_now()
-}
-
-/// At most `max` characters of untrusted text, for error messages.
-pub(crate) fn clip(text: &str, max: usize) -> String {
-    text.chars().take(max).collect()
-}

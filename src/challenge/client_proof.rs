@@ -8,8 +8,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
-use super::{ChallengeIssuer, ChallengeMessage, ChallengeNonce};
-use crate::challenge::NonceStore;
+use super::issuer::ChallengeIssuer;
+use super::nonce::ChallengeNonce;
+use super::render::ChallengeMessage;
+use super::store::NonceStore;
 use crate::error::{ChallengeError, Error, Result};
 use crate::wallet::input::AccountInput;
 use crate::wallet::{AccountId, Chain, VerifiedAccount, WalletProof};

@@ -3,7 +3,8 @@
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
-use super::{Challenge, ChallengeMessage};
+use super::issuer::Challenge;
+use super::render::ChallengeMessage;
 
 impl ChallengeMessage {
     /// The form's name, for clients choosing how to sign: `siwe`, `siws`,

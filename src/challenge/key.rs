@@ -6,7 +6,7 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq as _;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::ChallengeNonce;
+use super::nonce::ChallengeNonce;
 use crate::encoding::CanonicalWriter;
 use crate::wallet::AccountId;
 

@@ -6,7 +6,7 @@ use crate::error::{ChallengeError, Result};
 use crate::wallet::near::Nep413Payload;
 use crate::wallet::{AccountId, Chain, WalletProof, rfc3339};
 
-use super::ChallengeNonce;
+use super::nonce::ChallengeNonce;
 
 /// What the wallet must sign for a challenge, in its chain's own form.
 ///

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::ChallengeNonce;
+use super::nonce::ChallengeNonce;
 use crate::error::Result;
 
 /// What keytree remembers of login challenges: only nonces that were

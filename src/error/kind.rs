@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use super::{
+use super::types::{
     ChallengeError, ContextError, DelegationError, Error, PermissionError, TokenError, WalletError,
 };
 

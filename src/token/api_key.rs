@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::claims::{TokenClaims, TokenType};
-use super::unix_now;
+use super::helpers::unix_now;
 use super::validator::{ValidatedToken, bind};
 use crate::encoding::{
     CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::clip;
+use super::helpers::clip;
 use super::refresh::FamilyId;
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;

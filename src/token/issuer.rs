@@ -5,17 +5,18 @@ use std::fmt;
 use rand_core::CryptoRng;
 
 use super::claims::{TokenClaims, TokenType};
+use super::defaults::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL};
+use super::helpers::unix_now;
 use super::jwks::{Jwks, TokenSigningKey};
 use super::jws::b64_append;
 use super::mint_view::MintView;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
+use super::store::RefreshStore;
 use super::validator::{TokenValidator, TokenValidatorBuilder};
-use super::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, unix_now};
 use crate::encoding::check_timestamp;
 use crate::error::{DelegationError, Result, TokenError};
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
-use crate::token::RefreshStore;
 
 /// What to mint: for which member key, for which audience, with which
 /// permissions and for how long.

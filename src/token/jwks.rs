@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::clip;
+use super::helpers::clip;
 use super::jws::{ALG, b64_append, encode_header};
 use crate::encoding::base64url_encode;
 use crate::error::{Error, Result, TokenError};

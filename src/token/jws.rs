@@ -9,7 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use super::{ACCESS_TOKEN_TYP, clip};
+use super::defaults::ACCESS_TOKEN_TYP;
+use super::helpers::clip;
 use crate::error::{Error, Result, TokenError};
 
 /// The only accepted `alg`.

@@ -6,10 +6,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::claims::TokenClaims;
+use super::helpers::unix_now;
 use super::issuer::TokenIssuer;
+use super::refresh::RefreshHash;
 use super::refresh::{FamilyId, RefreshToken};
 use super::validator::{TokenValidator, ValidatedToken};
-use super::{RefreshHash, unix_now};
 use crate::error::{Result, TokenError};
 use crate::id::ContextId;
 use crate::public_key::PublicKey;

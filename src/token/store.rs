@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{FamilyId, RefreshHash, RefreshRecord};
+use super::refresh::{FamilyId, RefreshHash, RefreshRecord};
 use crate::error::Result;
 use crate::id::ContextId;
 use crate::public_key::PublicKey;

@@ -7,9 +7,10 @@ use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
 use super::cache::TokenCache;
 use super::claims::{TokenClaims, TokenType};
+use super::defaults::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN};
+use super::helpers::{clip, unix_now};
 use super::jwks::{Jwk, Jwks};
 use super::jws::{self, Parts};
-use super::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, clip, unix_now};
 use crate::encoding::check_timestamp;
 use crate::error::{Error, KeyError, Result, TokenError};
 use crate::permission::Permission;

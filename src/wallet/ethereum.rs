@@ -24,11 +24,16 @@ use std::sync::Arc;
 
 use k256::ecdsa::{RecoveryId, VerifyingKey};
 
-use super::text::{keccak256, parse_eth_address};
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
-    WalletProof, WalletVerifier, now_or_never, raw::secp256k1_compressed, resolver_pending,
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{
+    Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture, now_or_never,
+    resolver_pending,
 };
+use super::proof::WalletProof;
+use super::raw::secp256k1_compressed;
+use super::text::{keccak256, parse_eth_address};
+use super::verifier::WalletVerifier;
 use crate::error::{DecodeReason, Error, Result, WalletError};
 
 const SIG_WHAT: &str = "ethereum signature";
@@ -310,10 +315,7 @@ impl EthereumProof {
         signature_hex: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Ethereum {
-            return Err(crate::wallet::wrong_chain(
-                &Chain::Ethereum,
-                account.chain(),
-            ));
+            return Err(super::check::wrong_chain(&Chain::Ethereum, account.chain()));
         }
         Ok(Self {
             address: parse_eth_address(account.address())?,
@@ -407,7 +409,7 @@ impl std::fmt::Debug for EthereumVerifier {
 }
 
 /// The default tolerance for a SIWE `Issued At` ahead of `now` (clock skew).
-pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::DEFAULT_WALLET_LEEWAY;
+pub const DEFAULT_ISSUED_AT_LEEWAY: u64 = super::check::DEFAULT_WALLET_LEEWAY;
 
 impl EthereumVerifier {
     /// Externally owned accounts only; any chain id; 60 s issued-at leeway.
@@ -557,7 +559,7 @@ impl EthereumVerifier {
         expect: &Expectations<'_>,
     ) -> Result<VerifiedAccount> {
         let WalletProof::Ethereum(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(super::check::wrong_chain(&self.chain(), &proof.chain()));
         };
         let hash = match &p.message {
             Message::PersonalSign(m) => {

@@ -37,16 +37,17 @@
 mod canister;
 mod delegation;
 mod der;
-mod principal;
+pub(super) mod principal;
 
 use std::fmt;
 
 use k256::ecdsa::signature::Verifier as _;
 
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier,
-};
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{Expectations, SignerKey, StatementProof, VerifiedAccount};
+use super::proof::WalletProof;
+use super::verifier::WalletVerifier;
 use crate::encoding::{CanonicalReader, CanonicalWriter};
 use crate::error::{DecodeReason, Error, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
@@ -514,7 +515,7 @@ impl IcpProof {
 
 fn check_icp_account(account: &AccountId) -> Result<()> {
     if account.chain() != &Chain::Icp {
-        return Err(crate::wallet::wrong_chain(&Chain::Icp, account.chain()));
+        return Err(super::check::wrong_chain(&Chain::Icp, account.chain()));
     }
     Ok(())
 }
@@ -599,7 +600,7 @@ impl WalletVerifier for IcpVerifier {
             return p.verify_with(&self.canister, self.target.as_ref(), expect);
         }
         let WalletProof::Icp(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(super::check::wrong_chain(&self.chain(), &proof.chain()));
         };
         expect.require_exact_message(&p.message)?;
         let signed = IcpProof::signing_bytes(&p.message);

@@ -5,7 +5,9 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use super::{AccountId, Chain, WHAT, text};
+use super::account::{AccountId, WHAT};
+use super::chain::Chain;
+use super::text;
 use crate::error::{Error, Result};
 
 /// CAIP-30 reference of Solana mainnet (the first 32 base58 characters of

@@ -29,11 +29,15 @@ use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 
-use super::text::{near_implicit_key, parse_base64_signature};
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture,
-    WalletProof, WalletVerifier, now_or_never, resolver_pending,
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{
+    Expectations, SignerKey, StatementProof, VerifiedAccount, WalletFuture, now_or_never,
+    resolver_pending,
 };
+use super::proof::WalletProof;
+use super::text::{near_implicit_key, parse_base64_signature};
+use super::verifier::WalletVerifier;
 use crate::encoding::base58_decode_array;
 use crate::error::{DecodeReason, Error, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
@@ -195,7 +199,7 @@ impl NearProof {
         signature_base64: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Near {
-            return Err(crate::wallet::wrong_chain(&Chain::Near, account.chain()));
+            return Err(super::check::wrong_chain(&Chain::Near, account.chain()));
         }
         Ok(Self {
             account,
@@ -404,7 +408,7 @@ impl NearVerifier {
         expect: &Expectations<'_>,
     ) -> Result<VerifiedAccount> {
         let WalletProof::Near(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&Chain::Near, &proof.chain()));
+            return Err(super::check::wrong_chain(&Chain::Near, &proof.chain()));
         };
         let recipient = expect.require_domain()?;
         let nonce = expect.require_nonce()?;

@@ -18,11 +18,12 @@
 use k256::ecdsa::signature::hazmat::PrehashVerifier as _;
 use sha2::{Digest as _, Sha256};
 
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{Expectations, SignerKey, StatementProof, VerifiedAccount};
 use super::login_tag::{RAW_KEY_LOGIN_TAG, tagged};
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier,
-};
+use super::proof::WalletProof;
+use super::verifier::WalletVerifier;
 use crate::encoding::{hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
@@ -277,7 +278,7 @@ impl WalletVerifier for RawKeyVerifier {
     /// signature must cover [`RawKeyProof::signing_bytes`] of it.
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::RawKey(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(super::check::wrong_chain(&self.chain(), &proof.chain()));
         };
         expect.require_exact_message(&p.message)?;
         let signer = self.check(
@@ -306,7 +307,7 @@ impl WalletVerifier for RawKeyVerifier {
                 )
             }
             other => {
-                return Err(crate::wallet::wrong_chain(&self.chain(), other));
+                return Err(super::check::wrong_chain(&self.chain(), other));
             }
         };
         let signature =

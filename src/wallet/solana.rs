@@ -19,10 +19,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{
-    AccountId, Chain, Expectations, SignerKey, StatementProof, VerifiedAccount, WalletProof,
-    WalletVerifier, rfc3339,
-};
+use super::account::AccountId;
+use super::chain::Chain;
+use super::check::{Expectations, SignerKey, StatementProof, VerifiedAccount};
+use super::proof::WalletProof;
+use super::rfc3339;
+use super::verifier::WalletVerifier;
 use crate::encoding::base58_decode_array;
 use crate::error::{DecodeReason, Error, Result, WalletError};
 use crate::public_key::{PublicKey, Signature};
@@ -296,7 +298,7 @@ impl SolanaProof {
         signature_base58: &str,
     ) -> Result<Self> {
         if account.chain() != &Chain::Solana {
-            return Err(crate::wallet::wrong_chain(&Chain::Solana, account.chain()));
+            return Err(super::check::wrong_chain(&Chain::Solana, account.chain()));
         }
         Ok(Self {
             key: solana_key(&account)?,
@@ -444,7 +446,7 @@ impl SolanaVerifier {
         }
         if let Some(t) = &m.issued_at {
             let issued_at = rfc3339::parse(t)?;
-            if issued_at > now.saturating_add(super::DEFAULT_WALLET_LEEWAY) {
+            if issued_at > now.saturating_add(super::check::DEFAULT_WALLET_LEEWAY) {
                 return Err(WalletError::IssuedInFuture { issued_at, now }.into());
             }
         }
@@ -463,7 +465,7 @@ impl WalletVerifier for SolanaVerifier {
     /// times against `now` (issued-at may lead `now` by 60 s).
     fn verify(&self, proof: &WalletProof, expect: &Expectations<'_>) -> Result<VerifiedAccount> {
         let WalletProof::Solana(p) = proof else {
-            return Err(crate::wallet::wrong_chain(&self.chain(), &proof.chain()));
+            return Err(super::check::wrong_chain(&self.chain(), &proof.chain()));
         };
         match &p.message {
             Message::Plain(m) => {

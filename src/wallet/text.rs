@@ -7,7 +7,7 @@ use sha3::{Digest as _, Keccak256};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::Chain;
+use super::chain::Chain;
 use crate::encoding::{base58_decode_array, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
 use crate::public_key::Signature;
@@ -159,7 +159,7 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
         // The canonical (strict, lowercase) principal text.
         #[cfg(feature = "icp")]
         Chain::Icp => {
-            crate::wallet::icp::Principal::from_text(address)?;
+            super::icp::principal::Principal::from_text(address)?;
             Ok(address.to_owned())
         }
         #[cfg(not(feature = "icp"))]
@@ -289,7 +289,7 @@ pub(crate) fn near_implicit_key(id: &str) -> Option<[u8; 32]> {
 
 #[cfg(feature = "stellar")]
 fn check_stellar_account(address: &str) -> Result<()> {
-    super::stellar::decode_account(address).map(|_| ())
+    super::stellar::strkey::decode_account(address).map(|_| ())
 }
 
 /// Without the `stellar` feature the address is checked for shape only; the

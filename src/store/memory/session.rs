@@ -2,7 +2,7 @@
 
 use std::future::{Future, ready};
 
-use super::MemoryRefreshStore;
+use super::refresh::MemoryRefreshStore;
 use crate::error::Result;
 use crate::id::ContextId;
 use crate::public_key::PublicKey;

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use redis::Script;
 
-use super::RedisStore;
+use super::client::RedisStore;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;

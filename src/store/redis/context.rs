@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Script};
 
-use super::RedisStore;
+use super::client::RedisStore;
 use crate::context::ContextOp;
 use crate::context_store::{AppendOutcome, ContextStore, KeyCache, StoreHead};
 use crate::error::{ContextError, Error, Result};
@@ -161,8 +161,8 @@ impl RedisContextStore {
     pub fn builder(url: impl Into<String>) -> RedisContextStoreBuilder {
         RedisContextStoreBuilder {
             url: url.into(),
-            prefix: super::DEFAULT_PREFIX.into(),
-            timeout: super::DEFAULT_TIMEOUT,
+            prefix: super::client::DEFAULT_PREFIX.into(),
+            timeout: super::client::DEFAULT_TIMEOUT,
         }
     }
 

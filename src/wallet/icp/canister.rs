@@ -30,7 +30,8 @@ use super::{
 };
 use crate::encoding::hex_encode;
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
-use crate::wallet::{AccountId, Expectations, SignerKey, VerifiedAccount};
+use crate::wallet::account::AccountId;
+use crate::wallet::check::{Expectations, SignerKey, VerifiedAccount};
 
 /// The IC mainnet root public key (raw BLS12-381 G2 point, 96 bytes), as
 /// DFINITY publishes it (the bytes after the 37-byte DER prefix of
@@ -985,7 +986,7 @@ impl IcpCanisterProof {
     }
 }
 
-impl From<IcpCanisterProof> for crate::wallet::WalletProof {
+impl From<IcpCanisterProof> for crate::wallet::proof::WalletProof {
     fn from(p: IcpCanisterProof) -> Self {
         Self::IcpCanister(p)
     }
