@@ -23,10 +23,10 @@ use ic_certification::{Certificate, HashTree, LookupResult};
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
-use super::delegation::{strict_hex, strict_hex_u64};
+use super::delegation::{DelegationJson, SignedJson, links_from_json, strict_hex};
 use super::{
-    IcpDelegation, IcpPublicKey, IcpSignedDelegation, MAX_ICP_DELEGATION_TARGETS,
-    MAX_ICP_DELEGATIONS, Principal, UnverifiedIcpDelegationChain, check_icp_account,
+    IcpPublicKey, IcpSignedDelegation, MAX_ICP_DELEGATIONS, Principal,
+    UnverifiedIcpDelegationChain, check_icp_account,
 };
 use crate::encoding::hex_encode;
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
@@ -641,34 +641,7 @@ impl UnverifiedIcpCanisterDelegationChain {
         }
         let public_key =
             IcpCanisterPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
-        let mut delegations = Vec::with_capacity(raw.delegations.len());
-        for link in raw.delegations {
-            let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
-            let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
-            let targets = match link.delegation.targets {
-                None => None,
-                Some(targets) => {
-                    if targets.len() > MAX_ICP_DELEGATION_TARGETS {
-                        return Err(Error::malformed(
-                            CHAIN_WHAT,
-                            format!(
-                                "more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"
-                            ),
-                        ));
-                    }
-                    let mut out = Vec::with_capacity(targets.len());
-                    for t in &targets {
-                        out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
-                    }
-                    Some(out)
-                }
-            };
-            let signature = strict_hex(&link.signature, "signature")?;
-            delegations.push(IcpSignedDelegation::new(
-                IcpDelegation::new(pubkey, expiration_ns, targets)?,
-                signature,
-            ));
-        }
+        let delegations = links_from_json(raw.delegations, CHAIN_WHAT)?;
         Self::new(public_key, delegations)
     }
 
@@ -855,33 +828,6 @@ struct ChainJson {
     delegations: Vec<SignedJson>,
     #[serde(rename = "publicKey")]
     public_key: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignedJson {
-    delegation: DelegationJson,
-    signature: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DelegationJson {
-    expiration: String,
-    pubkey: String,
-    /// Absent means "all canisters"; an explicit `null` is refused.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present_targets"
-    )]
-    targets: Option<Vec<String>>,
-}
-
-fn present_targets<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Vec<String>>, D::Error> {
-    Vec::<String>::deserialize(d).map(Some)
 }
 
 // ---------------------------------------------------------------------------

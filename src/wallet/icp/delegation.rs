@@ -232,34 +232,7 @@ impl UnverifiedIcpDelegationChain {
             .into());
         }
         let public_key = IcpPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
-        let mut delegations = Vec::with_capacity(raw.delegations.len());
-        for link in raw.delegations {
-            let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
-            let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
-            let targets = match link.delegation.targets {
-                None => None,
-                Some(targets) => {
-                    if targets.len() > MAX_ICP_DELEGATION_TARGETS {
-                        return Err(Error::malformed(
-                            WHAT,
-                            format!(
-                                "more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"
-                            ),
-                        ));
-                    }
-                    let mut out = Vec::with_capacity(targets.len());
-                    for t in &targets {
-                        out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
-                    }
-                    Some(out)
-                }
-            };
-            let signature = strict_hex(&link.signature, "signature")?;
-            delegations.push(IcpSignedDelegation::new(
-                IcpDelegation::new(pubkey, expiration_ns, targets)?,
-                signature,
-            ));
-        }
+        let delegations = links_from_json(raw.delegations, WHAT)?;
         Self::new(public_key, delegations)
     }
 
@@ -488,27 +461,62 @@ struct ChainJson {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SignedJson {
-    delegation: DelegationJson,
-    signature: String,
+pub(super) struct SignedJson {
+    pub(super) delegation: DelegationJson,
+    pub(super) signature: String,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DelegationJson {
-    expiration: String,
-    pubkey: String,
+pub(super) struct DelegationJson {
+    pub(super) expiration: String,
+    pub(super) pubkey: String,
     /// Absent means "all canisters"; an explicit `null` is refused.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present_targets"
     )]
-    targets: Option<Vec<String>>,
+    pub(super) targets: Option<Vec<String>>,
 }
 
 fn present_targets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     Vec::<String>::deserialize(d).map(Some)
+}
+
+/// Parses and bounds the links of a `DelegationChain.toJSON()` chain; `what`
+/// names the chain in errors.
+pub(super) fn links_from_json(
+    links: Vec<SignedJson>,
+    what: &'static str,
+) -> Result<Vec<IcpSignedDelegation>> {
+    let mut delegations = Vec::with_capacity(links.len());
+    for link in links {
+        let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
+        let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
+        let targets = match link.delegation.targets {
+            None => None,
+            Some(targets) => {
+                if targets.len() > MAX_ICP_DELEGATION_TARGETS {
+                    return Err(Error::malformed(
+                        what,
+                        format!("more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"),
+                    ));
+                }
+                let mut out = Vec::with_capacity(targets.len());
+                for t in &targets {
+                    out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
+                }
+                Some(out)
+            }
+        };
+        let signature = strict_hex(&link.signature, "signature")?;
+        delegations.push(IcpSignedDelegation::new(
+            IcpDelegation::new(pubkey, expiration_ns, targets)?,
+            signature,
+        ));
+    }
+    Ok(delegations)
 }
 
 /// Lowercase, even-length hex (what `bytesToHex` writes).
