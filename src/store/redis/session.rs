@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::client::RedisStore;
-use super::refresh_scripts::{REVOKE_FAMILY, REVOKE_MEMBER};
+use super::refresh_scripts::REVOKE_FAMILY;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
 use crate::id::ContextId;
@@ -83,25 +83,12 @@ impl SessionStore for RedisStore {
         context: &ContextId,
         key: &PublicKey,
     ) -> impl Future<Output = Result<usize>> + Send {
-        let member = self.key(
-            "rm",
-            &format!(
-                "{}:{}",
-                hex_encode(context.as_bytes()),
-                hex_encode(&key.to_bytes())
-            ),
-        );
-        async move {
-            let mut conn = self.conn.clone();
-            let mut invocation = REVOKE_MEMBER.key(member);
-            invocation
-                .arg(format!("{}rf:", self.prefix))
-                .arg(self.session_ttl_ms());
-            let n: i64 = self
-                .call("revoke member sessions", invocation.invoke_async(&mut conn))
-                .await?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        }
+        self.revoke_member_families(
+            "revoke member sessions",
+            context,
+            key,
+            self.session_ttl_ms(),
+        )
     }
 
     fn session_revoked(&self, session: &SessionId) -> impl Future<Output = Result<bool>> + Send {
