@@ -162,6 +162,19 @@ impl RedisStore {
         format!("{}{kind}:{id}", self.prefix)
     }
 
+    /// How long from `now` a record that expires at `expires_at` must be
+    /// kept: until its expiry plus the retention, in milliseconds, at
+    /// least 1. Relative on purpose: an absolute PEXPIREAT would compare
+    /// the caller's clock with Redis's (a `now` in the past would delete
+    /// the record at once).
+    pub(super) fn keep_for_ms(&self, expires_at: u64, now: u64) -> u64 {
+        expires_at
+            .saturating_add(self.retention)
+            .saturating_sub(now)
+            .saturating_mul(1000)
+            .max(1)
+    }
+
     /// Runs the `REVOKE_MEMBER` script for `key` in `context`: revokes
     /// every family of that member not yet revoked, giving a family key
     /// that is gone `ttl_ms` to live. `what` names the request in errors.

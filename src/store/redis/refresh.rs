@@ -40,15 +40,7 @@ impl RefreshStore for RedisStore {
             hex_encode(record.context_id().as_bytes()),
             hex_encode(&record.executor().to_bytes())
         );
-        // Relative: how long from `now` the record must be kept. An
-        // absolute PEXPIREAT would compare the caller's clock with Redis's
-        // (a `now` in the past would delete the record at once).
-        let keep_for_ms = record
-            .expires_at()
-            .saturating_add(self.retention)
-            .saturating_sub(now)
-            .saturating_mul(1000)
-            .max(1);
+        let keep_for_ms = self.keep_for_ms(record.expires_at(), now);
         let mut conn = self.conn.clone();
         let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
         invocation
