@@ -20,13 +20,15 @@
 use std::fmt;
 
 use ic_certification::{Certificate, HashTree, LookupResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_bytes::ByteBuf;
 
-use super::delegation::{DelegationJson, SignedJson, links_from_json, strict_hex};
+use super::delegation::{
+    ChainJson, DelegationJson, SignedJson, chain_json, check_link_count, links_from_json,
+    strict_hex,
+};
 use super::{
-    IcpPublicKey, IcpSignedDelegation, MAX_ICP_DELEGATIONS, Principal,
-    UnverifiedIcpDelegationChain, check_icp_account,
+    IcpPublicKey, IcpSignedDelegation, Principal, UnverifiedIcpDelegationChain, check_icp_account,
 };
 use crate::encoding::hex_encode;
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
@@ -77,9 +79,6 @@ const MAX_SIGNATURE_LEN: usize = 64 * 1024;
 /// The longest seed accepted in a canister-signature key (Internet
 /// Identity's are 32 bytes).
 const MAX_SEED_LEN: usize = 1024;
-
-/// The largest delegation-chain JSON accepted (as for ordinary chains).
-const MAX_JSON_LEN: usize = 256 * 1024;
 
 const KEY_WHAT: &str = "icp canister signature public key (der)";
 const SIG_WHAT: &str = "icp canister signature";
@@ -575,7 +574,7 @@ impl IcpCanisterSignatureVerifier {
 // Delegation chains.
 
 /// An Internet Identity delegation chain as decoded, not yet verified: a
-/// canister-signature root key and 1 to [`MAX_ICP_DELEGATIONS`] signed
+/// canister-signature root key and 1 to [`MAX_ICP_DELEGATIONS`](super::MAX_ICP_DELEGATIONS) signed
 /// delegations, the first signed by a canister signature, the rest by the
 /// previous link's key.
 ///
@@ -595,21 +594,12 @@ impl UnverifiedIcpCanisterDelegationChain {
     /// # Errors
     /// [`Error::Decode`] when there are no delegations;
     /// [`WalletError::IcpChainTooLong`](crate::WalletError::IcpChainTooLong)
-    /// for more than [`MAX_ICP_DELEGATIONS`].
+    /// for more than [`MAX_ICP_DELEGATIONS`](super::MAX_ICP_DELEGATIONS).
     pub fn new(
         public_key: IcpCanisterPublicKey,
         delegations: Vec<IcpSignedDelegation>,
     ) -> Result<Self> {
-        if delegations.is_empty() {
-            return Err(Error::malformed(CHAIN_WHAT, "no delegations"));
-        }
-        if delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        check_link_count(delegations.len(), CHAIN_WHAT)?;
         Ok(Self {
             public_key,
             delegations,
@@ -624,21 +614,7 @@ impl UnverifiedIcpCanisterDelegationChain {
     /// [`WalletError::IcpChainTooLong`](crate::WalletError::IcpChainTooLong);
     /// the key errors of [`IcpPublicKey::from_der`] for the delegated keys.
     pub fn from_json(json: &str) -> Result<Self> {
-        if json.len() > MAX_JSON_LEN {
-            return Err(Error::decode(
-                CHAIN_WHAT,
-                DecodeReason::TooLong { max: MAX_JSON_LEN },
-            ));
-        }
-        let raw: ChainJson =
-            serde_json::from_str(json).map_err(|e| Error::malformed(CHAIN_WHAT, e))?;
-        if raw.delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: raw.delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        let raw = chain_json(json, CHAIN_WHAT)?;
         let public_key =
             IcpCanisterPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
         let delegations = links_from_json(raw.delegations, CHAIN_WHAT)?;
@@ -820,14 +796,6 @@ impl IcpCanisterDelegationChain {
     pub fn restricted_to(&self) -> Option<&Principal> {
         self.target.as_ref()
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChainJson {
-    delegations: Vec<SignedJson>,
-    #[serde(rename = "publicKey")]
-    public_key: String,
 }
 
 // ---------------------------------------------------------------------------

@@ -193,16 +193,7 @@ impl UnverifiedIcpDelegationChain {
     /// [`Error::Decode`] when there are no delegations or more than
     /// [`MAX_ICP_DELEGATIONS`].
     pub fn new(public_key: IcpPublicKey, delegations: Vec<IcpSignedDelegation>) -> Result<Self> {
-        if delegations.is_empty() {
-            return Err(Error::malformed(WHAT, "no delegations"));
-        }
-        if delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        check_link_count(delegations.len(), WHAT)?;
         Ok(Self {
             public_key,
             delegations,
@@ -217,20 +208,7 @@ impl UnverifiedIcpDelegationChain {
     /// for more than [`MAX_ICP_DELEGATIONS`] links; the key errors of
     /// [`IcpPublicKey::from_der`] (canister-signature keys among them).
     pub fn from_json(json: &str) -> Result<Self> {
-        if json.len() > MAX_JSON_LEN {
-            return Err(Error::decode(
-                WHAT,
-                DecodeReason::TooLong { max: MAX_JSON_LEN },
-            ));
-        }
-        let raw: ChainJson = serde_json::from_str(json).map_err(|e| Error::malformed(WHAT, e))?;
-        if raw.delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: raw.delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        let raw = chain_json(json, WHAT)?;
         let public_key = IcpPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
         let delegations = links_from_json(raw.delegations, WHAT)?;
         Self::new(public_key, delegations)
@@ -453,10 +431,10 @@ pub(crate) fn hash_of_map(entries: &[(&str, Value<'_>)]) -> [u8; 32] {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ChainJson {
-    delegations: Vec<SignedJson>,
+pub(super) struct ChainJson {
+    pub(super) delegations: Vec<SignedJson>,
     #[serde(rename = "publicKey")]
-    public_key: String,
+    pub(super) public_key: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -482,6 +460,43 @@ pub(super) struct DelegationJson {
 
 fn present_targets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     Vec::<String>::deserialize(d).map(Some)
+}
+
+/// Refuses a chain of no links or more than [`MAX_ICP_DELEGATIONS`];
+/// `what` names the chain in errors.
+pub(super) fn check_link_count(len: usize, what: &'static str) -> Result<()> {
+    if len == 0 {
+        return Err(Error::malformed(what, "no delegations"));
+    }
+    if len > MAX_ICP_DELEGATIONS {
+        return Err(WalletError::IcpChainTooLong {
+            len,
+            max: MAX_ICP_DELEGATIONS,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Parses the `DelegationChain.toJSON()` text, refusing more than
+/// `MAX_JSON_LEN` bytes or [`MAX_ICP_DELEGATIONS`] links; `what` names
+/// the chain in errors.
+pub(super) fn chain_json(json: &str, what: &'static str) -> Result<ChainJson> {
+    if json.len() > MAX_JSON_LEN {
+        return Err(Error::decode(
+            what,
+            DecodeReason::TooLong { max: MAX_JSON_LEN },
+        ));
+    }
+    let raw: ChainJson = serde_json::from_str(json).map_err(|e| Error::malformed(what, e))?;
+    if raw.delegations.len() > MAX_ICP_DELEGATIONS {
+        return Err(WalletError::IcpChainTooLong {
+            len: raw.delegations.len(),
+            max: MAX_ICP_DELEGATIONS,
+        }
+        .into());
+    }
+    Ok(raw)
 }
 
 /// Parses and bounds the links of a `DelegationChain.toJSON()` chain; `what`
