@@ -72,12 +72,7 @@ impl ApiKeyStore for RedisStore {
     async fn insert(&self, record: ApiKeyRecord, now: u64) -> Result<()> {
         let json = serde_json::to_string(&record)
             .map_err(|e| Error::StoreUnavailable(format!("redis: encoding api key: {e}")))?;
-        let keep_for_ms = record
-            .expires_at()
-            .saturating_add(self.retention)
-            .saturating_sub(now)
-            .saturating_mul(1000)
-            .max(1);
+        let keep_for_ms = self.keep_for_ms(record.expires_at(), now);
         let mut conn = self.conn.clone();
         let mut invocation = INSERT.key(self.api_key_key(record.id()));
         invocation

@@ -10,7 +10,10 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{nonce_scripts, refresh_scripts};
+use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
+use crate::id::ContextId;
+use crate::public_key::PublicKey;
 
 /// The default key prefix.
 pub const DEFAULT_PREFIX: &str = "keytree:";
@@ -157,6 +160,47 @@ impl RedisStore {
 
     pub(super) fn key(&self, kind: &str, id: &str) -> String {
         format!("{}{kind}:{id}", self.prefix)
+    }
+
+    /// How long from `now` a record that expires at `expires_at` must be
+    /// kept: until its expiry plus the retention, in milliseconds, at
+    /// least 1. Relative on purpose: an absolute PEXPIREAT would compare
+    /// the caller's clock with Redis's (a `now` in the past would delete
+    /// the record at once).
+    pub(super) fn keep_for_ms(&self, expires_at: u64, now: u64) -> u64 {
+        expires_at
+            .saturating_add(self.retention)
+            .saturating_sub(now)
+            .saturating_mul(1000)
+            .max(1)
+    }
+
+    /// Runs the `REVOKE_MEMBER` script for `key` in `context`: revokes
+    /// every family of that member not yet revoked, giving a family key
+    /// that is gone `ttl_ms` to live. `what` names the request in errors.
+    /// Returns how many families it revoked.
+    pub(super) fn revoke_member_families(
+        &self,
+        what: &'static str,
+        context: &ContextId,
+        key: &PublicKey,
+        ttl_ms: u64,
+    ) -> impl Future<Output = Result<usize>> + Send {
+        let member = self.key(
+            "rm",
+            &format!(
+                "{}:{}",
+                hex_encode(context.as_bytes()),
+                hex_encode(&key.to_bytes())
+            ),
+        );
+        async move {
+            let mut conn = self.conn.clone();
+            let mut invocation = refresh_scripts::REVOKE_MEMBER.key(member);
+            invocation.arg(format!("{}rf:", self.prefix)).arg(ttl_ms);
+            let n: i64 = self.call(what, invocation.invoke_async(&mut conn)).await?;
+            Ok(usize::try_from(n).unwrap_or(0))
+        }
     }
 
     /// Runs one request under the timeout; every failure is

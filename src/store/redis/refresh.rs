@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use super::client::RedisStore;
-use super::refresh_scripts::{CONSUME, INSERT, REVOKE_FAMILY, REVOKE_MEMBER};
+use super::refresh_scripts::{CONSUME, INSERT, REVOKE_FAMILY};
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
@@ -40,15 +40,7 @@ impl RefreshStore for RedisStore {
             hex_encode(record.context_id().as_bytes()),
             hex_encode(&record.executor().to_bytes())
         );
-        // Relative: how long from `now` the record must be kept. An
-        // absolute PEXPIREAT would compare the caller's clock with Redis's
-        // (a `now` in the past would delete the record at once).
-        let keep_for_ms = record
-            .expires_at()
-            .saturating_add(self.retention)
-            .saturating_sub(now)
-            .saturating_mul(1000)
-            .max(1);
+        let keep_for_ms = self.keep_for_ms(record.expires_at(), now);
         let mut conn = self.conn.clone();
         let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
         invocation
@@ -121,24 +113,6 @@ impl RefreshStore for RedisStore {
         context: &ContextId,
         key: &PublicKey,
     ) -> impl Future<Output = Result<usize>> + Send {
-        let member = self.key(
-            "rm",
-            &format!(
-                "{}:{}",
-                hex_encode(context.as_bytes()),
-                hex_encode(&key.to_bytes())
-            ),
-        );
-        async move {
-            let mut conn = self.conn.clone();
-            let mut invocation = REVOKE_MEMBER.key(member);
-            invocation
-                .arg(self.family_prefix())
-                .arg(self.unknown_family_ttl_ms());
-            let n: i64 = self
-                .call("revoke member", invocation.invoke_async(&mut conn))
-                .await?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        }
+        self.revoke_member_families("revoke member", context, key, self.unknown_family_ttl_ms())
     }
 }

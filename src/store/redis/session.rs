@@ -7,22 +7,12 @@ use std::sync::LazyLock;
 use redis::Script;
 
 use super::client::RedisStore;
+use super::refresh_scripts::REVOKE_FAMILY;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
 use crate::id::ContextId;
 use crate::public_key::PublicKey;
 use crate::token::{RefreshHash, SessionId, SessionStore};
-
-/// KEYS: family. ARGV: TTL (ms) for a family not seen before.
-static REVOKE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-redis.call('HSET', KEYS[1], 'v', '1')
-if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return 1
-",
-    )
-});
 
 /// KEYS: token. ARGV: family key prefix, TTL (ms) for a family key that is
 /// gone. Revokes the token's family without touching the token; returns
@@ -36,25 +26,6 @@ local fk = ARGV[1] .. f
 redis.call('HSET', fk, 'v', '1')
 if redis.call('PTTL', fk) == -1 then redis.call('PEXPIRE', fk, ARGV[2]) end
 return f
-",
-    )
-});
-
-/// KEYS: member. ARGV: family key prefix, TTL (ms) for a family key that
-/// is gone. Returns how many families it revoked.
-static REVOKE_MEMBER: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local n = 0
-for _, f in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local fk = ARGV[1] .. f
-  if redis.call('HGET', fk, 'v') ~= '1' then
-    redis.call('HSET', fk, 'v', '1')
-    if redis.call('PTTL', fk) == -1 then redis.call('PEXPIRE', fk, ARGV[2]) end
-    n = n + 1
-  end
-end
-return n
 ",
     )
 });
@@ -74,7 +45,7 @@ impl SessionStore for RedisStore {
         let key = self.key("rf", &session.to_string());
         async move {
             let mut conn = self.conn.clone();
-            let mut invocation = REVOKE.key(key);
+            let mut invocation = REVOKE_FAMILY.key(key);
             invocation.arg(self.session_ttl_ms());
             let _: i64 = self
                 .call("revoke session", invocation.invoke_async(&mut conn))
@@ -112,25 +83,12 @@ impl SessionStore for RedisStore {
         context: &ContextId,
         key: &PublicKey,
     ) -> impl Future<Output = Result<usize>> + Send {
-        let member = self.key(
-            "rm",
-            &format!(
-                "{}:{}",
-                hex_encode(context.as_bytes()),
-                hex_encode(&key.to_bytes())
-            ),
-        );
-        async move {
-            let mut conn = self.conn.clone();
-            let mut invocation = REVOKE_MEMBER.key(member);
-            invocation
-                .arg(format!("{}rf:", self.prefix))
-                .arg(self.session_ttl_ms());
-            let n: i64 = self
-                .call("revoke member sessions", invocation.invoke_async(&mut conn))
-                .await?;
-            Ok(usize::try_from(n).unwrap_or(0))
-        }
+        self.revoke_member_families(
+            "revoke member sessions",
+            context,
+            key,
+            self.session_ttl_ms(),
+        )
     }
 
     fn session_revoked(&self, session: &SessionId) -> impl Future<Output = Result<bool>> + Send {

@@ -20,13 +20,15 @@
 use std::fmt;
 
 use ic_certification::{Certificate, HashTree, LookupResult};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_bytes::ByteBuf;
 
-use super::delegation::{strict_hex, strict_hex_u64};
+use super::delegation::{
+    ChainJson, DelegationJson, SignedJson, chain_json, check_link_count, links_from_json,
+    strict_hex,
+};
 use super::{
-    IcpDelegation, IcpPublicKey, IcpSignedDelegation, MAX_ICP_DELEGATION_TARGETS,
-    MAX_ICP_DELEGATIONS, Principal, UnverifiedIcpDelegationChain, check_icp_account,
+    IcpPublicKey, IcpSignedDelegation, Principal, UnverifiedIcpDelegationChain, check_icp_account,
 };
 use crate::encoding::hex_encode;
 use crate::error::{DecodeReason, Error, KeyError, Result, WalletError};
@@ -77,9 +79,6 @@ const MAX_SIGNATURE_LEN: usize = 64 * 1024;
 /// The longest seed accepted in a canister-signature key (Internet
 /// Identity's are 32 bytes).
 const MAX_SEED_LEN: usize = 1024;
-
-/// The largest delegation-chain JSON accepted (as for ordinary chains).
-const MAX_JSON_LEN: usize = 256 * 1024;
 
 const KEY_WHAT: &str = "icp canister signature public key (der)";
 const SIG_WHAT: &str = "icp canister signature";
@@ -575,7 +574,7 @@ impl IcpCanisterSignatureVerifier {
 // Delegation chains.
 
 /// An Internet Identity delegation chain as decoded, not yet verified: a
-/// canister-signature root key and 1 to [`MAX_ICP_DELEGATIONS`] signed
+/// canister-signature root key and 1 to [`MAX_ICP_DELEGATIONS`](super::MAX_ICP_DELEGATIONS) signed
 /// delegations, the first signed by a canister signature, the rest by the
 /// previous link's key.
 ///
@@ -595,21 +594,12 @@ impl UnverifiedIcpCanisterDelegationChain {
     /// # Errors
     /// [`Error::Decode`] when there are no delegations;
     /// [`WalletError::IcpChainTooLong`](crate::WalletError::IcpChainTooLong)
-    /// for more than [`MAX_ICP_DELEGATIONS`].
+    /// for more than [`MAX_ICP_DELEGATIONS`](super::MAX_ICP_DELEGATIONS).
     pub fn new(
         public_key: IcpCanisterPublicKey,
         delegations: Vec<IcpSignedDelegation>,
     ) -> Result<Self> {
-        if delegations.is_empty() {
-            return Err(Error::malformed(CHAIN_WHAT, "no delegations"));
-        }
-        if delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        check_link_count(delegations.len(), CHAIN_WHAT)?;
         Ok(Self {
             public_key,
             delegations,
@@ -624,51 +614,10 @@ impl UnverifiedIcpCanisterDelegationChain {
     /// [`WalletError::IcpChainTooLong`](crate::WalletError::IcpChainTooLong);
     /// the key errors of [`IcpPublicKey::from_der`] for the delegated keys.
     pub fn from_json(json: &str) -> Result<Self> {
-        if json.len() > MAX_JSON_LEN {
-            return Err(Error::decode(
-                CHAIN_WHAT,
-                DecodeReason::TooLong { max: MAX_JSON_LEN },
-            ));
-        }
-        let raw: ChainJson =
-            serde_json::from_str(json).map_err(|e| Error::malformed(CHAIN_WHAT, e))?;
-        if raw.delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: raw.delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        let raw = chain_json(json, CHAIN_WHAT)?;
         let public_key =
             IcpCanisterPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
-        let mut delegations = Vec::with_capacity(raw.delegations.len());
-        for link in raw.delegations {
-            let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
-            let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
-            let targets = match link.delegation.targets {
-                None => None,
-                Some(targets) => {
-                    if targets.len() > MAX_ICP_DELEGATION_TARGETS {
-                        return Err(Error::malformed(
-                            CHAIN_WHAT,
-                            format!(
-                                "more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"
-                            ),
-                        ));
-                    }
-                    let mut out = Vec::with_capacity(targets.len());
-                    for t in &targets {
-                        out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
-                    }
-                    Some(out)
-                }
-            };
-            let signature = strict_hex(&link.signature, "signature")?;
-            delegations.push(IcpSignedDelegation::new(
-                IcpDelegation::new(pubkey, expiration_ns, targets)?,
-                signature,
-            ));
-        }
+        let delegations = links_from_json(raw.delegations, CHAIN_WHAT)?;
         Self::new(public_key, delegations)
     }
 
@@ -847,41 +796,6 @@ impl IcpCanisterDelegationChain {
     pub fn restricted_to(&self) -> Option<&Principal> {
         self.target.as_ref()
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChainJson {
-    delegations: Vec<SignedJson>,
-    #[serde(rename = "publicKey")]
-    public_key: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SignedJson {
-    delegation: DelegationJson,
-    signature: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DelegationJson {
-    expiration: String,
-    pubkey: String,
-    /// Absent means "all canisters"; an explicit `null` is refused.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present_targets"
-    )]
-    targets: Option<Vec<String>>,
-}
-
-fn present_targets<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Vec<String>>, D::Error> {
-    Vec::<String>::deserialize(d).map(Some)
 }
 
 // ---------------------------------------------------------------------------

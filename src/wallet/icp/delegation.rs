@@ -193,16 +193,7 @@ impl UnverifiedIcpDelegationChain {
     /// [`Error::Decode`] when there are no delegations or more than
     /// [`MAX_ICP_DELEGATIONS`].
     pub fn new(public_key: IcpPublicKey, delegations: Vec<IcpSignedDelegation>) -> Result<Self> {
-        if delegations.is_empty() {
-            return Err(Error::malformed(WHAT, "no delegations"));
-        }
-        if delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        check_link_count(delegations.len(), WHAT)?;
         Ok(Self {
             public_key,
             delegations,
@@ -217,49 +208,9 @@ impl UnverifiedIcpDelegationChain {
     /// for more than [`MAX_ICP_DELEGATIONS`] links; the key errors of
     /// [`IcpPublicKey::from_der`] (canister-signature keys among them).
     pub fn from_json(json: &str) -> Result<Self> {
-        if json.len() > MAX_JSON_LEN {
-            return Err(Error::decode(
-                WHAT,
-                DecodeReason::TooLong { max: MAX_JSON_LEN },
-            ));
-        }
-        let raw: ChainJson = serde_json::from_str(json).map_err(|e| Error::malformed(WHAT, e))?;
-        if raw.delegations.len() > MAX_ICP_DELEGATIONS {
-            return Err(WalletError::IcpChainTooLong {
-                len: raw.delegations.len(),
-                max: MAX_ICP_DELEGATIONS,
-            }
-            .into());
-        }
+        let raw = chain_json(json, WHAT)?;
         let public_key = IcpPublicKey::from_der(&strict_hex(&raw.public_key, "publicKey")?)?;
-        let mut delegations = Vec::with_capacity(raw.delegations.len());
-        for link in raw.delegations {
-            let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
-            let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
-            let targets = match link.delegation.targets {
-                None => None,
-                Some(targets) => {
-                    if targets.len() > MAX_ICP_DELEGATION_TARGETS {
-                        return Err(Error::malformed(
-                            WHAT,
-                            format!(
-                                "more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"
-                            ),
-                        ));
-                    }
-                    let mut out = Vec::with_capacity(targets.len());
-                    for t in &targets {
-                        out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
-                    }
-                    Some(out)
-                }
-            };
-            let signature = strict_hex(&link.signature, "signature")?;
-            delegations.push(IcpSignedDelegation::new(
-                IcpDelegation::new(pubkey, expiration_ns, targets)?,
-                signature,
-            ));
-        }
+        let delegations = links_from_json(raw.delegations, WHAT)?;
         Self::new(public_key, delegations)
     }
 
@@ -480,35 +431,107 @@ pub(crate) fn hash_of_map(entries: &[(&str, Value<'_>)]) -> [u8; 32] {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ChainJson {
-    delegations: Vec<SignedJson>,
+pub(super) struct ChainJson {
+    pub(super) delegations: Vec<SignedJson>,
     #[serde(rename = "publicKey")]
-    public_key: String,
+    pub(super) public_key: String,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SignedJson {
-    delegation: DelegationJson,
-    signature: String,
+pub(super) struct SignedJson {
+    pub(super) delegation: DelegationJson,
+    pub(super) signature: String,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct DelegationJson {
-    expiration: String,
-    pubkey: String,
+pub(super) struct DelegationJson {
+    pub(super) expiration: String,
+    pub(super) pubkey: String,
     /// Absent means "all canisters"; an explicit `null` is refused.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present_targets"
     )]
-    targets: Option<Vec<String>>,
+    pub(super) targets: Option<Vec<String>>,
 }
 
 fn present_targets<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
     Vec::<String>::deserialize(d).map(Some)
+}
+
+/// Refuses a chain of no links or more than [`MAX_ICP_DELEGATIONS`];
+/// `what` names the chain in errors.
+pub(super) fn check_link_count(len: usize, what: &'static str) -> Result<()> {
+    if len == 0 {
+        return Err(Error::malformed(what, "no delegations"));
+    }
+    if len > MAX_ICP_DELEGATIONS {
+        return Err(WalletError::IcpChainTooLong {
+            len,
+            max: MAX_ICP_DELEGATIONS,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Parses the `DelegationChain.toJSON()` text, refusing more than
+/// `MAX_JSON_LEN` bytes or [`MAX_ICP_DELEGATIONS`] links; `what` names
+/// the chain in errors.
+pub(super) fn chain_json(json: &str, what: &'static str) -> Result<ChainJson> {
+    if json.len() > MAX_JSON_LEN {
+        return Err(Error::decode(
+            what,
+            DecodeReason::TooLong { max: MAX_JSON_LEN },
+        ));
+    }
+    let raw: ChainJson = serde_json::from_str(json).map_err(|e| Error::malformed(what, e))?;
+    if raw.delegations.len() > MAX_ICP_DELEGATIONS {
+        return Err(WalletError::IcpChainTooLong {
+            len: raw.delegations.len(),
+            max: MAX_ICP_DELEGATIONS,
+        }
+        .into());
+    }
+    Ok(raw)
+}
+
+/// Parses and bounds the links of a `DelegationChain.toJSON()` chain; `what`
+/// names the chain in errors.
+pub(super) fn links_from_json(
+    links: Vec<SignedJson>,
+    what: &'static str,
+) -> Result<Vec<IcpSignedDelegation>> {
+    let mut delegations = Vec::with_capacity(links.len());
+    for link in links {
+        let pubkey = IcpPublicKey::from_der(&strict_hex(&link.delegation.pubkey, "pubkey")?)?;
+        let expiration_ns = strict_hex_u64(&link.delegation.expiration)?;
+        let targets = match link.delegation.targets {
+            None => None,
+            Some(targets) => {
+                if targets.len() > MAX_ICP_DELEGATION_TARGETS {
+                    return Err(Error::malformed(
+                        what,
+                        format!("more than {MAX_ICP_DELEGATION_TARGETS} targets in one delegation"),
+                    ));
+                }
+                let mut out = Vec::with_capacity(targets.len());
+                for t in &targets {
+                    out.push(Principal::from_slice(&strict_hex(t, "targets")?)?);
+                }
+                Some(out)
+            }
+        };
+        let signature = strict_hex(&link.signature, "signature")?;
+        delegations.push(IcpSignedDelegation::new(
+            IcpDelegation::new(pubkey, expiration_ns, targets)?,
+            signature,
+        ));
+    }
+    Ok(delegations)
 }
 
 /// Lowercase, even-length hex (what `bytesToHex` writes).
