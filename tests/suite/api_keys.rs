@@ -4,24 +4,13 @@
 //! their owner only. Memory store, and two instances on a real
 //! redis-server.
 
-use std::future::Future;
-
 use keytree::{
     ApiKey, ApiKeyIssuer, ApiKeyRequest, ApiKeyStore, Error, ErrorKind, MemoryApiKeyStore, OpKind,
     PermissionError, TokenError, TokenIssuer, TokenRequest, TokenSigningKey, ValidatedToken,
 };
 
+use crate::common::block_on;
 use crate::common::{Fixture, perms};
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
 
 const SECRET: [u8; 32] = [0x77; 32];
 

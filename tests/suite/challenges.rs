@@ -4,6 +4,7 @@
 //! reuse across instances and a server dying mid-run.
 
 use crate::common::DalekSign as _;
+use crate::common::block_on;
 use std::sync::Arc;
 
 use keytree::{
@@ -282,16 +283,6 @@ fn memory_domain_binding() {
 #[test]
 fn memory_account_binding() {
     runtime().block_on(account_binding(MemoryNonceStore::new()));
-}
-
-/// One poll: the memory store's futures are always ready.
-pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => panic!("the memory store never pends"),
-    }
 }
 
 /// Issue 8: a flood of unauthenticated issues stores nothing, and a real

@@ -120,3 +120,17 @@ impl DalekSign for ClientKey {
         dalek_sign_seed(&self.to_bytes(), message)
     }
 }
+
+/// Drives a future that is ready at its first poll (the memory stores and
+/// keytree's own async calls over them never wait), with no runtime.
+///
+/// # Panics
+/// If the future is not ready at once: a test that needs a runtime uses one.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("the memory store never pends"),
+    }
+}

@@ -899,15 +899,7 @@ mod login {
     use sha2::Digest as _;
 
     use super::*;
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        let mut f = std::pin::pin!(f);
-        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-        match f.as_mut().poll(&mut cx) {
-            std::task::Poll::Ready(v) => v,
-            std::task::Poll::Pending => panic!("the memory store never pends"),
-        }
-    }
+    use crate::common::block_on;
 
     fn issuer(i: &Value) -> ChallengeIssuer<MemoryNonceStore> {
         let mut issuer = ChallengeIssuer::new(

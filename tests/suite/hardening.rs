@@ -2,11 +2,8 @@
 //! redaction, mixed-order keys, escaped error text, forwarding views,
 //! `RemoveAdmin`, address checksums.
 
-use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::task::{Context as TaskContext, Poll, Waker};
 
 use ed25519_dalek::Signer as _;
 use keytree::{
@@ -17,21 +14,12 @@ use keytree::{
 };
 use serde_json::Value;
 
+use crate::common::block_on;
 use crate::common::{Fixture, perms};
 
 const ISS: &str = "https://auth.hardening.test";
 const AUD: &str = "api.hardening.test";
 const ISSUER_SEED: [u8; 32] = [21; 32];
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = TaskContext::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
 
 fn out_of_range<T: std::fmt::Debug>(r: keytree::Result<T>) -> bool {
     matches!(r, Err(Error::TimestampOutOfRange { .. }))

@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::common::block_on;
 use crate::common::{read_json, vectors_dir};
 
 fn hex(s: &str) -> Vec<u8> {
@@ -624,15 +625,6 @@ fn local_replica_two_link_chain_and_targets() {
         forged.verify(&local, now, Some(&backend)).unwrap_err(),
         Error::InvalidSignature
     );
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match f.as_mut().poll(&mut cx) {
-        std::task::Poll::Ready(v) => v,
-        std::task::Poll::Pending => panic!("the memory store never pends"),
-    }
 }
 
 #[test]

@@ -2,26 +2,15 @@
 //! replay still revokes the family (issue 8). Memory store, and a real
 //! redis-server whose reply is lost (`CLIENT PAUSE … WRITE`).
 
-use std::future::Future;
-
 use keytree::{
     Context, ContextId, RefreshStore, RootKey, TokenError, TokenIssuer, TokenRequest,
     TokenSigningKey,
 };
 
 use crate::common::Fixture;
+use crate::common::block_on;
 
 const NOW: u64 = 1_700_000_000;
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
 
 struct Setup {
     fx: Fixture,

@@ -2,7 +2,8 @@
 //! (`ClientProof`) for every chain, the JSON forms of `Challenge` and
 //! `TokenPair`, and error classification at the edges.
 
-use crate::challenges::{DOMAIN, NOW, block_on, eth_account, eth_key, eth_sign_hex, siwe_text};
+use crate::challenges::{DOMAIN, NOW, eth_account, eth_key, eth_sign_hex, siwe_text};
+use crate::common::block_on;
 use crate::common::{DalekSign as _, Fixture};
 use keytree::{
     AccountId, AccountInput, ChallengeError, ChallengeIssuer, ChallengeMessage, ClientProof,

@@ -5,24 +5,13 @@
 //! every instance sharing the store, and fails closed. Memory store, and
 //! two instances on a real redis-server.
 
-use std::future::Future;
-
 use keytree::{
     Error, MemoryRefreshStore, RefreshStore, SessionStore, TokenError, TokenIssuer, TokenRequest,
     TokenSigningKey, TokenValidator,
 };
 
 use crate::common::Fixture;
-
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
+use crate::common::block_on;
 
 struct Setup {
     fx: Fixture,

@@ -9,16 +9,7 @@ use keytree::{
 };
 
 use crate::common::Fixture;
-
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
+use crate::common::block_on;
 
 fn setup(capacity: usize) -> (Fixture, TokenIssuer, TokenValidator, keytree::ClientKey) {
     let mut fx = Fixture::new(81);

@@ -3,10 +3,6 @@
 //! test asserts the specific refusal, so it fails if that defence regresses
 //! (not merely if something else happens to refuse).
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context as TaskContext, Poll, Waker};
-
 use ed25519_dalek::Signer as _;
 use keytree::{
     ContextError, DelegationError, Error, MemoryRefreshStore, OpKind, Permission, PermissionError,
@@ -15,22 +11,12 @@ use keytree::{
 };
 use serde_json::{Value, json};
 
+use crate::common::block_on;
 use crate::common::{Fixture, perms};
 
 const ISS: &str = "https://auth.keytree.test";
 const AUD: &str = "api.keytree.test";
 const ISSUER_SEED: [u8; 32] = [9; 32];
-
-/// Drives a future that never pends (the memory store's) to completion.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let mut cx = TaskContext::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
 
 struct Setup {
     fx: Fixture,
