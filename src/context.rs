@@ -515,7 +515,7 @@ impl Context {
                 if self.admins.contains(key) {
                     return Err(ContextError::AlreadyAdmin(key.to_string()).into());
                 }
-                Ok(())
+                self.check_key_not_account(key)
             }
             OpKind::RemoveAdmin { key } => {
                 if *key == self.root {
@@ -552,6 +552,17 @@ impl Context {
             }
             OpKind::UnlinkAccount { account } => self.accounts.check_unlink(account),
         }
+    }
+
+    /// The other direction of [`Self::check_account_not_key`]: refuses a
+    /// key (as a new key member or admin) whose `rawkey:ed25519` account is
+    /// a wallet member, a linked alias or revoked. Skipped, with no
+    /// allocation, while the context has no wallet-member state.
+    fn check_key_not_account(&self, key: &PublicKey) -> Result<()> {
+        if !self.accounts.is_empty() && self.accounts.is_known(&AccountId::raw_ed25519(key)) {
+            return Err(ContextError::AlreadyMember(key.to_string()).into());
+        }
+        Ok(())
     }
 
     /// Refuses a `rawkey:ed25519` account whose key is the root, an admin, a
@@ -674,11 +685,7 @@ impl Context {
             }
         }
         let subject = leaf.subject();
-        // The other direction of `check_account_not_key`; skipped (no
-        // allocation) while the context has no wallet-member state.
-        if !self.accounts.is_empty() && self.accounts.is_known(&AccountId::raw_ed25519(subject)) {
-            return Err(ContextError::AlreadyMember(subject.to_string()).into());
-        }
+        self.check_key_not_account(subject)?;
         if self.members.contains_key(subject.as_bytes()) {
             return Err(ContextError::AlreadyMember(subject.to_string()).into());
         }
