@@ -232,6 +232,32 @@ def main():
     record(ex, "printed state hash = BLAKE3(printed listing)",
            kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f["state hash = BLAKE3"][0])
 
+    # wallet members (§9 kinds 7-11, §12 fields 12-14; added on the keytree side)
+    acc_ops = [op for op, _ in g.account_ops()]
+    by_seq = {"op-add-account": 7, "op-link-account": 8, "op-set-account-permissions": 9,
+              "op-unlink-account": 12, "op-revoke-account": 13}
+    for ex, seq in by_seq.items():
+        op = acc_ops[seq]
+        lines = blocks[ex]; f = fields(lines); seen.add(ex)
+        cmp(ex, f, "signed bytes (hex)", op.signed_bytes().hex())
+        cmp(ex, f, "op hash = BLAKE3", op.hash().hex())
+        cmp(ex, f, "op hash (base58)", b58encode(op.hash()))
+        for i, (signer, sig) in enumerate(op.signatures):
+            cmp(ex, f, "signature by", f"{key_text(signer)} {sig.hex()}", i)
+        record(ex, "signature count", len(f.get("signature by", [])) == len(op.signatures))
+        cmp(ex, f, "JSON", op.to_json())
+        record(ex, "field-by-field listing", field_listings(lines)[0] == op.signed_bytes().hex())
+
+    ex = "state-hash-accounts"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    st = kf.State()
+    for op in acc_ops:
+        st.apply(op)
+    record(ex, "field-by-field listing (state bytes)", field_listings(lines)[0] == st.state_bytes().hex(),
+           f"FORMATS.md: {field_listings(lines)[0]}\n    mine:       {st.state_bytes().hex()}")
+    cmp(ex, f, "state hash = BLAKE3", st.state_hash().hex())
+    record(ex, "printed state hash = BLAKE3(printed listing)",
+           kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f["state hash = BLAKE3"][0])
+
     ex = "token"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
     tc = g.gen_token()["cases"][0]["expected"]
     cmp(ex, f, "issuer public key", tc["issuer_public_key_hex"])
