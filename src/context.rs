@@ -54,6 +54,54 @@
 //! freeze the log (op times never go backwards, so every later op would be
 //! refused).
 //!
+//! # Wallet members
+//!
+//! A wallet account ([`AccountId`], CAIP-10) can be a member in its own
+//! name, beside key members, through ops 7–11 (FORMATS.md §9), signed by
+//! admins like every op:
+//!
+//! - `AddAccount` grants permissions inside a window `[not_before,
+//!   expires_at)`; the grant is also the member's ceiling.
+//!   `SetAccountPermissions` narrows, or restores up to the ceiling.
+//! - `RevokeAccount` is permanent: the member and every account linked to
+//!   it are revoked and can never be added or linked again. Naming a linked
+//!   account revokes the whole member it belongs to.
+//! - `LinkAccount` makes another account an alias of a live wallet member
+//!   (same permissions, window and identity); `UnlinkAccount` removes the
+//!   alias without revoking it. An account is at most one member's: a
+//!   member, a linked account or a revoked account is refused by both
+//!   `AddAccount` and `LinkAccount`.
+//! - A `rawkey:ed25519` account whose key is the root, an admin, a key
+//!   member or a revoked key is refused, and a key whose raw account is a
+//!   wallet member, linked or revoked is refused by `AddMember` and
+//!   `AddAdmin`: one key never holds two memberships with separate
+//!   revocations.
+//!
+//! The queries mirror the key ones: [`Context::is_account_member`],
+//! [`Context::account_permissions`], [`Context::authorize_account`] (the
+//! history at a sequence number, the window at a time),
+//! [`Context::account_window`], [`Context::is_account_revoked`],
+//! [`Context::account_member`] and [`Context::primary_account`]. A linked
+//! account resolves to its member; it holds the member's authority from
+//! the later of the member's addition and its own linking. An account
+//! unlinked since is unknown at every sequence number (its links are not
+//! kept as history), which refuses rather than grants.
+//!
+//! # Why wallet accounts are not admins
+//!
+//! Admins are Ed25519 keys only. Applying an op must be deterministic and
+//! offline: every replica replaying the log, at any later time, must reach
+//! the same [`Context::state_hash`]. Checking a wallet's signature can need
+//! live lookups whose answers change over time: a NEAR named account's
+//! access keys (added and deleted on chain), an EIP-1271 or EIP-6492
+//! contract wallet (a contract call at some block), an ICP canister
+//! signature (a certificate with a maximum age). An op judged through such
+//! a lookup could be accepted by one replica and refused by another, or by
+//! the same replica on a later replay. The supported path: the wallet signs
+//! a delegation to an Ed25519 key (a wallet-rooted delegation, checked once
+//! with the wallet registry when it is made), and that key is then added
+//! with `AddAdmin`.
+//!
 //! # History and deltas
 //!
 //! A [`Delta`] is signed against a membership sequence number and carries a

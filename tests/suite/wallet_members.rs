@@ -380,6 +380,33 @@ fn a_key_members_raw_account_is_not_a_second_member() {
         f.apply(OpKind::AddMember { chain: vec![d] }),
         Err(Error::Context(ContextError::AlreadyMember(_)))
     ));
+    // Nor as an admin; and an admin's raw account is not a wallet member.
+    assert!(matches!(
+        f.apply(OpKind::AddAdmin {
+            key: other.public_key()
+        }),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    let admin = RootKey::from_bytes(&[61; 32]).public_key();
+    f.apply(OpKind::AddAdmin { key: admin }).unwrap();
+    assert!(matches!(
+        add(&mut f, &AccountId::raw_ed25519(&admin).to_string(), &["a"]),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    // A revoked key's raw account is refused too.
+    let (gone, _) = f.add_member(2, &["a"]);
+    f.apply(OpKind::RevokeKey {
+        key: gone.public_key(),
+    })
+    .unwrap();
+    assert!(matches!(
+        add(
+            &mut f,
+            &AccountId::raw_ed25519(&gone.public_key()).to_string(),
+            &["a"]
+        ),
+        Err(Error::Context(ContextError::Revoked(_)))
+    ));
 }
 
 #[test]
@@ -590,4 +617,93 @@ fn threshold_context_needs_k_signatures_for_account_ops() {
     assert!(ctx.apply(revoke.clone().sign(&root)).is_err());
     ctx.apply(revoke.sign(&root).sign(&b)).unwrap();
     assert!(ctx.is_account_revoked(&acct(ETH)));
+}
+
+/// A deterministic pseudo-random run of account ops over a small pool of
+/// accounts: refusals leave the state untouched, the invariants hold after
+/// every op, and replays (JSON and stored binary) reach the same state.
+#[test]
+fn random_account_op_sequences_keep_invariants_and_replay() {
+    let mut pool: Vec<AccountId> = [ETH, ETH2, SOL, NEAR, NEAR2, XLM]
+        .iter()
+        .map(|a| acct(a))
+        .collect();
+    // Lowercase addresses parse to their EIP-55 form.
+    pool.extend((1..=14u32).map(|i| acct(&format!("eip155:10:0x{:040x}", i * 7_919))));
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(state >> 33).unwrap() % n
+    };
+    let mut f = Fixture::new(55);
+    let (mut applied, mut refused) = (0, 0);
+    for step in 0..400u64 {
+        let a = pool[next(pool.len())].clone();
+        let b = pool[next(pool.len())].clone();
+        let names: &[&str] = [&["x"][..], &["x", "y"], &["y"], &[]][next(4)];
+        let kind = match next(10) {
+            0..=2 => OpKind::AddAccount {
+                account: a,
+                permissions: perms(names),
+                not_before: f.now,
+                expires_at: f.now + 1 + next(1_000) as u64,
+            },
+            3 => OpKind::SetAccountPermissions {
+                account: a,
+                permissions: perms(names),
+            },
+            4 => OpKind::RevokeAccount { account: a },
+            5..=7 => OpKind::LinkAccount {
+                member: a,
+                account: b,
+            },
+            _ => OpKind::UnlinkAccount { account: a },
+        };
+        let before = f.ctx.state_hash();
+        let op = f.ctx.propose(kind, f.now + step / 10).sign(&f.root);
+        match f.ctx.apply(op) {
+            Ok(()) => applied += 1,
+            Err(_) => {
+                assert_eq!(f.ctx.state_hash(), before, "refusal changed the state");
+                refused += 1;
+            }
+        }
+        for a in &pool {
+            let revoked = f.ctx.is_account_revoked(a);
+            let live = f.ctx.account_window(a).is_some();
+            assert!(!(revoked && live), "{a} revoked and live");
+            if let Some(primary) = f.ctx.primary_account(a) {
+                let info = f.ctx.account_member(a).unwrap();
+                assert_eq!(info.primary(), primary);
+                assert!(primary == a || info.linked().any(|l| l == a));
+                assert_eq!(revoked, info.revoked_seq().is_some());
+                if let (Some(p), Some(c)) = (info.permissions(), info.ceiling()) {
+                    assert!(p.is_subset_of(c));
+                }
+            } else {
+                assert!(!revoked && !live, "{a}: unknown but revoked or live");
+            }
+        }
+    }
+    assert!(
+        applied > 20 && refused > 20,
+        "{applied} applied, {refused} refused"
+    );
+    let replayed = Context::import_json(&f.ctx.export_json().unwrap()).unwrap();
+    assert_eq!(replayed.state_hash(), f.ctx.state_hash());
+    let log = keytree::ContextLog {
+        version: keytree::LOG_VERSION,
+        ops: f
+            .ctx
+            .ops()
+            .iter()
+            .map(|op| ContextOp::from_bytes(&op.to_bytes()).unwrap())
+            .collect(),
+    };
+    assert_eq!(
+        Context::import(&log).unwrap().state_hash(),
+        f.ctx.state_hash()
+    );
 }
