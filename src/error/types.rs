@@ -306,17 +306,17 @@ pub enum ContextError {
         /// The admin count.
         admins: usize,
     },
-    /// The key was revoked; revocation is permanent.
-    #[error("key {0} is revoked")]
+    /// The key (or wallet account) was revoked; revocation is permanent.
+    #[error("{0} is revoked")]
     Revoked(String),
     /// The delegation was revoked.
     #[error("delegation {0} is revoked")]
     DelegationRevoked(String),
-    /// The key is already a member.
-    #[error("key {0} is already a member")]
+    /// The key (or wallet account) is already a member.
+    #[error("{0} is already a member")]
     AlreadyMember(String),
-    /// The key is not a member.
-    #[error("key {0} is not a member")]
+    /// The key (or wallet account) is not a member.
+    #[error("{0} is not a member")]
     NotMember(String),
     /// The key is already an admin.
     #[error("key {0} is already an admin")]
@@ -325,9 +325,9 @@ pub enum ContextError {
     #[error("the context root cannot be revoked or removed")]
     RootImmutable,
     /// The signer was not authorised for this permission at that sequence.
-    #[error("key {key} does not hold {permission:?} at sequence {seq}")]
+    #[error("{key} does not hold {permission:?} at sequence {seq}")]
     NotAuthorized {
-        /// The key.
+        /// The key (or the wallet account's CAIP-10 text).
         key: String,
         /// The permission asked for.
         permission: String,
@@ -346,11 +346,12 @@ pub enum ContextError {
     #[error("delta first seen after its signer was revoked")]
     SeenAfterRevocation,
     /// The key's delegation chain window (every link's `[not_before,
-    /// expires_at)`) does not cover the time in question: the delegation has
-    /// lapsed or has not begun. An expired window grants nothing.
-    #[error("key {key}: delegation window [{not_before}, {expires_at}) does not cover {at}")]
+    /// expires_at)`), or a wallet member's window, does not cover the time
+    /// in question: it has lapsed or has not begun. An expired window
+    /// grants nothing.
+    #[error("{key}: window [{not_before}, {expires_at}) does not cover {at}")]
     OutsideWindow {
-        /// The key.
+        /// The key (or the wallet account's CAIP-10 text).
         key: String,
         /// The start of the window (the latest `not_before` of the chain).
         not_before: u64,
