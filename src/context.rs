@@ -1168,7 +1168,11 @@ impl Context {
     }
 
     /// A hash of the whole state (admins, threshold, members and their
-    /// permission histories, revocations, head). Equal logs give equal hashes.
+    /// permission histories, revocations, head; and, once the log has an
+    /// `AddAccount`, the wallet members, linked accounts and revoked
+    /// accounts). Equal logs give equal hashes. A context without wallet
+    /// members hashes exactly as before wallet members existed (FORMATS.md
+    /// §12), so stored snapshots and published vectors keep their hashes.
     pub fn state_hash(&self) -> [u8; 32] {
         *blake3::hash(&self.state_bytes()).as_bytes()
     }

@@ -8,7 +8,13 @@
 //! to), its linked aliases and its revocation. Memory per member: the
 //! primary account once (the map key), two `u64`s, the history vector and
 //! an empty-until-used alias set; no clone of the grant is kept, since the
-//! ceiling is the history's first entry.
+//! ceiling is the history's first entry. In bytes (64-bit): a 152-byte
+//! map slot (72 for the `AccountId`, 80 for the member), the account's
+//! reference and address strings, one 32-byte history entry per
+//! permission change, and the permission sets themselves (shared layout
+//! with key members). A linked account costs a slot in the alias map (152
+//! bytes plus its strings and a clone of its member's account) and an
+//! entry in the member's sorted set.
 //!
 //! An alias records the sequence number of the op that linked it, so
 //! [`AccountMembers::authorize`] refuses an alias at a sequence before it
