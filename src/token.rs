@@ -45,7 +45,7 @@ pub use defaults::{
 pub(crate) use helpers::unix_now;
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
-pub use mint_view::{MemberGrant, MintView};
+pub use mint_view::{AccountGrant, MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use session::{SessionId, SessionStore};
 pub use store::RefreshStore;
