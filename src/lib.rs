@@ -127,8 +127,8 @@ pub use challenge::{
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
-    Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION, MAX_OP_SKEW,
-    MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
+    AccountMemberInfo, Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION,
+    MAX_OP_SKEW, MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
 pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{

@@ -394,6 +394,23 @@ pub enum ContextError {
         /// Why it was refused.
         reason: Box<Error>,
     },
+    /// The account is linked to a wallet member as an alias (it cannot be
+    /// added, linked again or named where the member's primary account is
+    /// required).
+    #[error("account {account} is linked to wallet member {member}")]
+    AccountLinked {
+        /// The account.
+        account: String,
+        /// The wallet member it is linked to (its primary account).
+        member: String,
+    },
+    /// The account is not linked to any wallet member.
+    #[error("account {0} is not linked to a wallet member")]
+    AccountNotLinked(String),
+    /// An `AddAccount` grant that cannot be applied: empty permissions, an
+    /// empty window, or a window that has ended by the op's timestamp.
+    #[error("invalid wallet member grant: {0}")]
+    InvalidAccountGrant(&'static str),
     /// The replica has not heard from its context store within its bound,
     /// so it refuses to authorise (its revocations may be out of date).
     #[error(
