@@ -117,6 +117,20 @@ impl MintView for Context {
             window,
         })
     }
+
+    fn account_grant(&self, account: &AccountId, _now: u64) -> Result<AccountGrant> {
+        let member = self
+            .account_member(account)
+            .ok_or_else(|| ContextError::NotMember(account.to_string()))?;
+        let permissions = member
+            .permissions()
+            .ok_or_else(|| ContextError::Revoked(account.to_string()))?;
+        Ok(AccountGrant {
+            account: member.primary().clone(),
+            permissions: permissions.clone(),
+            window: member.window(),
+        })
+    }
 }
 
 macro_rules! forward_mint_view {
