@@ -186,7 +186,11 @@ struct Minted {
 /// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
 /// seconds, integers), `jti`, `token_type` (`access`), `context_id`
 /// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
-/// (a sorted, duplicate-free, non-empty array); tokens from
+/// (a sorted, duplicate-free, non-empty array). A wallet-account member's
+/// token ([`TokenRequest::for_account`]) has no `executor_public_key`: its
+/// `sub` is the member's primary account in canonical CAIP-10 text, and
+/// validators refuse a token without `executor_public_key` whose `sub` is
+/// anything else. Tokens from
 /// [`TokenIssuer::issue`] and [`TokenIssuer::refresh`] add `sid`, their
 /// session ([`crate::SessionId`], the refresh family, 32 hex digits), which
 /// [`TokenIssuer::logout`] revokes and [`TokenValidator::check_session`]
@@ -370,20 +374,23 @@ impl TokenIssuer {
         TokenValidator::builder(self.issuer.clone(), audience).jwks(&self.jwks(now))
     }
 
-    /// Mints an access token for a member of `ctx` at time `now`.
+    /// Mints an access token for a member of `ctx` at time `now`: a key
+    /// member, or a wallet-account member ([`TokenRequest::for_account`],
+    /// read through [`MintView::account_grant`]).
     ///
     /// Only permissions the member holds now may be in the token (by
     /// default, all of them), and the token expires no later than the
-    /// member's delegation.
+    /// member's delegation (a wallet-account member's window).
     ///
     /// # Errors
     /// [`crate::ContextError::NotMember`] or [`crate::ContextError::Revoked`] for a key
-    /// that is not a live member; [`crate::PermissionError::NotCovered`] for
+    /// or account that is not a live member; [`crate::PermissionError::NotCovered`] for
     /// a permission the member does not hold;
     /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
     /// outside the member's delegation window;
-    /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
-    /// permissions, or a zero TTL.
+    /// [`TokenError::InvalidRequest`] for an empty audience or subject, a
+    /// subject set for a wallet-account member, no permissions, or a zero
+    /// TTL.
     pub fn mint<V: MintView + ?Sized>(
         &self,
         ctx: &V,

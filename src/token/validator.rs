@@ -66,6 +66,15 @@ struct ValidatorKey {
 ///    delegation refuses the token even when its `exp` is later), and every
 ///    permission in the token must still be held, so that a revocation, an
 ///    expiry or a narrowing takes effect at once, not when the token expires.
+///    A wallet-account member's token (no `executor_public_key`, `sub` its
+///    CAIP-10 account) is checked the same way through
+///    [`RevocationView::account_window`] and
+///    [`RevocationView::account_permissions_cover`].
+///
+/// `executor_public_key` is optional: a token without it is a
+/// wallet-account member's, and its `sub` must parse as a canonical
+/// CAIP-10 account (else [`TokenError::InvalidClaims`]); present, it must
+/// be a key text (never `null`).
 ///
 /// Unknown header members and unknown claims are refused: keytree validates
 /// only the tokens it mints.
@@ -484,7 +493,12 @@ impl TokenValidator {
     /// window ([`RevocationView::member_window`]) must cover `now` exactly
     /// (the leeway applies to the token's own times, never to the
     /// delegation), and every permission in the token must still be held by
-    /// that key now.
+    /// that key now. For a wallet-account member's token the account must be
+    /// a live member (or linked to one) whose window
+    /// ([`RevocationView::account_window`]) covers `now` exactly and which
+    /// still holds every permission
+    /// ([`RevocationView::account_permissions_cover`]); the errors then
+    /// name the account.
     ///
     /// # Errors
     /// Those of [`TokenValidator::validate`], then
