@@ -606,6 +606,53 @@ mod tests {
     }
 
     #[test]
+    fn account_claims_have_no_executor_and_a_canonical_sub() {
+        let account: AccountId = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+            .parse()
+            .unwrap();
+        let mut c = sample();
+        c.subject = account.to_string();
+        c.member = TokenMember::Account(account.clone());
+        let json = c.to_json();
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(!text.contains("executor_public_key"), "{text}");
+        let back = TokenClaims::from_json(&json).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.account(), Some(&account));
+        assert!(back.executor_key_bytes().is_none());
+        assert!(matches!(
+            back.executor_public_key(),
+            Err(Error::Token(TokenError::InvalidRequest(_)))
+        ));
+        // Without an executor key, `sub` must be canonical CAIP-10.
+        for sub in [
+            "sub",
+            "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "eip155:01:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "",
+        ] {
+            let bad = text.replace(&account.to_string(), sub);
+            assert!(
+                matches!(
+                    TokenClaims::from_json(bad.as_bytes()),
+                    Err(Error::Token(TokenError::InvalidClaims(_)))
+                ),
+                "{bad}"
+            );
+        }
+        // `executor_public_key` is never null.
+        let null = mutate(|m| {
+            m.insert("executor_public_key".into(), serde_json::Value::Null);
+        });
+        assert!(TokenClaims::from_json(&null).is_err());
+        // A key token without its executor key and a free-text sub.
+        let missing = mutate(|m| {
+            m.remove("executor_public_key");
+        });
+        assert!(TokenClaims::from_json(&missing).is_err());
+    }
+
+    #[test]
     fn duplicate_claims_are_refused() {
         let json = String::from_utf8(sample().to_json()).unwrap();
         for (claim, value) in [
