@@ -1327,4 +1327,14 @@ impl RevocationView for Context {
             None => PublicKey::from_bytes(key).ok(),
         }
     }
+
+    fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        Context::account_window(self, account)
+    }
+
+    fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+        self.account_member(account)
+            .and_then(|m| m.permissions())
+            .is_some_and(|p| p.covers(permission))
+    }
 }

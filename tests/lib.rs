@@ -91,3 +91,5 @@ mod wallet_members;
 #[cfg(all(feature = "stellar", feature = "solana"))]
 #[path = "suite/wallet_properties.rs"]
 mod wallet_properties;
+#[path = "suite/wallet_tokens.rs"]
+mod wallet_tokens;

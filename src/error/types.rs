@@ -684,12 +684,14 @@ pub enum TokenError {
     /// The token is bound to another context than the one it is used in.
     #[error("bound to another context")]
     WrongContext,
-    /// The token's executor key is revoked (or no longer a member).
-    #[error("executor key {} is revoked or no longer a member", Untrusted(.0))]
+    /// The token's executor key (or, for a wallet-account member's token,
+    /// its account) is revoked or no longer a member.
+    #[error("executor {} is revoked or no longer a member", Untrusted(.0))]
     ExecutorRevoked(String),
-    /// The executor's delegation window does not cover `now`: it lapsed (or
-    /// has not begun), whatever the token's own `exp` says.
-    #[error("executor key {} is outside its delegation window", Untrusted(.0))]
+    /// The executor's delegation window (a wallet-account member's window)
+    /// does not cover `now`: it lapsed (or has not begun), whatever the
+    /// token's own `exp` says.
+    #[error("executor {} is outside its window", Untrusted(.0))]
     ExecutorOutsideWindow(String),
     /// A permission in the token is no longer held by its executor.
     #[error("permission \"{}\" is no longer held by the executor", Untrusted(.0))]

@@ -673,6 +673,58 @@ fn ex_token(f: &Fixture, snapshot: &Context) -> String {
     s
 }
 
+/// A wallet-account member's token: the issuer of the `token` example, a
+/// context of its own (genesis by the root, then one `AddAccount`).
+fn ex_token_account(f: &Fixture) -> String {
+    use rand::SeedableRng as _;
+    let account: crate::wallet::AccountId = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+        .parse()
+        .unwrap();
+    let mut ctx = Context::builder(f.context).create(&f.root, T0).unwrap();
+    let op = ctx
+        .propose(
+            OpKind::AddAccount {
+                account: account.clone(),
+                permissions: Permissions::parse(["context:execute"]).unwrap(),
+                not_before: T0,
+                expires_at: T0 + 86_400,
+            },
+            T0 + 10,
+        )
+        .sign(&f.root);
+    ctx.apply(op).unwrap();
+    let issuer = TokenIssuer::new(
+        "https://auth.example.com",
+        TokenSigningKey::from_bytes(&[0x06; 32]),
+    );
+    let request = TokenRequest::for_account(account.clone(), "api.example.com").ttl(900);
+    let mut rng = rand::rngs::StdRng::from_seed([0x08; 32]);
+    let token = issuer
+        .mint_with_rng(&ctx, &request, T0 + 100, &mut rng)
+        .unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = crate::encoding::base64url_decode(parts[0], "h").unwrap();
+    let claims = crate::encoding::base64url_decode(parts[1], "c").unwrap();
+    let sig = crate::encoding::base64url_decode(parts[2], "s").unwrap();
+    let mut s = String::new();
+    let _ = writeln!(s, "issuer key seed        {}", hex_encode(&[0x06; 32]));
+    let _ = writeln!(s, "account (CAIP-10)      {account}");
+    let _ = writeln!(
+        s,
+        "header JSON            {}",
+        std::str::from_utf8(&header).unwrap()
+    );
+    let _ = writeln!(
+        s,
+        "claims JSON            {}",
+        std::str::from_utf8(&claims).unwrap()
+    );
+    let _ = writeln!(s, "signing input          {}.{}", parts[0], parts[1]);
+    let _ = writeln!(s, "signature (hex)        {}", hex_encode(&sig));
+    let _ = write!(s, "token                  {token}");
+    s
+}
+
 #[cfg(feature = "ethereum")]
 fn ex_wallet_statement(f: &Fixture) -> String {
     use crate::wallet::{AccountId, WalletRegistry};
@@ -981,6 +1033,7 @@ fn examples() -> Vec<(String, String)> {
     }
     out.push(("state-hash-accounts".to_owned(), ex_state(&accounts)));
     out.push(("token".to_owned(), ex_token(&f, &snapshot)));
+    out.push(("token-account".to_owned(), ex_token_account(&f)));
     out.extend(ex_challenges());
     out.push(("challenge-nonce".to_owned(), ex_challenge_nonce()));
     out

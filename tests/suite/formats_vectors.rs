@@ -854,7 +854,7 @@ fn tokens_both_ways() {
         );
         assert_eq!(
             c.executor_key_bytes(),
-            &hex32(i, "executor_public_key_hex"),
+            Some(&hex32(i, "executor_public_key_hex")),
             "{n}"
         );
         assert_eq!(c.permissions(), &permissions(&i["permissions"]), "{n}");

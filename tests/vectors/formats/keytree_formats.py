@@ -1012,17 +1012,47 @@ def token_header_json(pub: bytes) -> str:
     return json_dumps({"alg": "EdDSA", "typ": "at+jwt", "kid": kid(pub)})
 
 
-def token_claims_json(iss, sub, aud, exp, nbf, iat, jti: bytes, context_id: bytes, executor: bytes,
+def token_claims_json(iss, sub, aud, exp, nbf, iat, jti: bytes, context_id: bytes, executor: bytes | None,
                       permissions) -> str:
+    """§13 claims. `executor=None` makes a wallet-account member's token (no
+    `executor_public_key`; `sub` must then be canonical CAIP-10)."""
     assert len(jti) == 16
     for t in (exp, nbf, iat):
         if t > MAX_TIMESTAMP:
             raise FormatError("timestamp above MAX_TIMESTAMP")
-    return json_dumps({
+    claims = {
         "iss": iss, "sub": sub, "aud": aud, "exp": exp, "nbf": nbf, "iat": iat, "jti": b64u(jti),
         "token_type": "access", "context_id": b58encode(context_id),
-        "executor_public_key": key_text(executor), "permissions": list(permissions),
-    })
+    }
+    if executor is None:
+        if eip155_account_canonical(sub) != sub:
+            raise FormatError("an account token's sub must be canonical CAIP-10")
+    else:
+        claims["executor_public_key"] = key_text(executor)
+    claims["permissions"] = list(permissions)
+    return json_dumps(claims)
+
+
+def eip155_account_canonical(text: str) -> str:
+    """The canonical CAIP-10 text of an Ethereum account (§6): `eip155`,
+    a decimal chain id without leading zero, `0x` + 40 hex printed EIP-55.
+    Lowercase (or all-uppercase) hex is accepted and re-cased; mixed case
+    must already be EIP-55. Other namespaces are not implemented here."""
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] != "eip155":
+        raise FormatError("not an eip155 CAIP-10 account")
+    ref, addr = parts[1], parts[2]
+    if not ref.isdigit() or not ref.isascii() or (ref.startswith("0") and ref != "0") or len(ref) > 32:
+        raise FormatError("bad eip155 chain id")
+    if len(addr) != 42 or not addr.startswith("0x") or any(c not in "0123456789abcdefABCDEF" for c in addr[2:]):
+        raise FormatError("bad eip155 address")
+    raw = addr[2:].lower()
+    h = keccak256(raw.encode("ascii")).hex()
+    checksummed = "0x" + "".join(c.upper() if c.isalpha() and int(h[i], 16) >= 8 else c for i, c in enumerate(raw))
+    body = addr[2:]
+    if body != body.lower() and body != body.upper() and addr != checksummed:
+        raise FormatError("EIP-55 checksum mismatch")
+    return f"eip155:{ref}:{checksummed}"
 
 
 def token_sign(seed: bytes, header_json: str, claims_json: str):
@@ -1174,7 +1204,15 @@ def token_decode(token: str, issuer_pub: bytes) -> dict:
         raise FormatError("kid mismatch")
     if not ed25519_verify(issuer_pub, b64u_decode(parts[2]), (parts[0] + "." + parts[1]).encode("ascii")):
         raise FormatError("bad token signature")
-    claims = json_loads_strict(b64u_decode(parts[1]).decode("utf-8"), CLAIM_MEMBERS)
+    text = b64u_decode(parts[1]).decode("utf-8")
+    members = [k for k in json.loads(text)] if text.lstrip().startswith("{") else []
+    if "executor_public_key" in members:
+        claims = json_loads_strict(text, CLAIM_MEMBERS)
+    else:
+        # A wallet-account member's token: no executor key, sub canonical CAIP-10.
+        claims = json_loads_strict(text, [m for m in CLAIM_MEMBERS if m != "executor_public_key"])
+        if type(claims["sub"]) is not str or eip155_account_canonical(claims["sub"]) != claims["sub"]:
+            raise FormatError("an account token's sub must be canonical CAIP-10")
     for k in ("exp", "nbf", "iat"):
         if type(claims[k]) is not int:
             raise FormatError("time claim not an integer")
