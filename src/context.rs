@@ -75,7 +75,9 @@
 //!   member or a revoked key is refused, and a key whose raw account is a
 //!   wallet member, linked or revoked is refused by `AddMember` and
 //!   `AddAdmin`: one key never holds two memberships with separate
-//!   revocations.
+//!   revocations. `RevokeKey` of a key whose raw account is a live wallet
+//!   member (or linked to one) is refused too: revoke that account with
+//!   `RevokeAccount` (then `RevokeKey` is accepted).
 //!
 //! The queries mirror the key ones: [`Context::is_account_member`],
 //! [`Context::account_permissions`], [`Context::authorize_account`] (the
@@ -547,6 +549,7 @@ impl Context {
                 if self.revoked_keys.contains(key.as_bytes()) {
                     return Err(ContextError::Revoked(key.to_string()).into());
                 }
+                self.check_key_not_live_account(key)?;
                 self.check_cascade_keeps_threshold(&[key.to_bytes()])
             }
             OpKind::RevokeDelegation { id } => {
@@ -609,6 +612,23 @@ impl Context {
     fn check_key_not_account(&self, key: &PublicKey) -> Result<()> {
         if !self.accounts.is_empty() && self.accounts.is_known(&AccountId::raw_ed25519(key)) {
             return Err(ContextError::AlreadyMember(key.to_string()).into());
+        }
+        Ok(())
+    }
+
+    /// Refuses `RevokeKey` of a key whose `rawkey:ed25519` account is a live
+    /// wallet member or linked to one: the key revocation would not reach
+    /// that membership, leaving the key "revoked" and its account live. The
+    /// account is revoked with `RevokeAccount` (after which `RevokeKey` is
+    /// accepted, to refuse the key in delegation chains as well). Skipped,
+    /// with no allocation, while the context has no wallet-member state.
+    fn check_key_not_live_account(&self, key: &PublicKey) -> Result<()> {
+        if self.accounts.is_empty() {
+            return Ok(());
+        }
+        let raw = AccountId::raw_ed25519(key);
+        if self.accounts.window(&raw).is_some() {
+            return Err(ContextError::AlreadyMember(raw.to_string()).into());
         }
         Ok(())
     }

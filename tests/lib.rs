@@ -91,5 +91,7 @@ mod wallet_members;
 #[cfg(all(feature = "stellar", feature = "solana"))]
 #[path = "suite/wallet_properties.rs"]
 mod wallet_properties;
+#[path = "suite/wallet_redteam.rs"]
+mod wallet_redteam;
 #[path = "suite/wallet_tokens.rs"]
 mod wallet_tokens;

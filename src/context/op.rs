@@ -84,7 +84,9 @@ pub enum OpKind {
         /// The new permissions.
         permissions: Permissions,
     },
-    /// Revokes a key and everything below it, permanently.
+    /// Revokes a key and everything below it, permanently. Refused while
+    /// the key's `rawkey:ed25519` account is a live wallet member or linked
+    /// to one (revoke that with `RevokeAccount` first).
     RevokeKey {
         /// The key.
         key: PublicKey,

@@ -14,7 +14,7 @@ use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::store::RefreshStore;
 use super::validator::{TokenValidator, TokenValidatorBuilder};
 use crate::encoding::check_timestamp;
-use crate::error::{DelegationError, Result, TokenError};
+use crate::error::{ContextError, DelegationError, Error, Result, TokenError};
 use crate::member_id::MemberId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
@@ -98,7 +98,10 @@ impl TokenRequest {
 
     /// The `sub` claim of a key member's token, for example the wallet
     /// account that logged in (a wallet-account member's `sub` is always
-    /// its primary account: minting refuses a request that sets one).
+    /// its primary account: minting refuses a request that sets one). An
+    /// account that is a wallet member of the context (live, linked or
+    /// revoked, in any spelling) is refused as a key member's subject: it
+    /// would give the key member that wallet member's `sub`.
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
         self
@@ -170,6 +173,9 @@ impl fmt::Debug for TokenPair {
 struct Minted {
     claims: TokenClaims,
     member: MemberId,
+    /// The linked account an account member logged in with (not its
+    /// primary): kept in the refresh record, re-resolved on refresh.
+    via: Option<AccountId>,
     window_end: u64,
 }
 
@@ -213,7 +219,10 @@ struct Minted {
 /// pair in the same family. Presenting a spent one revokes the whole family
 /// (a stolen token and its legitimate holder cannot both keep going).
 /// Refreshing for a member that was revoked, or whose permissions were
-/// narrowed below the family's, fails and revokes the family.
+/// narrowed below the family's, fails and revokes the family; so does
+/// refreshing a session that logged in with a linked account once that
+/// account is unlinked or linked to another member (the refresh record
+/// keeps it, [`RefreshRecord::via`]).
 ///
 /// # Example
 /// ```
@@ -389,8 +398,9 @@ impl TokenIssuer {
     /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
     /// outside the member's delegation window;
     /// [`TokenError::InvalidRequest`] for an empty audience or subject, a
-    /// subject set for a wallet-account member, no permissions, or a zero
-    /// TTL.
+    /// subject set for a wallet-account member, a key member's subject
+    /// naming (in any spelling) a wallet member of the context (live,
+    /// linked or revoked), no permissions, or a zero TTL.
     pub fn mint<V: MintView + ?Sized>(
         &self,
         ctx: &V,
@@ -480,14 +490,30 @@ impl TokenIssuer {
             .await?;
         let family = *record.family();
         let minted = if *record.context_id() == ctx.mint_context_id()? {
-            let request = TokenRequest::for_member(record.member().clone(), record.audience())
-                .permissions(record.permissions().clone());
+            // A session that logged in with a linked account asks again
+            // through that account: once it is unlinked (or linked to
+            // another member) the session ends, as the member's would on
+            // revocation.
             let request = match record.member() {
-                MemberId::Key(_) => request.subject(record.subject()),
-                MemberId::Account(_) => request,
-            };
+                MemberId::Key(_) => {
+                    TokenRequest::for_member(record.member().clone(), record.audience())
+                        .subject(record.subject())
+                }
+                MemberId::Account(primary) => TokenRequest::for_account(
+                    record.via().unwrap_or(primary).clone(),
+                    record.audience(),
+                ),
+            }
+            .permissions(record.permissions().clone());
             let mut rng = rand::rng();
             self.claims_for(ctx, &request, now, &mut rng)
+                .and_then(|minted| {
+                    if minted.member == *record.member() {
+                        Ok(minted)
+                    } else {
+                        Err(ContextError::NotMember(request.member().to_string()).into())
+                    }
+                })
         } else {
             Err(TokenError::WrongContext.into())
         };
@@ -511,6 +537,7 @@ impl TokenIssuer {
         let Minted {
             mut claims,
             member,
+            via,
             window_end,
         } = minted;
         // A refresh family is a session: its access tokens name it (`sid`).
@@ -520,6 +547,7 @@ impl TokenIssuer {
             family,
             claims.context_id,
             member,
+            via,
             claims.subject.clone(),
             claims.audience.clone(),
             claims.permissions.clone(),
@@ -549,11 +577,14 @@ impl TokenIssuer {
         if request.subject.as_deref() == Some("") {
             return Err(TokenError::InvalidRequest("empty subject").into());
         }
-        let (member, held, window, subject, token_member) = match &request.member {
+        let (member, held, window, subject, token_member, via) = match &request.member {
             MemberId::Key(key) => {
                 let grant = ctx.member_grant(key, now)?;
                 let subject = match &request.subject {
-                    Some(subject) => subject.clone(),
+                    Some(subject) => {
+                        check_key_subject(ctx, subject, now)?;
+                        subject.clone()
+                    }
                     None => super::claims::executor_text(key.as_bytes()),
                 };
                 (
@@ -562,6 +593,7 @@ impl TokenIssuer {
                     grant.window,
                     subject,
                     TokenMember::Key(key.to_bytes()),
+                    None,
                 )
             }
             MemberId::Account(account) => {
@@ -572,12 +604,14 @@ impl TokenIssuer {
                     .into());
                 }
                 let grant = ctx.account_grant(account, now)?;
+                let via = (*account != grant.account).then(|| account.clone());
                 (
                     MemberId::Account(grant.account.clone()),
                     grant.permissions,
                     grant.window,
                     grant.account.to_string(),
                     TokenMember::Account(grant.account),
+                    via,
                 )
             }
         };
@@ -629,6 +663,7 @@ impl TokenIssuer {
         Ok(Minted {
             claims,
             member,
+            via,
             window_end,
         })
     }
@@ -646,5 +681,26 @@ impl TokenIssuer {
         out.push('.');
         b64_append(&signature, &mut out);
         out
+    }
+}
+
+/// Refuses a key member's `sub` that names, in any spelling, an account
+/// this context knows as a wallet member (live, linked or revoked): that
+/// member's own tokens carry that `sub`, so a key member's token must not
+/// (a consumer reading `sub` would take one member for the other, and a
+/// revoked wallet member would live on as another member's `sub`).
+/// Subjects that are no account, or an account that is no member here,
+/// pass; a view that cannot answer refuses.
+fn check_key_subject<V: MintView + ?Sized>(ctx: &V, subject: &str, now: u64) -> Result<()> {
+    let Ok(account) = subject.parse::<AccountId>() else {
+        return Ok(());
+    };
+    match ctx.account_grant(&account, now) {
+        Err(Error::Context(ContextError::NotMember(_))) => Ok(()),
+        Ok(_) | Err(Error::Context(ContextError::Revoked(_))) => Err(TokenError::InvalidRequest(
+            "a key member's subject names a wallet member of this context",
+        )
+        .into()),
+        Err(e) => Err(e),
     }
 }

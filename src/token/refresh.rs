@@ -199,7 +199,12 @@ impl<'de> Deserialize<'de> for FamilyId {
 ///   text;
 /// - a wallet-account member's record: `{"v":2,"family","context_id",
 ///   "account","subject","audience","permissions","expires_at"}`,
-///   `account` the member's primary account in canonical CAIP-10 text.
+///   `account` the member's primary account in canonical CAIP-10 text;
+///   and, when the session logged in with an account linked to that
+///   member, `"via"` after `account`: that linked account (canonical,
+///   never the primary itself). Refreshing such a session re-resolves
+///   `via`, so it ends once that account is unlinked (or linked to another
+///   member), not only when the member is revoked.
 ///
 /// `family` is 32 hex digits, `context_id` base58, `permissions` the
 /// sorted array, `expires_at` unix seconds; unknown and duplicated members
@@ -210,6 +215,8 @@ pub struct RefreshRecord {
     family: FamilyId,
     context_id: ContextId,
     member: MemberId,
+    /// The linked account an account member's session logged in with.
+    via: Option<AccountId>,
     subject: String,
     audience: String,
     permissions: Permissions,
@@ -229,6 +236,8 @@ struct RecordWire {
     executor: Option<PublicKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<AccountId>,
     subject: String,
     audience: String,
     permissions: Permissions,
@@ -261,8 +270,18 @@ pub(crate) fn record_member(
 impl TryFrom<RecordWire> for RefreshRecord {
     type Error = String;
     fn try_from(w: RecordWire) -> std::result::Result<Self, String> {
+        let member = record_member("refresh record", w.v, w.executor, w.account)?;
+        if let Some(via) = &w.via
+            && member.account().is_none_or(|primary| primary == via)
+        {
+            return Err(
+                "refresh record: via names a linked account of an account member, not itself"
+                    .into(),
+            );
+        }
         Ok(Self {
-            member: record_member("refresh record", w.v, w.executor, w.account)?,
+            member,
+            via: w.via,
             family: w.family,
             context_id: w.context_id,
             subject: w.subject,
@@ -285,6 +304,7 @@ impl From<RefreshRecord> for RecordWire {
             context_id: r.context_id,
             executor,
             account,
+            via: r.via,
             subject: r.subject,
             audience: r.audience,
             permissions: r.permissions,
@@ -299,15 +319,19 @@ impl RefreshRecord {
         family: FamilyId,
         context_id: ContextId,
         member: MemberId,
+        via: Option<AccountId>,
         subject: String,
         audience: String,
         permissions: Permissions,
         expires_at: u64,
     ) -> Self {
+        // `via` is only ever a linked account of an account member.
+        let via = via.filter(|v| member.account().is_some_and(|primary| primary != v));
         Self {
             family,
             context_id,
             member,
+            via,
             subject,
             audience,
             permissions,
@@ -327,6 +351,12 @@ impl RefreshRecord {
     /// primary account).
     pub fn member(&self) -> &MemberId {
         &self.member
+    }
+    /// The linked account a wallet-account member's session logged in
+    /// with (refreshing re-resolves it); `None` when it logged in with the
+    /// primary account, and for a key member's session.
+    pub fn via(&self) -> Option<&AccountId> {
+        self.via.as_ref()
     }
     /// The member key the session is for; `None` for a wallet-account
     /// member's session.

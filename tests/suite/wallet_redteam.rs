@@ -1,0 +1,395 @@
+//! Red-team tests for wallet-account members (issue 9): identity
+//! confusion between account texts, authority after unlink / revoke, and
+//! the codecs every account enters through. Each finding has its failing
+//! test here; the attacks that held are pinned too, so they keep holding.
+
+use keytree::{
+    AccountId, Context, ContextError, ContextOp, Error, MemberId, MemoryRefreshStore, OpKind,
+    RefreshRecord, RefreshStore, RefreshToken, TokenError, TokenIssuer, TokenRequest,
+    TokenSigningKey,
+};
+
+use crate::common::{Fixture, block_on, perms};
+
+const ISS: &str = "https://auth.test";
+const AUD: &str = "api";
+const ETH: &str = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+const ETH_LOWER: &str = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed";
+const SOL: &str =
+    "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:7S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv";
+const NEAR: &str = "near:mainnet:alice.near";
+
+fn acct(s: &str) -> AccountId {
+    s.parse().unwrap()
+}
+
+fn add(f: &mut Fixture, account: &str, names: &[&str]) -> keytree::Result<()> {
+    f.apply(OpKind::AddAccount {
+        account: acct(account),
+        permissions: perms(names),
+        not_before: f.now - 10,
+        expires_at: f.now + 86_400,
+    })
+}
+
+fn issuer(seed: u8) -> TokenIssuer {
+    TokenIssuer::new(ISS, TokenSigningKey::from_bytes(&[seed; 32]))
+}
+
+/// Finding: a session started by logging in with a linked account kept
+/// refreshing (for the refresh TTL, 30 days by default) after that account
+/// was unlinked, or unlinked and linked to another member: the refresh
+/// record named only the primary account. The record now keeps the
+/// account the session logged in with, and refreshing re-resolves it.
+#[test]
+fn alias_session_ends_when_the_alias_is_unlinked_or_moves() {
+    for relink in [false, true] {
+        let mut f = Fixture::new(150);
+        add(&mut f, ETH, &["blob"]).unwrap();
+        add(&mut f, NEAR, &["blob"]).unwrap();
+        f.apply(OpKind::LinkAccount {
+            member: acct(ETH),
+            account: acct(SOL),
+        })
+        .unwrap();
+        let issuer = issuer(151);
+        let store = MemoryRefreshStore::new();
+        let now = f.now;
+        let via_alias = block_on(issuer.issue(
+            &f.ctx,
+            &TokenRequest::for_account(acct(SOL), AUD),
+            &store,
+            now,
+        ))
+        .unwrap();
+        let direct = block_on(issuer.issue(
+            &f.ctx,
+            &TokenRequest::for_account(acct(ETH), AUD),
+            &store,
+            now,
+        ))
+        .unwrap();
+        // While linked, the alias session refreshes (and stays the primary's).
+        let via_alias =
+            block_on(issuer.refresh(&f.ctx, via_alias.refresh_token(), &store, now + 1)).unwrap();
+
+        f.apply(OpKind::UnlinkAccount { account: acct(SOL) })
+            .unwrap();
+        if relink {
+            f.apply(OpKind::LinkAccount {
+                member: acct(NEAR),
+                account: acct(SOL),
+            })
+            .unwrap();
+        }
+        let err = block_on(issuer.refresh(&f.ctx, via_alias.refresh_token(), &store, now + 2))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Context(ContextError::NotMember(_))
+                    | Error::Token(TokenError::RefreshRevoked)
+            ),
+            "relink={relink}: {err}"
+        );
+        // The family is revoked: no retry brings it back.
+        let err = block_on(issuer.refresh(&f.ctx, via_alias.refresh_token(), &store, now + 3))
+            .unwrap_err();
+        assert!(matches!(err, Error::Token(_)), "{err}");
+        // The primary's own session is untouched by the unlink.
+        block_on(issuer.refresh(&f.ctx, direct.refresh_token(), &store, now + 2)).unwrap();
+    }
+}
+
+/// The record of an alias login names the primary as its member (so "log
+/// out everywhere" of the member finds it) and the alias it came through;
+/// a record whose `via` is its own account, or a `via` on a key record, is
+/// refused as corrupt.
+#[test]
+fn alias_login_record_keeps_the_alias() {
+    let mut f = Fixture::new(152);
+    add(&mut f, ETH, &["blob"]).unwrap();
+    f.apply(OpKind::LinkAccount {
+        member: acct(ETH),
+        account: acct(SOL),
+    })
+    .unwrap();
+    let (client, _) = f.add_member(0, &["blob"]);
+    let issuer = issuer(153);
+    let store = MemoryRefreshStore::new();
+    let record_of = |request: &TokenRequest| -> RefreshRecord {
+        let pair = block_on(issuer.issue(&f.ctx, request, &store, f.now)).unwrap();
+        let next = RefreshToken::generate(&mut rand::rng());
+        block_on(store.consume(&pair.refresh_token().hash(), &next.hash(), f.now, 0)).unwrap()
+    };
+    let alias = record_of(&TokenRequest::for_account(acct(SOL), AUD));
+    assert_eq!(alias.member(), &MemberId::Account(acct(ETH)));
+    assert_eq!(alias.via(), Some(&acct(SOL)));
+    let json = serde_json::to_value(&alias).unwrap();
+    assert_eq!(json["v"], 2);
+    assert_eq!(json["account"], ETH);
+    assert_eq!(json["via"], SOL);
+    assert_eq!(
+        serde_json::from_value::<RefreshRecord>(json.clone()).unwrap(),
+        alias
+    );
+    let direct = record_of(&TokenRequest::for_account(acct(ETH), AUD));
+    assert_eq!(direct.via(), None);
+    assert!(serde_json::to_value(&direct).unwrap().get("via").is_none());
+    let mut own = json.clone();
+    own["via"] = ETH.into();
+    assert!(serde_json::from_value::<RefreshRecord>(own).is_err());
+    let mut lower = json;
+    lower["via"] = "eip155:137:0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359".into();
+    assert!(serde_json::from_value::<RefreshRecord>(lower).is_err());
+    let mut key =
+        serde_json::to_value(record_of(&TokenRequest::new(client.public_key(), AUD))).unwrap();
+    key["via"] = SOL.into();
+    assert!(serde_json::from_value::<RefreshRecord>(key).is_err());
+}
+
+/// Finding: `RevokeKey` of a key whose `rawkey:ed25519` account is a live
+/// wallet member was applied, and the account stayed a live member with the
+/// key "revoked": two revocations for one key, one of them not taken. Now
+/// refused; the account is revoked with `RevokeAccount` (after which
+/// `RevokeKey` is accepted, to refuse the key in delegation chains too).
+#[test]
+fn revoke_key_of_a_live_raw_account_member_is_refused() {
+    let mut f = Fixture::new(154);
+    let key = f.root.derive_client_key(&f.id(), 7).public_key();
+    let raw = AccountId::raw_ed25519(&key);
+    add(&mut f, &raw.to_string(), &["blob"]).unwrap();
+    let before = f.ctx.state_hash();
+    let result = f.apply(OpKind::RevokeKey { key });
+    assert!(
+        result.is_err() || !f.ctx.is_account_member(&raw, f.now),
+        "RevokeKey applied but rawkey account still live"
+    );
+    assert!(matches!(
+        result,
+        Err(Error::Context(ContextError::AlreadyMember(ref a))) if *a == raw.to_string()
+    ));
+    assert_eq!(f.ctx.state_hash(), before);
+    // Also as a linked alias of another member.
+    add(&mut f, ETH, &["blob"]).unwrap();
+    let key2 = f.root.derive_client_key(&f.id(), 8).public_key();
+    let raw2 = AccountId::raw_ed25519(&key2);
+    f.apply(OpKind::LinkAccount {
+        member: acct(ETH),
+        account: raw2.clone(),
+    })
+    .unwrap();
+    assert!(f.apply(OpKind::RevokeKey { key: key2 }).is_err());
+    // Unlinked, the key is nobody's: RevokeKey is accepted, and the raw
+    // account can then never come back.
+    f.apply(OpKind::UnlinkAccount {
+        account: raw2.clone(),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeKey { key: key2 }).unwrap();
+    assert!(add(&mut f, &raw2.to_string(), &["blob"]).is_err());
+    // Revoked as an account, the key may then be revoked as a key too.
+    f.apply(OpKind::RevokeAccount {
+        account: raw.clone(),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeKey { key }).unwrap();
+    assert!(f.ctx.is_revoked(&key));
+    assert!(f.ctx.is_account_revoked(&raw));
+}
+
+/// Finding: a key member's token could carry as `sub` (set by
+/// `TokenRequest::subject`) the CAIP-10 text of a wallet member, even a
+/// revoked one, in any spelling: the same `sub` as that member's own
+/// tokens, held by someone else. Minting now refuses a subject naming an
+/// account this context knows as a wallet member (live, linked or revoked);
+/// other subjects (an account that is no member here) still work.
+#[test]
+fn key_token_subject_cannot_name_a_wallet_member() {
+    let mut f = Fixture::new(155);
+    let (client, _) = f.add_member(0, &["blob"]);
+    add(&mut f, ETH, &["blob"]).unwrap();
+    add(&mut f, NEAR, &["blob"]).unwrap();
+    f.apply(OpKind::LinkAccount {
+        member: acct(ETH),
+        account: acct(SOL),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeAccount {
+        account: acct(NEAR),
+    })
+    .unwrap();
+    let issuer = issuer(156);
+    for sub in [ETH, ETH_LOWER, SOL, NEAR] {
+        let request = TokenRequest::new(client.public_key(), AUD).subject(sub);
+        let err = issuer.mint(&f.ctx, &request, f.now).unwrap_err();
+        assert!(
+            matches!(err, Error::Token(TokenError::InvalidRequest(_))),
+            "{sub}: {err}"
+        );
+    }
+    // Not a member here: the legacy "key per wallet" subject still works.
+    let other = "eip155:1:0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359";
+    let token = issuer
+        .mint(
+            &f.ctx,
+            &TokenRequest::new(client.public_key(), AUD).subject(other),
+            f.now,
+        )
+        .unwrap();
+    let validator = issuer.validator(AUD, f.now).build().unwrap();
+    let valid = validator.validate_for(&f.ctx, &token, f.now).unwrap();
+    assert_eq!(valid.claims().subject(), other);
+    assert_eq!(valid.member().unwrap(), MemberId::Key(client.public_key()));
+}
+
+/// Held: every text form of one account is one `AccountId`, printed one
+/// way; the op codecs (JSON and the stored binary form) accept only that
+/// one text, so no spelling enters the log as a "new" account.
+#[test]
+fn one_account_one_text_in_every_codec() {
+    // Parsing canonicalises or refuses.
+    assert_eq!(acct(ETH_LOWER), acct(ETH));
+    assert_eq!(
+        acct("eip155:1:0x5AAEB6053F3E94C9B9A09F33669435E7EF1BEAED"),
+        acct(ETH)
+    );
+    for bad in [
+        "eip155:01:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "eip155:0:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "eip155:1:0X5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+        "EIP155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "near:mainnet:Alice.near",
+        "near:Mainnet:alice.near",
+        // Solana: a leading zero digit or another case is another key or none.
+        "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:17S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv",
+        // Stellar: muxed M… and lowercase strkeys are not accounts.
+        "stellar:pubnet:MA7QYNF7SOWQ3GLR2BGMZEHXAVIRZA4KVWLTJJFC7MGXUA74P7UJUAAAAAAAAAAAACJUQ",
+        "stellar:pubnet:gbxfxndlv4lswa4vb7yil5gbd7bvnr22sgbtdkmo2sbzzhdxskzycp7l",
+        "icp:mainnet:2VXSX-FAE",
+        "icp:mainnet:2vxsxfae",
+        "rawkey:ed25519:3B6A27BCCEB6A42D62A3A8D02A6F0D73653215771DE243A63AC048A18B59DA29",
+        "rawkey:Ed25519:3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29",
+        // Hash-tag and separator characters never reach a Redis key.
+        "eip155:1:{0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed}",
+        "foo:bar:a{b}c",
+        "foo:bar:a:b",
+        "foo:b{a}r:ab",
+        // A built-in or reserved namespace cannot hide as a custom chain.
+        "ed25519:x:abc",
+        "did:key:abc",
+    ] {
+        assert!(bad.parse::<AccountId>().is_err(), "{bad} parsed");
+    }
+    // JSON and binary op codecs accept only the canonical text.
+    let mut f = Fixture::new(157);
+    let op = f
+        .ctx
+        .propose(
+            OpKind::AddAccount {
+                account: acct(ETH),
+                permissions: perms(&["blob"]),
+                not_before: f.now,
+                expires_at: f.now + 100,
+            },
+            f.now,
+        )
+        .sign(&f.root);
+    let json = serde_json::to_string(&op).unwrap();
+    assert!(serde_json::from_str::<ContextOp>(&json.replace(ETH, ETH_LOWER)).is_err());
+    let bytes = op.to_bytes();
+    let at = bytes
+        .windows(ETH.len())
+        .position(|w| w == ETH.as_bytes())
+        .unwrap();
+    let mut lower = bytes.clone();
+    lower[at..at + ETH.len()].copy_from_slice(ETH_LOWER.as_bytes());
+    assert!(ContextOp::from_bytes(&lower).is_err());
+    // Duplicated or unknown members, a duplicated tag: refused.
+    for bad in [
+        json.replace(
+            "\"type\":\"add_account\"",
+            "\"type\":\"add_account\",\"type\":\"add_account\"",
+        ),
+        json.replace(
+            "\"type\":\"add_account\"",
+            &format!("\"type\":\"add_account\",\"account\":\"{ETH}\""),
+        ),
+        json.replace(
+            "\"type\":\"add_account\"",
+            "\"type\":\"add_account\",\"v\":2",
+        ),
+    ] {
+        assert!(serde_json::from_str::<ContextOp>(&bad).is_err(), "{bad}");
+    }
+    f.ctx.apply(op).unwrap();
+    // A second AddAccount in another spelling is the same account: refused.
+    assert!(matches!(
+        add(&mut f, ETH_LOWER, &["blob"]),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    // Extra bytes after a valid stored op, and every truncation: refused.
+    let last = f.ctx.ops().last().unwrap().to_bytes();
+    let mut extra = last.clone();
+    extra.push(0);
+    assert!(ContextOp::from_bytes(&extra).is_err());
+    for cut in 0..last.len() {
+        assert!(ContextOp::from_bytes(&last[..cut]).is_err(), "cut {cut}");
+    }
+}
+
+/// Held: link chains, links to revoked members, revocation through an
+/// alias and re-entry of revoked accounts.
+#[test]
+fn link_rules_hold() {
+    let mut f = Fixture::new(158);
+    add(&mut f, ETH, &["blob"]).unwrap();
+    add(&mut f, NEAR, &["blob"]).unwrap();
+    f.apply(OpKind::LinkAccount {
+        member: acct(ETH),
+        account: acct(SOL),
+    })
+    .unwrap();
+    let xlm = "stellar:pubnet:GBXFXNDLV4LSWA4VB7YIL5GBD7BVNR22SGBTDKMO2SBZZHDXSKZYCP7L";
+    // An alias of an alias, and a member linked under another: refused.
+    assert!(
+        f.apply(OpKind::LinkAccount {
+            member: acct(SOL),
+            account: acct(xlm),
+        })
+        .is_err()
+    );
+    assert!(
+        f.apply(OpKind::LinkAccount {
+            member: acct(ETH),
+            account: acct(NEAR),
+        })
+        .is_err()
+    );
+    // Revoked through the alias: the whole member, for good.
+    f.apply(OpKind::RevokeAccount { account: acct(SOL) })
+        .unwrap();
+    for a in [ETH, SOL, ETH_LOWER] {
+        assert!(!f.ctx.is_account_member(&acct(a), f.now));
+        assert!(add(&mut f, a, &["blob"]).is_err());
+        assert!(
+            f.apply(OpKind::LinkAccount {
+                member: acct(NEAR),
+                account: acct(a),
+            })
+            .is_err()
+        );
+    }
+    // Linking to a revoked member is refused.
+    assert!(
+        f.apply(OpKind::LinkAccount {
+            member: acct(ETH),
+            account: acct(xlm),
+        })
+        .is_err()
+    );
+    // Replay gives the same state.
+    let again = Context::import(&f.ctx.export_log()).unwrap();
+    assert_eq!(again.state_hash(), f.ctx.state_hash());
+}
