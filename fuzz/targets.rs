@@ -19,6 +19,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("delegation_json", delegation_json),
     ("context_log_json", context_log_json),
     ("context_op_json", context_op_json),
+    ("context_op_bytes", context_op_bytes),
     ("delta_json", delta_json),
     ("eth_signature_hex", eth_signature_hex),
     ("eip55_address", eip55_address),
@@ -245,6 +246,21 @@ pub fn context_log_json(data: &[u8]) {
 
 pub fn context_op_json(data: &[u8]) {
     if let Ok(op) = serde_json::from_slice::<keytree::ContextOp>(data) {
+        let json = serde_json::to_vec(&op).unwrap();
+        let back: keytree::ContextOp = serde_json::from_slice(&json).unwrap();
+        assert_eq!(back, op);
+        assert_eq!(back.hash(), op.hash());
+    }
+}
+
+/// The stored binary op form (`ContextOp::from_bytes`, what context stores
+/// hold and replicas read back): never panics; only the one canonical
+/// encoding decodes (it re-encodes to exactly the input, so no other
+/// spelling of an account, a permission set or a count gets in), and what
+/// decodes survives the JSON form with the same hash.
+pub fn context_op_bytes(data: &[u8]) {
+    if let Ok(op) = keytree::ContextOp::from_bytes(data) {
+        assert_eq!(op.to_bytes(), data, "a non-canonical stored op decoded");
         let json = serde_json::to_vec(&op).unwrap();
         let back: keytree::ContextOp = serde_json::from_slice(&json).unwrap();
         assert_eq!(back, op);

@@ -393,3 +393,61 @@ fn link_rules_hold() {
     let again = Context::import(&f.ctx.export_log()).unwrap();
     assert_eq!(again.state_hash(), f.ctx.state_hash());
 }
+
+/// Writes the seeds of the `context_op_bytes` fuzz target: the stored
+/// binary form of every op of the committed JSON seeds (the wallet-member
+/// log included), and spoiled copies (another spelling of an account,
+/// truncated, one byte too many, an unknown kind). Run by hand when the
+/// formats change:
+/// `cargo test --all-features --test lib write_context_op_bytes_seeds -- --ignored`.
+#[test]
+#[ignore = "writes files; run by hand to regenerate seeds"]
+fn write_context_op_bytes_seeds() {
+    use std::path::Path;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let out = root.join("context_op_bytes");
+    std::fs::create_dir_all(&out).unwrap();
+    let log: keytree::ContextLog = serde_json::from_slice(
+        &std::fs::read(root.join("context_log_json/wallet_members")).unwrap(),
+    )
+    .unwrap();
+    let mut ops = log.ops;
+    for entry in std::fs::read_dir(root.join("context_op_json")).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        if let Ok(op) = serde_json::from_slice::<ContextOp>(&data) {
+            ops.push(op);
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for op in &ops {
+        let bytes = op.to_bytes();
+        if !seen.insert(bytes.clone()) {
+            continue;
+        }
+        let kind = serde_json::to_value(op).unwrap()["op"]["type"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let name = format!("seq{}-{kind}", op.seq());
+        std::fs::write(out.join(&name), &bytes).unwrap();
+        if let OpKind::AddAccount { account, .. } = op.kind() {
+            let text = account.to_string();
+            let lower = text.to_lowercase();
+            if lower != text
+                && let Some(at) = bytes
+                    .windows(text.len())
+                    .position(|w| w == text.as_bytes())
+            {
+                let mut spoiled = bytes.clone();
+                spoiled[at..at + text.len()].copy_from_slice(lower.as_bytes());
+                std::fs::write(out.join(format!("{name}-lowercase")), spoiled).unwrap();
+            }
+        }
+    }
+    let any = ops.last().unwrap().to_bytes();
+    std::fs::write(out.join("truncated"), &any[..any.len() / 2]).unwrap();
+    let mut extra = any.clone();
+    extra.push(0);
+    std::fs::write(out.join("trailing_byte"), extra).unwrap();
+    std::fs::write(out.join("empty"), b"").unwrap();
+}
