@@ -163,9 +163,40 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
             Ok(address.to_owned())
         }
         #[cfg(not(feature = "icp"))]
-        Chain::Icp => Ok(address.to_owned()),
+        Chain::Icp => {
+            check_principal_shape(address)?;
+            Ok(address.to_owned())
+        }
         Chain::Custom(_) => Ok(address.to_owned()),
     }
+}
+
+/// Without the `icp` feature: the shape of the canonical principal text
+/// (lowercase RFC 4648 base32 in dash-separated groups of five, the last
+/// of one to five), as the strict parser requires, so that the accepted
+/// texts are one per principal whatever the features. The checksum is not
+/// checked here; with `icp` it is.
+#[cfg(not(feature = "icp"))]
+fn check_principal_shape(text: &str) -> Result<()> {
+    let mut groups = text.split('-').peekable();
+    while let Some(group) = groups.next() {
+        let last = groups.peek().is_none();
+        let len_ok = if last {
+            (1..=5).contains(&group.len())
+        } else {
+            group.len() == 5
+        };
+        let chars_ok = group
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c));
+        if !(len_ok && chars_ok) {
+            return Err(Error::decode(
+                "principal",
+                DecodeReason::NonCanonical("lowercase base32 in dash-separated groups of five"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn lower_hex_array<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N]> {
@@ -343,6 +374,33 @@ mod tests {
         assert!(parse_eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD").is_err());
         assert!(parse_eth_address("5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed").is_err());
         assert!(parse_eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA").is_err());
+    }
+
+    /// One principal, one text, whatever the features: without `icp` the
+    /// checksum is not checked, but another case or grouping of the
+    /// canonical text is refused as with it (else a build without `icp`
+    /// would take `icp:mainnet:2VXSX-FAE` as a second account, and a log it
+    /// wrote would not replay where `icp` is on).
+    #[test]
+    fn icp_text_is_canonical_without_the_feature() {
+        assert!(canonical_address(&Chain::Icp, "mainnet", "2vxsx-fae").is_ok());
+        assert!(canonical_address(&Chain::Icp, "mainnet", "aaaaa-aa").is_ok());
+        for bad in [
+            "2VXSX-FAE",
+            "2vxsx-fAe",
+            "2vxsxfae",
+            "2vxs-xfae",
+            "2vxsx--fae",
+            "-2vxsx-fae",
+            "2vxsx-fae-",
+            "2vxsx-fa1",
+            "2vxsx.fae",
+        ] {
+            assert!(
+                canonical_address(&Chain::Icp, "mainnet", bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -434,9 +434,7 @@ fn write_context_op_bytes_seeds() {
             let text = account.to_string();
             let lower = text.to_lowercase();
             if lower != text
-                && let Some(at) = bytes
-                    .windows(text.len())
-                    .position(|w| w == text.as_bytes())
+                && let Some(at) = bytes.windows(text.len()).position(|w| w == text.as_bytes())
             {
                 let mut spoiled = bytes.clone();
                 spoiled[at..at + text.len()].copy_from_slice(lower.as_bytes());
