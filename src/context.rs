@@ -1357,4 +1357,8 @@ impl RevocationView for Context {
             .and_then(|m| m.permissions())
             .is_some_and(|p| p.covers(permission))
     }
+
+    fn account_linked_to(&self, account: &AccountId, member: &AccountId) -> bool {
+        account != member && self.primary_account(account) == Some(member)
+    }
 }

@@ -553,6 +553,11 @@ impl<S: ContextStore> RevocationView for ContextReplica<S> {
         self.read_now()
             .is_ok_and(|r| r.account_permissions_cover(account, permission))
     }
+
+    fn account_linked_to(&self, account: &AccountId, member: &AccountId) -> bool {
+        self.read_now()
+            .is_ok_and(|r| r.account_linked_to(account, member))
+    }
 }
 
 /// Minting straight from a replica: each call takes the read lock, checks
@@ -613,5 +618,8 @@ impl RevocationView for ReplicaRead<'_> {
     }
     fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
         RevocationView::account_permissions_cover(&self.guard.context, account, permission)
+    }
+    fn account_linked_to(&self, account: &AccountId, member: &AccountId) -> bool {
+        RevocationView::account_linked_to(&self.guard.context, account, member)
     }
 }

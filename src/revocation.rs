@@ -73,6 +73,15 @@ pub trait RevocationView {
         let _ = (account, permission);
         false
     }
+    /// Whether `account` is linked now (not unlinked since) to the wallet
+    /// member whose primary account is `member`: checked for a token
+    /// obtained by logging in with a linked account (its `via` claim), so
+    /// that unlinking that account ends such tokens at once. The default
+    /// answers `false` (fail closed).
+    fn account_linked_to(&self, account: &AccountId, member: &AccountId) -> bool {
+        let _ = (account, member);
+        false
+    }
 }
 
 /// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
@@ -102,6 +111,9 @@ macro_rules! forward_revocation_view {
             }
             fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
                 (**self).account_permissions_cover(account, permission)
+            }
+            fn account_linked_to(&self, account: &AccountId, member: &AccountId) -> bool {
+                (**self).account_linked_to(account, member)
             }
         }
     )+};

@@ -229,7 +229,9 @@ impl fmt::Debug for ApiKey {
 /// with `owner` the member key's text, and a wallet-account member's
 /// record `{"v":2,"id","name","context_id","account",…}` with `account`
 /// (in place of `owner`) the member's primary account in canonical
-/// CAIP-10 text.
+/// CAIP-10 text, and `"via"` after it when the key was created with a
+/// token obtained through an account linked to that member (that linked
+/// account: validation requires it to be linked to the member still).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "ApiKeyWire", into = "ApiKeyWire")]
 pub struct ApiKeyRecord {
@@ -237,6 +239,8 @@ pub struct ApiKeyRecord {
     name: String,
     context_id: ContextId,
     owner: MemberId,
+    /// The linked account the creating token was obtained through.
+    via: Option<AccountId>,
     subject: String,
     audience: String,
     permissions: Permissions,
@@ -260,6 +264,8 @@ struct ApiKeyWire {
     owner: Option<PublicKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     account: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<AccountId>,
     subject: String,
     audience: String,
     permissions: Permissions,
@@ -272,8 +278,18 @@ struct ApiKeyWire {
 impl TryFrom<ApiKeyWire> for ApiKeyRecord {
     type Error = String;
     fn try_from(w: ApiKeyWire) -> std::result::Result<Self, String> {
+        let owner = record_member("api key record", w.v, w.owner, w.account)?;
+        if let Some(via) = &w.via
+            && owner.account().is_none_or(|primary| primary == via)
+        {
+            return Err(
+                "api key record: via names a linked account of an account member, not itself"
+                    .into(),
+            );
+        }
         Ok(Self {
-            owner: record_member("api key record", w.v, w.owner, w.account)?,
+            owner,
+            via: w.via,
             id: w.id,
             name: w.name,
             context_id: w.context_id,
@@ -300,6 +316,7 @@ impl From<ApiKeyRecord> for ApiKeyWire {
             context_id: r.context_id,
             owner,
             account,
+            via: r.via,
             subject: r.subject,
             audience: r.audience,
             permissions: r.permissions,
@@ -357,6 +374,11 @@ impl ApiKeyRecord {
     /// wallet-account member by its primary account.
     pub fn owner(&self) -> &MemberId {
         &self.owner
+    }
+    /// The account linked to a wallet-account owner that the creating
+    /// token was obtained through ([`TokenClaims::via`]); `None` otherwise.
+    pub fn via(&self) -> Option<&AccountId> {
+        self.via.as_ref()
     }
     /// The `sub` of its validated principal.
     pub fn subject(&self) -> &str {
@@ -613,6 +635,7 @@ impl ApiKeyIssuer {
             name: request.name.clone(),
             context_id: *claims.context_id(),
             owner: token.member()?,
+            via: claims.via().cloned(),
             subject: claims.subject().to_owned(),
             audience: claims.audience().to_owned(),
             permissions,
@@ -690,6 +713,7 @@ impl ApiKeyIssuer {
                 MemberId::Key(key) => TokenMember::Key(key.to_bytes()),
                 MemberId::Account(account) => TokenMember::Account(account),
             },
+            via: record.via,
             permissions: record.permissions,
             session: None,
         };

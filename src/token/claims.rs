@@ -70,6 +70,9 @@ pub struct TokenClaims {
     /// `executor_public_key` for a key member; for a wallet-account member
     /// no executor key and `sub` is its CAIP-10 account.
     pub(crate) member: TokenMember,
+    /// `via`: for a wallet-account member's token obtained by logging in
+    /// with an account linked to it, that linked account.
+    pub(crate) via: Option<AccountId>,
     pub(crate) permissions: Permissions,
     /// `sid`: the session (refresh family) of a token minted by
     /// `TokenIssuer::issue` or `refresh`; absent for `mint`.
@@ -132,6 +135,13 @@ impl TokenClaims {
             TokenMember::Account(account) => Some(account),
         }
     }
+    /// `via`: the linked account a wallet-account member's token was
+    /// obtained through (its `sub` is the member's primary account); `None`
+    /// when it logged in with the primary account, and for a key member's
+    /// token. `validate_for` requires it to be linked to that member still.
+    pub fn via(&self) -> Option<&AccountId> {
+        self.via.as_ref()
+    }
     /// `executor_public_key`, decoded and checked as a [`PublicKey`].
     ///
     /// # Errors
@@ -155,6 +165,7 @@ impl TokenClaims {
         let wire = WireOut {
             iss: &self.issuer,
             sub: &self.subject,
+            via: self.via.as_ref(),
             aud: &self.audience,
             exp: self.expires_at,
             nbf: self.not_before,
@@ -191,6 +202,15 @@ impl TokenClaims {
             // must be a canonical CAIP-10 account.
             None => TokenMember::Account(account_subject(&wire.sub)?),
         };
+        // `via` only on an account token, and never its own `sub`.
+        if let Some(via) = &wire.via
+            && !matches!(&member, TokenMember::Account(primary) if primary != via)
+        {
+            return Err(TokenError::InvalidClaims(
+                "via names another account linked to a wallet-account member's sub".into(),
+            )
+            .into());
+        }
         if wire.permissions.is_empty() {
             return Err(TokenError::InvalidClaims("permissions must not be empty".into()).into());
         }
@@ -205,6 +225,7 @@ impl TokenClaims {
             token_type: wire.token_type,
             context_id,
             member,
+            via: wire.via,
             permissions: wire.permissions,
             session: wire.sid,
         })
@@ -229,6 +250,7 @@ impl fmt::Debug for TokenClaims {
                     .executor_key_bytes()
                     .map(|k| ExecutorText(k).to_string()),
             )
+            .field("via", &self.via)
             .field("permissions", &self.permissions)
             .field("sid", &self.session)
             .finish()
@@ -410,6 +432,8 @@ impl Serialize for ExecutorText<'_> {
 struct WireOut<'a> {
     iss: &'a str,
     sub: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<&'a AccountId>,
     aud: &'a str,
     exp: u64,
     nbf: u64,
@@ -434,6 +458,9 @@ struct WireIn<'a> {
     iss: Cow<'a, str>,
     #[serde(borrow)]
     sub: Cow<'a, str>,
+    /// Optional, but never `null`; canonical CAIP-10 text.
+    #[serde(default, deserialize_with = "present_account")]
+    via: Option<AccountId>,
     #[serde(borrow)]
     aud: Cow<'a, str>,
     exp: u64,
@@ -477,6 +504,11 @@ impl<'de> Deserialize<'de> for ExecutorIn {
     }
 }
 
+/// `via`: may be absent but, present, is never `null`.
+fn present_account<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<AccountId>, D::Error> {
+    AccountId::deserialize(d).map(Some)
+}
+
 /// A claim that may be absent but, present, is never `null`.
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ExecutorIn>, D::Error> {
     ExecutorIn::deserialize(d).map(Some)
@@ -499,6 +531,7 @@ mod tests {
             token_type: TokenType::Access,
             context_id: ContextId::from_bytes([5; 32]),
             member: TokenMember::Key(*crate::RootKey::from_bytes(&[1; 32]).public_key().as_bytes()),
+            via: None,
             permissions: Permissions::parse(["a", "b:c"]).unwrap(),
             session: None,
         }

@@ -657,6 +657,7 @@ impl TokenIssuer {
             token_type: TokenType::Access,
             context_id: ctx.mint_context_id()?,
             member: token_member,
+            via: via.clone(),
             permissions,
             session: None,
         };

@@ -668,6 +668,13 @@ fn bind_account<V: RevocationView + ?Sized>(
         }
         Some(_) => {}
     }
+    // Obtained through a linked account: it must be linked to this member
+    // still (unlinked, or linked to another member since, ends the token).
+    if let Some(via) = &claims.via
+        && !view.account_linked_to(via, account)
+    {
+        return Err(TokenError::ExecutorRevoked(via.to_string()).into());
+    }
     for p in &claims.permissions {
         if !view.account_permissions_cover(account, p) {
             return Err(TokenError::PermissionRevoked(p.to_string()).into());

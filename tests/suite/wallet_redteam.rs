@@ -101,6 +101,75 @@ fn alias_session_ends_when_the_alias_is_unlinked_or_moves() {
     }
 }
 
+/// Finding: an access token and an API key obtained by logging in with a
+/// linked account named only the primary (`sub`), so both kept validating
+/// after the account was unlinked (or linked to another member): the API
+/// key until its own expiry. Such tokens now carry the linked account as
+/// `via`, API keys keep it, and `validate_for` requires it to be linked to
+/// the `sub` member still.
+#[test]
+fn alias_access_tokens_and_api_keys_end_when_the_alias_is_unlinked() {
+    use keytree::{ApiKeyIssuer, ApiKeyRequest, MemoryApiKeyStore};
+    for relink in [false, true] {
+        let mut f = Fixture::new(159);
+        add(&mut f, ETH, &["blob"]).unwrap();
+        add(&mut f, NEAR, &["blob"]).unwrap();
+        f.apply(OpKind::LinkAccount {
+            member: acct(ETH),
+            account: acct(SOL),
+        })
+        .unwrap();
+        let issuer = issuer(160);
+        let validator = issuer.validator(AUD, f.now).build().unwrap();
+        let now = f.now;
+        let via_alias = issuer
+            .mint(&f.ctx, &TokenRequest::for_account(acct(SOL), AUD), now)
+            .unwrap();
+        let direct = issuer
+            .mint(&f.ctx, &TokenRequest::for_account(acct(ETH), AUD), now)
+            .unwrap();
+        let owner = validator.validate_for(&f.ctx, &via_alias, now).unwrap();
+        assert_eq!(owner.claims().subject(), ETH);
+        assert_eq!(owner.claims().via(), Some(&acct(SOL)));
+        let keys = ApiKeyIssuer::new(ISS, &[161; 32]);
+        let key_store = MemoryApiKeyStore::new();
+        let (key, record) = block_on(keys.create(
+            &owner,
+            &ApiKeyRequest::new("ci", 30 * 86_400),
+            &key_store,
+            now,
+        ))
+        .unwrap();
+        assert_eq!(record.via(), Some(&acct(SOL)));
+        block_on(keys.validate_for(&f.ctx, key.as_str(), &key_store, now + 1)).unwrap();
+
+        f.apply(OpKind::UnlinkAccount { account: acct(SOL) })
+            .unwrap();
+        if relink {
+            f.apply(OpKind::LinkAccount {
+                member: acct(NEAR),
+                account: acct(SOL),
+            })
+            .unwrap();
+        }
+        let err = validator
+            .validate_for(&f.ctx, &via_alias, now + 2)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Token(TokenError::ExecutorRevoked(ref a)) if a == SOL),
+            "relink={relink}: {err}"
+        );
+        let err =
+            block_on(keys.validate_for(&f.ctx, key.as_str(), &key_store, now + 2)).unwrap_err();
+        assert!(
+            matches!(err, Error::Token(TokenError::ExecutorRevoked(ref a)) if a == SOL),
+            "relink={relink}: {err}"
+        );
+        // The primary's own token is untouched.
+        validator.validate_for(&f.ctx, &direct, now + 2).unwrap();
+    }
+}
+
 /// The record of an alias login names the primary as its member (so "log
 /// out everywhere" of the member finds it) and the alias it came through;
 /// a record whose `via` is its own account, or a `via` on a key record, is
@@ -448,4 +517,98 @@ fn write_context_op_bytes_seeds() {
     extra.push(0);
     std::fs::write(out.join("trailing_byte"), extra).unwrap();
     std::fs::write(out.join("empty"), b"").unwrap();
+}
+
+/// The `via` claim decodes only on an account token, as another canonical
+/// account than `sub`, never `null`; an alias login's token round-trips it.
+#[test]
+fn via_claim_decoding_is_strict() {
+    use keytree::UnverifiedToken;
+    let mut f = Fixture::new(162);
+    add(&mut f, ETH, &["blob"]).unwrap();
+    f.apply(OpKind::LinkAccount {
+        member: acct(ETH),
+        account: acct(SOL),
+    })
+    .unwrap();
+    let (client, _) = f.add_member(0, &["blob"]);
+    let issuer = issuer(163);
+    let token = issuer
+        .mint(&f.ctx, &TokenRequest::for_account(acct(SOL), AUD), f.now)
+        .unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let payload = keytree::base64url_decode(parts[1], "payload").unwrap();
+    let text = String::from_utf8(payload).unwrap();
+    assert!(
+        text.starts_with(&format!(
+            r#"{{"iss":"{ISS}","sub":"{ETH}","via":"{SOL}","aud""#
+        )),
+        "{text}"
+    );
+    let with = |claims: &str| {
+        format!(
+            "{}.{}.{}",
+            parts[0],
+            keytree::base64url_encode(claims.as_bytes()),
+            parts[2]
+        )
+    };
+    let decoded = UnverifiedToken::decode(&with(&text)).unwrap();
+    assert_eq!(decoded.claims().via(), Some(&acct(SOL)));
+    let key_text = client.public_key().to_string();
+    for bad in [
+        text.replace(&format!(r#""via":"{SOL}""#), r#""via":null"#),
+        text.replace(&format!(r#""via":"{SOL}""#), &format!(r#""via":"{ETH}""#)),
+        text.replace(
+            &format!(r#""via":"{SOL}""#),
+            &format!(r#""via":"{ETH_LOWER}""#),
+        ),
+        text.replace(
+            &format!(r#""via":"{SOL}""#),
+            &format!(r#""via":"{SOL}","via":"{SOL}""#),
+        ),
+        // A key member's token with `via`.
+        text.replace(
+            r#""permissions""#,
+            &format!(r#""executor_public_key":"{key_text}","permissions""#),
+        ),
+    ] {
+        assert!(UnverifiedToken::decode(&with(&bad)).is_err(), "{bad}");
+    }
+    // A context view that does not know links refuses a `via` token.
+    struct NoLinks<'a>(&'a Context);
+    impl keytree::RevocationView for NoLinks<'_> {
+        fn context_id(&self) -> &keytree::ContextId {
+            self.0.id()
+        }
+        fn is_key_revoked(&self, key: &keytree::PublicKey) -> bool {
+            keytree::RevocationView::is_key_revoked(self.0, key)
+        }
+        fn is_delegation_revoked(&self, id: &keytree::DelegationId) -> bool {
+            keytree::RevocationView::is_delegation_revoked(self.0, id)
+        }
+        fn live_permissions_cover(
+            &self,
+            key: &keytree::PublicKey,
+            p: &keytree::Permission,
+        ) -> bool {
+            keytree::RevocationView::live_permissions_cover(self.0, key, p)
+        }
+        fn member_window(&self, key: &keytree::PublicKey) -> Option<(u64, u64)> {
+            keytree::RevocationView::member_window(self.0, key)
+        }
+        fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+            keytree::RevocationView::account_window(self.0, account)
+        }
+        fn account_permissions_cover(&self, account: &AccountId, p: &keytree::Permission) -> bool {
+            keytree::RevocationView::account_permissions_cover(self.0, account, p)
+        }
+    }
+    let validator = issuer.validator(AUD, f.now).build().unwrap();
+    validator.validate_for(&f.ctx, &token, f.now).unwrap();
+    assert!(
+        validator
+            .validate_for(&NoLinks(&f.ctx), &token, f.now)
+            .is_err()
+    );
 }

@@ -1013,17 +1013,23 @@ def token_header_json(pub: bytes) -> str:
 
 
 def token_claims_json(iss, sub, aud, exp, nbf, iat, jti: bytes, context_id: bytes, executor: bytes | None,
-                      permissions) -> str:
+                      permissions, via: str | None = None) -> str:
     """§13 claims. `executor=None` makes a wallet-account member's token (no
-    `executor_public_key`; `sub` must then be canonical CAIP-10)."""
+    `executor_public_key`; `sub` must then be canonical CAIP-10); `via` (an
+    account token obtained through a linked account) follows `sub`."""
     assert len(jti) == 16
     for t in (exp, nbf, iat):
         if t > MAX_TIMESTAMP:
             raise FormatError("timestamp above MAX_TIMESTAMP")
-    claims = {
-        "iss": iss, "sub": sub, "aud": aud, "exp": exp, "nbf": nbf, "iat": iat, "jti": b64u(jti),
+    claims = {"iss": iss, "sub": sub}
+    if via is not None:
+        if executor is not None or via == sub or eip155_account_canonical(via) != via:
+            raise FormatError("via: another canonical account, on an account token only")
+        claims["via"] = via
+    claims.update({
+        "aud": aud, "exp": exp, "nbf": nbf, "iat": iat, "jti": b64u(jti),
         "token_type": "access", "context_id": b58encode(context_id),
-    }
+    })
     if executor is None:
         if eip155_account_canonical(sub) != sub:
             raise FormatError("an account token's sub must be canonical CAIP-10")
@@ -1210,9 +1216,15 @@ def token_decode(token: str, issuer_pub: bytes) -> dict:
         claims = json_loads_strict(text, CLAIM_MEMBERS)
     else:
         # A wallet-account member's token: no executor key, sub canonical CAIP-10.
-        claims = json_loads_strict(text, [m for m in CLAIM_MEMBERS if m != "executor_public_key"])
+        names = [m for m in CLAIM_MEMBERS if m != "executor_public_key"]
+        if "via" in members:
+            names.insert(2, "via")
+        claims = json_loads_strict(text, names)
         if type(claims["sub"]) is not str or eip155_account_canonical(claims["sub"]) != claims["sub"]:
             raise FormatError("an account token's sub must be canonical CAIP-10")
+        if "via" in claims and (type(claims["via"]) is not str or claims["via"] == claims["sub"]
+                                or eip155_account_canonical(claims["via"]) != claims["via"]):
+            raise FormatError("via must be another canonical CAIP-10 account")
     for k in ("exp", "nbf", "iat"):
         if type(claims[k]) is not int:
             raise FormatError("time claim not an integer")
