@@ -78,6 +78,13 @@
 //!   revocations. `RevokeKey` of a key whose raw account is a live wallet
 //!   member (or linked to one) is refused too: revoke that account with
 //!   `RevokeAccount` (then `RevokeKey` is accepted).
+//! - These rules follow the key behind an account, whatever form names it
+//!   (FORMATS.md §9): an Ed25519 key as `rawkey:ed25519`, Solana (any
+//!   network), Stellar `G…` or NEAR implicit account; an Ethereum address
+//!   on any chain id or as its `rawkey:secp256k1` key. A key or address
+//!   revoked in one form cannot come back in another, and one held by a
+//!   member cannot become another member (it may be linked to the member
+//!   holding it).
 //!
 //! The queries mirror the key ones: [`Context::is_account_member`],
 //! [`Context::account_permissions`], [`Context::authorize_account`] (the
@@ -137,8 +144,8 @@ use crate::permission::{Permission, Permissions};
 use crate::public_key::PublicKey;
 use crate::revocation::{RevocationSet, RevocationView};
 use crate::root::RootKey;
-use crate::wallet::{AccountId, Chain};
-use accounts::AccountMembers;
+use crate::wallet::AccountId;
+use accounts::{AccountMembers, KeyIdentity};
 
 const STATE_DOMAIN: &str = "keytree/v1/context-state";
 /// How far ahead of the caller's clock [`Context::apply_at`] accepts an op's
@@ -606,11 +613,12 @@ impl Context {
     }
 
     /// The other direction of [`Self::check_account_not_key`]: refuses a
-    /// key (as a new key member or admin) whose `rawkey:ed25519` account is
-    /// a wallet member, a linked alias or revoked. Skipped, with no
-    /// allocation, while the context has no wallet-member state.
+    /// key (as a new key member or admin) that an account names (its
+    /// `rawkey:ed25519`, Solana, Stellar or NEAR implicit account) as a
+    /// wallet member, a linked alias or revoked. Skipped while the context
+    /// has no wallet-member state.
     fn check_key_not_account(&self, key: &PublicKey) -> Result<()> {
-        if !self.accounts.is_empty() && self.accounts.is_known(&AccountId::raw_ed25519(key)) {
+        if !self.accounts.is_empty() && self.accounts.is_key_known(key.as_bytes()) {
             return Err(ContextError::AlreadyMember(key.to_string()).into());
         }
         Ok(())
@@ -623,27 +631,23 @@ impl Context {
     /// accepted, to refuse the key in delegation chains as well). Skipped,
     /// with no allocation, while the context has no wallet-member state.
     fn check_key_not_live_account(&self, key: &PublicKey) -> Result<()> {
-        if self.accounts.is_empty() {
-            return Ok(());
-        }
-        let raw = AccountId::raw_ed25519(key);
-        if self.accounts.window(&raw).is_some() {
-            return Err(ContextError::AlreadyMember(raw.to_string()).into());
+        if !self.accounts.is_empty() && self.accounts.is_key_live(key.as_bytes()) {
+            return Err(
+                ContextError::AlreadyMember(AccountId::raw_ed25519(key).to_string()).into(),
+            );
         }
         Ok(())
     }
 
-    /// Refuses a `rawkey:ed25519` account whose key is the root, an admin, a
-    /// key member (live or revoked) or a revoked key: that key already has
+    /// Refuses an account whose address is an Ed25519 key
+    /// (`rawkey:ed25519`, Solana, Stellar, NEAR implicit) when that key is
+    /// the root, an admin, a key member (live or revoked) or a revoked key: that key already has
     /// its one membership (or its revocation) here, and two memberships of
     /// one key with separate revocations would let one outlive the other.
     fn check_account_not_key(&self, account: &AccountId) -> Result<()> {
-        if *account.chain() != Chain::RawEd25519 {
+        let Some(KeyIdentity::Ed25519(bytes)) = KeyIdentity::of(account) else {
             return Ok(());
-        }
-        let bytes: KeyBytes = crate::encoding::hex_decode(account.address(), "account id")?
-            .try_into()
-            .map_err(|_| Error::malformed("account id", "raw ed25519 key length"))?;
+        };
         if self.revoked_keys.contains(&bytes) {
             return Err(ContextError::Revoked(account.to_string()).into());
         }

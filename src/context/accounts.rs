@@ -23,10 +23,82 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use crate::encoding::{CanonicalWriter, check_timestamp};
+use crate::encoding::{CanonicalWriter, base58_decode_array, check_timestamp, hex_decode};
 use crate::error::{ContextError, Error, Result};
 use crate::permission::{Permission, Permissions};
-use crate::wallet::AccountId;
+use crate::wallet::text::{keccak256, near_implicit_key, parse_eth_address};
+use crate::wallet::{AccountId, Chain};
+
+/// The key an account's address *is* (or, for Ethereum, the address every
+/// chain id shares): what a revocation must stick to, whatever account
+/// form names it. `None` for an address that is a name (a NEAR named
+/// account, an ICP principal, an unknown chain's address), which only its
+/// own text names.
+///
+/// - `Ed25519`: `rawkey:ed25519`, `solana` (any network reference),
+///   `stellar` `G…` (pubnet or testnet) and NEAR implicit accounts (64
+///   hex), all the same 32 key bytes.
+/// - `Evm`: `eip155` on any chain id (an EOA's key signs for every chain,
+///   and EIP-191 signatures are not bound to one), and
+///   `rawkey:secp256k1`, whose key has that address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum KeyIdentity {
+    Ed25519([u8; 32]),
+    Evm([u8; 20]),
+}
+
+impl KeyIdentity {
+    /// The identity of a canonical account (see the type docs).
+    pub(super) fn of(account: &AccountId) -> Option<Self> {
+        let address = account.address();
+        match account.chain() {
+            Chain::RawEd25519 => hex_decode(address, "account id")
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .map(Self::Ed25519),
+            Chain::Solana => base58_decode_array::<32>(address, "solana address")
+                .ok()
+                .map(Self::Ed25519),
+            Chain::Stellar => stellar_account_key(address).map(Self::Ed25519),
+            Chain::Near => near_implicit_key(address).map(Self::Ed25519),
+            Chain::Ethereum => parse_eth_address(address).ok().map(Self::Evm),
+            Chain::RawSecp256k1 => {
+                let bytes = hex_decode(address, "account id").ok()?;
+                let key = k256::ecdsa::VerifyingKey::from_sec1_bytes(&bytes).ok()?;
+                let point = key.to_sec1_point(false);
+                let hash = keccak256(point.as_bytes().get(1..)?);
+                hash.get(12..)
+                    .and_then(|a| <[u8; 20]>::try_from(a).ok())
+                    .map(Self::Evm)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The 32 key bytes of a canonical Stellar `G…` account strkey (RFC 4648
+/// base32: a version byte, the key, a 2-byte checksum the account parser
+/// has checked). Decoded here so the identity does not depend on the
+/// `stellar` feature.
+fn stellar_account_key(address: &str) -> Option<[u8; 32]> {
+    let mut out = Vec::with_capacity(35);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in address.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => return None,
+        };
+        acc = (acc << 5) | u32::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out.get(1..33).and_then(|k| <[u8; 32]>::try_from(k).ok())
+}
 
 /// One wallet member, keyed by its primary account.
 #[derive(Clone, Debug)]
@@ -92,6 +164,13 @@ pub(super) struct AccountMembers {
     aliases: HashMap<AccountId, Alias>,
     /// Every revoked account: revoked members and their aliases at the time.
     revoked: HashSet<AccountId>,
+    /// Derived (not part of the state hash; rebuilt by replay): the key
+    /// identities of the members and linked accounts (live or revoked),
+    /// each with the primary account of the member holding it and how many
+    /// of that member's accounts have it.
+    holders: HashMap<KeyIdentity, (AccountId, u32)>,
+    /// Derived: the key identities of every revoked account.
+    revoked_keys: HashSet<KeyIdentity>,
 }
 
 /// A read-only view of one wallet member.
@@ -179,21 +258,16 @@ impl AccountMembers {
         Some((primary, m, Some(alias.linked_seq)))
     }
 
-    /// Whether `account` is known at all: a member, an alias or revoked.
-    pub(super) fn is_known(&self, account: &AccountId) -> bool {
-        self.revoked.contains(account)
-            || self.members.contains_key(account)
-            || self.aliases.contains_key(account)
-    }
-
     /// Whether there is no wallet-member state at all.
     pub(super) fn is_empty(&self) -> bool {
         self.members.is_empty() && self.aliases.is_empty() && self.revoked.is_empty()
     }
 
     /// Refuses `account` as a new member or alias: revoked, a member, or
-    /// linked already.
-    fn check_free(&self, account: &AccountId) -> Result<()> {
+    /// linked already; or its key (or Ethereum address) revoked in any
+    /// account form, or held by another account of a member other than
+    /// `joining` (the member it is being linked to).
+    fn check_free(&self, account: &AccountId, joining: Option<&AccountId>) -> Result<()> {
         if self.revoked.contains(account) {
             return Err(revoked(account));
         }
@@ -203,7 +277,56 @@ impl AccountMembers {
         if let Some(alias) = self.aliases.get(account) {
             return Err(linked(account, &alias.primary));
         }
+        if let Some(id) = KeyIdentity::of(account) {
+            if self.revoked_keys.contains(&id) {
+                return Err(revoked(account));
+            }
+            if let Some((holder, _)) = self.holders.get(&id)
+                && Some(holder) != joining
+            {
+                return Err(ContextError::AlreadyMember(format!(
+                    "{account} (the key of {holder})"
+                ))
+                .into());
+            }
+        }
         Ok(())
+    }
+
+    /// Whether an Ed25519 key is known as an account in any form: held by
+    /// a member or linked account (live or revoked), or revoked.
+    pub(super) fn is_key_known(&self, key: &[u8; 32]) -> bool {
+        let id = KeyIdentity::Ed25519(*key);
+        self.revoked_keys.contains(&id) || self.holders.contains_key(&id)
+    }
+
+    /// Whether an Ed25519 key is, in some account form, a live (unrevoked)
+    /// wallet member or linked to one.
+    pub(super) fn is_key_live(&self, key: &[u8; 32]) -> bool {
+        self.holders
+            .get(&KeyIdentity::Ed25519(*key))
+            .and_then(|(primary, _)| self.members.get(primary))
+            .is_some_and(AccountMember::is_live)
+    }
+
+    fn hold(&mut self, account: &AccountId, primary: &AccountId) {
+        if let Some(id) = KeyIdentity::of(account) {
+            self.holders
+                .entry(id)
+                .and_modify(|(_, n)| *n = n.saturating_add(1))
+                .or_insert_with(|| (primary.clone(), 1));
+        }
+    }
+
+    fn release(&mut self, account: &AccountId) {
+        if let Some(id) = KeyIdentity::of(account)
+            && let Some((_, n)) = self.holders.get_mut(&id)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.holders.remove(&id);
+            }
+        }
     }
 
     /// The live primary member `account`, or why not.
@@ -227,7 +350,7 @@ impl AccountMembers {
         expires_at: u64,
         timestamp: u64,
     ) -> Result<()> {
-        self.check_free(account)?;
+        self.check_free(account, None)?;
         if permissions.is_empty() {
             return Err(ContextError::InvalidAccountGrant("empty permissions").into());
         }
@@ -271,7 +394,7 @@ impl AccountMembers {
         if account == member {
             return Err(ContextError::AlreadyMember(account.to_string()).into());
         }
-        self.check_free(account)?;
+        self.check_free(account, Some(member))?;
         self.live_primary(member).map(|_| ())
     }
 
@@ -296,6 +419,7 @@ impl AccountMembers {
         expires_at: u64,
         seq: u64,
     ) {
+        self.hold(account, account);
         self.members.insert(
             account.clone(),
             AccountMember {
@@ -327,13 +451,18 @@ impl AccountMembers {
             }
             for a in &m.linked {
                 self.revoked.insert(a.clone());
+                self.revoked_keys.extend(KeyIdentity::of(a));
             }
         }
+        self.revoked_keys.extend(KeyIdentity::of(&primary));
         self.revoked.insert(primary);
     }
 
     /// Applies op 10 (checked).
     pub(super) fn commit_link(&mut self, member: &AccountId, account: &AccountId, seq: u64) {
+        if self.members.contains_key(member) {
+            self.hold(account, member);
+        }
         if let Some(m) = self.members.get_mut(member) {
             m.linked.insert(account.clone());
             self.aliases.insert(
@@ -348,10 +477,11 @@ impl AccountMembers {
 
     /// Applies op 11 (checked).
     pub(super) fn commit_unlink(&mut self, account: &AccountId) {
-        if let Some(alias) = self.aliases.remove(account)
-            && let Some(m) = self.members.get_mut(&alias.primary)
-        {
-            m.linked.remove(account);
+        if let Some(alias) = self.aliases.remove(account) {
+            self.release(account);
+            if let Some(m) = self.members.get_mut(&alias.primary) {
+                m.linked.remove(account);
+            }
         }
     }
 

@@ -612,3 +612,187 @@ fn via_claim_decoding_is_strict() {
             .is_err()
     );
 }
+
+/// Finding: revocation was permanent for one account *text*, not for the
+/// key behind it. A revoked Ethereum account came back as the same address
+/// on another chain id (EIP-191 signatures are not bound to a chain, so
+/// the same key logs in as either), or as the raw secp256k1 key of that
+/// address; a revoked Solana account came back with another network
+/// reference, as the Stellar or NEAR implicit account of the same Ed25519
+/// key, or as a key member; a revoked key member came back as the Solana
+/// account of its key. A gateway that adds wallet members on first login
+/// let a banned wallet straight back in. Now every account whose address
+/// is a key (or an Ethereum address) is refused once that key or address is
+/// revoked in any form, and an Ed25519 key holds one membership whatever
+/// form names it.
+#[test]
+fn revoked_key_cannot_come_back_in_another_account_form() {
+    // Secret key 1: address 0x7E5F…5Bdf, compressed key 0279be…1798.
+    const EVM1: &str = "eip155:1:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    const EVM137: &str = "eip155:137:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    const SECP: &str =
+        "rawkey:secp256k1:0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    const DEVNET: &str = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
+    let mut f = Fixture::new(164);
+    add(&mut f, EVM1, &["blob"]).unwrap();
+    f.apply(OpKind::RevokeAccount {
+        account: acct(EVM1),
+    })
+    .unwrap();
+    add(&mut f, NEAR, &["blob"]).unwrap();
+    for again in [EVM137, SECP] {
+        let err = add(&mut f, again, &["blob"]).unwrap_err();
+        assert!(
+            matches!(err, Error::Context(ContextError::Revoked(_))),
+            "{again}: {err}"
+        );
+        assert!(
+            f.apply(OpKind::LinkAccount {
+                member: acct(NEAR),
+                account: acct(again),
+            })
+            .is_err(),
+            "{again} linked"
+        );
+    }
+
+    // One Ed25519 key, named as Solana (two networks), Stellar, NEAR
+    // implicit, raw key, and as a key member.
+    let client = f.root.derive_client_key(&f.id(), 3);
+    let key = client.public_key();
+    let b58 = keytree::base58_encode(key.as_bytes());
+    let hex: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let sol = format!("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{b58}");
+    let forms = [
+        format!("solana:{DEVNET}:{b58}"),
+        format!("near:mainnet:{hex}"),
+        format!("rawkey:ed25519:{hex}"),
+    ];
+    add(&mut f, &sol, &["blob"]).unwrap();
+    // Live: a second form is a second membership of the key: refused.
+    for form in &forms {
+        assert!(add(&mut f, form, &["blob"]).is_err(), "{form} added");
+    }
+    let d = keytree::Delegation::builder(key, f.id(), perms(&["blob"]))
+        .valid_for(f.now - 10, 86_400)
+        .sign_as_root(&f.root)
+        .unwrap();
+    assert!(
+        f.apply(OpKind::AddMember {
+            chain: vec![d.clone()]
+        })
+        .is_err()
+    );
+    assert!(f.apply(OpKind::AddAdmin { key }).is_err());
+    assert!(f.apply(OpKind::RevokeKey { key }).is_err());
+    // Revoked: no form comes back.
+    f.apply(OpKind::RevokeAccount {
+        account: acct(&sol),
+    })
+    .unwrap();
+    for form in &forms {
+        let err = add(&mut f, form, &["blob"]).unwrap_err();
+        assert!(
+            matches!(err, Error::Context(ContextError::Revoked(_))),
+            "{form}: {err}"
+        );
+    }
+    assert!(f.apply(OpKind::AddMember { chain: vec![d] }).is_err());
+    assert!(f.apply(OpKind::AddAdmin { key }).is_err());
+
+    // A revoked (or live) key member's key does not come back as an account.
+    let (member, _) = f.add_member(4, &["blob"]);
+    let member_sol = format!(
+        "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{}",
+        keytree::base58_encode(member.public_key().as_bytes())
+    );
+    assert!(add(&mut f, &member_sol, &["blob"]).is_err());
+    f.apply(OpKind::RevokeKey {
+        key: member.public_key(),
+    })
+    .unwrap();
+    let err = add(&mut f, &member_sol, &["blob"]).unwrap_err();
+    assert!(
+        matches!(err, Error::Context(ContextError::Revoked(_))),
+        "{err}"
+    );
+    // Replay reaches the same state.
+    let again = Context::import(&f.ctx.export_log()).unwrap();
+    assert_eq!(again.state_hash(), f.ctx.state_hash());
+}
+
+/// The Stellar form of the same key (strkey), with the `stellar` feature.
+#[cfg(feature = "stellar")]
+#[test]
+fn revoked_key_cannot_come_back_as_stellar() {
+    let mut f = Fixture::new(165);
+    let key = f.root.derive_client_key(&f.id(), 3).public_key();
+    let sol = format!(
+        "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{}",
+        keytree::base58_encode(key.as_bytes())
+    );
+    let xlm = format!(
+        "stellar:pubnet:{}",
+        &*keytree::Strkey::Account(key.to_bytes()).encode()
+    );
+    add(&mut f, &sol, &["blob"]).unwrap();
+    assert!(add(&mut f, &xlm, &["blob"]).is_err());
+    f.apply(OpKind::RevokeAccount {
+        account: acct(&sol),
+    })
+    .unwrap();
+    let err = add(&mut f, &xlm, &["blob"]).unwrap_err();
+    assert!(
+        matches!(err, Error::Context(ContextError::Revoked(_))),
+        "{err}"
+    );
+}
+
+/// Another form of a member's own key may be linked to it (the same wallet
+/// on another chain id); unlinked, it is still that member's key, so it
+/// cannot become a member of its own, and once the member is revoked, no
+/// form comes back. Replay agrees.
+#[test]
+fn another_form_of_a_members_key_links_to_that_member_only() {
+    const A1: &str = "eip155:1:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    const A137: &str = "eip155:137:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    const A10: &str = "eip155:10:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    let mut f = Fixture::new(166);
+    add(&mut f, A1, &["blob"]).unwrap();
+    add(&mut f, NEAR, &["blob"]).unwrap();
+    assert!(
+        f.apply(OpKind::LinkAccount {
+            member: acct(NEAR),
+            account: acct(A137),
+        })
+        .is_err()
+    );
+    f.apply(OpKind::LinkAccount {
+        member: acct(A1),
+        account: acct(A137),
+    })
+    .unwrap();
+    f.apply(OpKind::UnlinkAccount {
+        account: acct(A137),
+    })
+    .unwrap();
+    assert!(matches!(
+        add(&mut f, A137, &["blob"]),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    f.apply(OpKind::LinkAccount {
+        member: acct(A1),
+        account: acct(A10),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeAccount { account: acct(A10) })
+        .unwrap();
+    for form in [A1, A10, A137] {
+        assert!(matches!(
+            add(&mut f, form, &["blob"]),
+            Err(Error::Context(ContextError::Revoked(_)))
+        ));
+    }
+    let again = Context::import(&f.ctx.export_log()).unwrap();
+    assert_eq!(again.state_hash(), f.ctx.state_hash());
+}
