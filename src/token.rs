@@ -21,6 +21,7 @@
 mod api_key;
 mod cache;
 mod claims;
+mod claims_json;
 mod defaults;
 mod forms;
 mod helpers;
