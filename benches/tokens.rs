@@ -2,7 +2,8 @@
 //!
 //! - `validate` / `validate_for` vs `ed25519_verify_strict` of the same
 //!   signing input (target ≤ 1.05×);
-//! - `mint` vs `ed25519_sign` of a signing input of the same size (≤ 1.10×);
+//! - `mint` vs `ed25519_sign` of a signing input of the same size (≤ 1.10×),
+//!   and `mint_minus_sign`, the two interleaved: mint's overhead per token;
 //! - `batch_64` vs `single_64` (per token ≤ 0.5×);
 //! - `validate` vs `jsonwebtoken_decode` (EdDSA, same token; ≤ 1.0×);
 //! - `validate_for` vs `biscuit_verify_authorize` of a one-delegation biscuit
@@ -20,6 +21,7 @@
 )]
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ed25519_dalek::{Signer as _, SigningKey};
@@ -150,6 +152,52 @@ fn tokens(c: &mut Criterion) {
     g.bench_function("mint", |b| {
         b.iter(|| s.issuer.mint(&s.ctx, black_box(&s.request), s.now).unwrap())
     });
+    // The same two, paired: one sign then one mint, each timed alone, so
+    // that both see the same load. The time reported is the median of
+    // (mint − sign) over a sample's pairs, i.e. mint's overhead per token
+    // (a preempted pair is an outlier the median ignores; at least 1 ns is
+    // reported, as criterion refuses zero). Once the bench has run, the
+    // medians and the paired ratio mint/sign over all its pairs are printed:
+    // on a shared machine, whose load drifts between the two runs above,
+    // that is the steady ratio.
+    let pairs = std::cell::RefCell::new(Vec::<(u64, u64)>::new());
+    g.bench_function("mint_minus_sign", |b| {
+        b.iter_custom(|iters| {
+            let mut diffs = Vec::with_capacity(usize::try_from(iters).unwrap());
+            let mut all = pairs.borrow_mut();
+            for _ in 0..iters {
+                let t0 = Instant::now();
+                black_box(signing_key.sign(black_box(signing_input.as_bytes())));
+                let t1 = Instant::now();
+                black_box(s.issuer.mint(&s.ctx, black_box(&s.request), s.now).unwrap());
+                let t2 = Instant::now();
+                let (sign, mint) = ((t1 - t0).as_nanos(), (t2 - t1).as_nanos());
+                let (sign, mint) = (u64::try_from(sign).unwrap(), u64::try_from(mint).unwrap());
+                all.push((sign, mint));
+                diffs.push(i128::from(mint) - i128::from(sign));
+            }
+            diffs.sort_unstable();
+            let median = u64::try_from(diffs[diffs.len() / 2]).unwrap_or(0).max(1);
+            Duration::from_nanos(median * iters)
+        })
+    });
+    let pairs = pairs.into_inner();
+    if !pairs.is_empty() {
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            (v[v.len() / 4], v[v.len() / 2], v[v.len() * 3 / 4])
+        };
+        let (_, sign, _) = median(pairs.iter().map(|p| p.0 as f64).collect());
+        let (_, mint, _) = median(pairs.iter().map(|p| p.1 as f64).collect());
+        let (q1, ratio, q3) = median(pairs.iter().map(|p| p.1 as f64 / p.0 as f64).collect());
+        println!(
+            "mint vs ed25519_sign, {} pairs: median sign {:.2} µs, median mint {:.2} µs, \
+             paired ratio mint/sign median {ratio:.3}× (quartiles {q1:.3}–{q3:.3})",
+            pairs.len(),
+            sign / 1000.0,
+            mint / 1000.0
+        );
+    }
 
     // --- batch of 64 vs 64 single validations ------------------------------
     let many: Vec<String> = (0..64)

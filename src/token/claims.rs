@@ -355,16 +355,16 @@ impl Base58x32 {
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.text.get(..self.len).unwrap_or_default()
     }
+
+    /// The text (the alphabet is ASCII, so it is always UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
 }
 
 /// Appends the base58 text of 32 bytes (the same text as `bs58`).
 pub(crate) fn encode_b58_32(bytes: &[u8; 32], out: &mut String) {
-    out.extend(
-        Base58x32::new(bytes)
-            .as_bytes()
-            .iter()
-            .map(|&b| char::from(b)),
-    );
+    out.push_str(Base58x32::new(bytes).as_str());
 }
 
 /// The value of a base58 (Bitcoin alphabet) digit.
