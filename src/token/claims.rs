@@ -331,22 +331,23 @@ impl Base58x32 {
             }
             carry_all(&mut acc);
         }
-        let mut digits = [0u8; 45];
+        // Each accumulator (< 58^5 < 2^30) as five base58 characters.
+        let mut digits = [b'1'; 45];
         for (chunk, &a) in digits.chunks_exact_mut(5).zip(&acc) {
-            let mut v = a;
+            let mut v = a as u32;
             for d in chunk.iter_mut().rev() {
-                *d = (v % 58) as u8;
+                *d = B58_ALPHABET.get((v % 58) as usize).copied().unwrap_or(b'1');
                 v /= 58;
             }
         }
-        let lead = digits.iter().take_while(|&&d| d == 0).count();
+        // Leading zero digits go; each leading zero byte is one `1`.
+        let lead = digits.iter().take_while(|&&d| d == b'1').count();
         let significant = digits.get(lead..).unwrap_or_default();
         let zeros = bytes.iter().take_while(|&&b| b == 0).count();
         let mut text = [b'1'; 44];
-        let mut len = zeros;
-        for (slot, &d) in text.iter_mut().skip(zeros).zip(significant) {
-            *slot = B58_ALPHABET.get(usize::from(d)).copied().unwrap_or(b'1');
-            len += 1;
+        let len = (zeros + significant.len()).min(text.len());
+        if let Some(slot) = text.get_mut(zeros..len) {
+            slot.copy_from_slice(significant.get(..len - zeros).unwrap_or_default());
         }
         Self { text, len }
     }
