@@ -135,7 +135,7 @@ mod tests {
             not_before: n / 3,
             issued_at: n / 7,
             jti: text.chars().rev().collect(),
-            token_type: if n % 2 == 0 {
+            token_type: if n.is_multiple_of(2) {
                 TokenType::Access
             } else {
                 TokenType::Refresh
