@@ -280,7 +280,7 @@ fn tokens(c: &mut Criterion) {
                 check if time($t), $t < {{exp}};
                 "#,
                 ctx = s.ctx.id(),
-                exec = s.request.executor(),
+                exec = s.request.member(),
             ),
             std::collections::HashMap::from([(
                 "exp".to_string(),
