@@ -46,9 +46,15 @@ impl TokenClaims {
         push_str(out, self.token_type.as_str());
         out.extend_from_slice(br#","context_id":""#);
         out.extend_from_slice(Base58x32::new(self.context_id.as_bytes()).as_bytes());
-        out.extend_from_slice(br#"","executor_public_key":"ed25519:"#);
-        out.extend_from_slice(Base58x32::new(&self.executor).as_bytes());
-        out.extend_from_slice(br#"","permissions":["#);
+        out.push(b'"');
+        // A wallet-account member's token has no executor key (its `sub`
+        // is the account).
+        if let Some(key) = self.executor_key_bytes() {
+            out.extend_from_slice(br#","executor_public_key":"ed25519:"#);
+            out.extend_from_slice(Base58x32::new(key).as_bytes());
+            out.push(b'"');
+        }
+        out.extend_from_slice(br#","permissions":["#);
         for (i, permission) in self.permissions.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -120,7 +126,7 @@ fn push_u64(out: &mut Vec<u8>, mut n: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::claims::TokenType;
+    use super::super::claims::{TokenMember, TokenType};
     use super::super::refresh::FamilyId;
     use super::*;
     use crate::id::ContextId;
@@ -141,7 +147,7 @@ mod tests {
                 TokenType::Refresh
             },
             context_id: ContextId::from_bytes(key.map(|b| b.rotate_left(3))),
-            executor: key,
+            member: TokenMember::Key(key),
             permissions: Permissions::parse(["blob", "context:execute", "a:b"]).unwrap(),
             session,
         }
@@ -194,6 +200,30 @@ mod tests {
         }
         for key in [[0u8; 32], [0xff; 32], [1; 32]] {
             assert_same(&claims("k", 1_700_000_000, key, None));
+        }
+        // A wallet-account member's token: no executor key, the account in
+        // `sub`, with and without a session.
+        for (i, account) in [
+            "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:7S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let account: crate::wallet::AccountId = account.parse().unwrap();
+            let mut c = claims(&account.to_string(), 1_700_000_000, [7; 32], None);
+            c.subject = account.to_string();
+            c.member = TokenMember::Account(account);
+            assert_same(&c);
+            c.session = Some(FamilyId::from_bytes([i as u8 + 0xa0; 16]));
+            assert_same(&c);
+            let mut out = Vec::new();
+            c.write_json(&mut out);
+            assert!(
+                !String::from_utf8(out)
+                    .unwrap()
+                    .contains("executor_public_key")
+            );
         }
     }
 
