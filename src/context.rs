@@ -67,7 +67,8 @@
 //!   it are revoked and can never be added or linked again. Naming a linked
 //!   account revokes the whole member it belongs to.
 //! - `LinkAccount` makes another account an alias of a live wallet member
-//!   (same permissions, window and identity); `UnlinkAccount` removes the
+//!   (same permissions, window and identity), refused once that member's
+//!   window has ended by the op's timestamp; `UnlinkAccount` removes the
 //!   alias without revoking it. An account is at most one member's: a
 //!   member, a linked account or a revoked account is refused by both
 //!   `AddAccount` and `LinkAccount`.
@@ -76,15 +77,16 @@
 //!   wallet member, linked or revoked is refused by `AddMember` and
 //!   `AddAdmin`: one key never holds two memberships with separate
 //!   revocations. `RevokeKey` of a key whose raw account is a live wallet
-//!   member (or linked to one) is refused too: revoke that account with
-//!   `RevokeAccount` (then `RevokeKey` is accepted).
+//!   member (or linked to one) also revokes that member, and no key whose
+//!   raw account is revoked appears in a new `AddMember` chain.
 //! - These rules follow the key behind an account, whatever form names it
 //!   (FORMATS.md §9): an Ed25519 key as `rawkey:ed25519`, Solana (any
 //!   network), Stellar `G…` or NEAR implicit account; an Ethereum address
 //!   on any chain id or as its `rawkey:secp256k1` key. A key or address
 //!   revoked in one form cannot come back in another, and one held by a
 //!   member cannot become another member (it may be linked to the member
-//!   holding it).
+//!   holding it); `RevokeKey` revokes the member holding the key in any
+//!   form.
 //!
 //! The queries mirror the key ones: [`Context::is_account_member`],
 //! [`Context::account_permissions`], [`Context::authorize_account`] (the
@@ -556,7 +558,6 @@ impl Context {
                 if self.revoked_keys.contains(key.as_bytes()) {
                     return Err(ContextError::Revoked(key.to_string()).into());
                 }
-                self.check_key_not_live_account(key)?;
                 self.check_cascade_keeps_threshold(&[key.to_bytes()])
             }
             OpKind::RevokeDelegation { id } => {
@@ -606,7 +607,7 @@ impl Context {
             OpKind::RevokeAccount { account } => self.accounts.check_revoke(account),
             OpKind::LinkAccount { member, account } => {
                 self.check_account_not_key(account)?;
-                self.accounts.check_link(member, account)
+                self.accounts.check_link(member, account, op.timestamp)
             }
             OpKind::UnlinkAccount { account } => self.accounts.check_unlink(account),
         }
@@ -620,21 +621,6 @@ impl Context {
     fn check_key_not_account(&self, key: &PublicKey) -> Result<()> {
         if !self.accounts.is_empty() && self.accounts.is_key_known(key.as_bytes()) {
             return Err(ContextError::AlreadyMember(key.to_string()).into());
-        }
-        Ok(())
-    }
-
-    /// Refuses `RevokeKey` of a key whose `rawkey:ed25519` account is a live
-    /// wallet member or linked to one: the key revocation would not reach
-    /// that membership, leaving the key "revoked" and its account live. The
-    /// account is revoked with `RevokeAccount` (after which `RevokeKey` is
-    /// accepted, to refuse the key in delegation chains as well). Skipped,
-    /// with no allocation, while the context has no wallet-member state.
-    fn check_key_not_live_account(&self, key: &PublicKey) -> Result<()> {
-        if !self.accounts.is_empty() && self.accounts.is_key_live(key.as_bytes()) {
-            return Err(
-                ContextError::AlreadyMember(AccountId::raw_ed25519(key).to_string()).into(),
-            );
         }
         Ok(())
     }
@@ -754,6 +740,14 @@ impl Context {
                 if self.revoked_keys.contains(key.as_bytes()) {
                     return Err(ContextError::Revoked(key.to_string()).into());
                 }
+                // A key revoked as an account (its `rawkey:ed25519` or any
+                // other form) is a revoked identity: it appears in no new
+                // chain, as issuer or subject.
+                if !self.accounts.is_empty() && self.accounts.is_key_revoked(key.as_bytes()) {
+                    return Err(
+                        ContextError::Revoked(AccountId::raw_ed25519(key).to_string()).into(),
+                    );
+                }
             }
         }
         let subject = leaf.subject();
@@ -815,6 +809,13 @@ impl Context {
             }
             OpKind::RevokeKey { key } => {
                 self.revoke_cascade(&[key.to_bytes()], seq);
+                // The key's `rawkey:ed25519` account is the same identity:
+                // revoking the key revokes the wallet member it is (or is
+                // linked to). Only the named key can have one: keys a
+                // cascade reaches are key members, which never have one.
+                if !self.accounts.is_empty() {
+                    self.accounts.revoke_with_key(key.as_bytes(), seq);
+                }
             }
             OpKind::RevokeDelegation { id } => {
                 self.revoked_delegations.insert(*id.as_bytes());

@@ -22,6 +22,7 @@
 mod api_key;
 mod cache;
 mod claims;
+mod claims_json;
 mod defaults;
 mod forms;
 mod helpers;

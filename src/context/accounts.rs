@@ -300,15 +300,6 @@ impl AccountMembers {
         self.revoked_keys.contains(&id) || self.holders.contains_key(&id)
     }
 
-    /// Whether an Ed25519 key is, in some account form, a live (unrevoked)
-    /// wallet member or linked to one.
-    pub(super) fn is_key_live(&self, key: &[u8; 32]) -> bool {
-        self.holders
-            .get(&KeyIdentity::Ed25519(*key))
-            .and_then(|(primary, _)| self.members.get(primary))
-            .is_some_and(AccountMember::is_live)
-    }
-
     fn hold(&mut self, account: &AccountId, primary: &AccountId) {
         if let Some(id) = KeyIdentity::of(account) {
             self.holders
@@ -389,13 +380,27 @@ impl AccountMembers {
         }
     }
 
-    /// Checks op 10.
-    pub(super) fn check_link(&self, member: &AccountId, account: &AccountId) -> Result<()> {
+    /// Checks op 10 at the op's `timestamp`: like `AddAccount`, a link is
+    /// refused once the member's window has ended (the alias would be tied
+    /// to a member that can never hold anything again).
+    pub(super) fn check_link(
+        &self,
+        member: &AccountId,
+        account: &AccountId,
+        timestamp: u64,
+    ) -> Result<()> {
         if account == member {
             return Err(ContextError::AlreadyMember(account.to_string()).into());
         }
         self.check_free(account, Some(member))?;
-        self.live_primary(member).map(|_| ())
+        let m = self.live_primary(member)?;
+        if timestamp >= m.expires_at {
+            return Err(ContextError::InvalidAccountGrant(
+                "the member's window has ended by the op's timestamp",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Checks op 11.
@@ -456,6 +461,32 @@ impl AccountMembers {
         }
         self.revoked_keys.extend(KeyIdentity::of(&primary));
         self.revoked.insert(primary);
+    }
+
+    /// The wallet-member side of a key revocation: when the Ed25519 `key`
+    /// is, in any account form (its `rawkey:ed25519`, Solana, Stellar or
+    /// NEAR implicit account), a live wallet member or linked to one,
+    /// revokes that whole member, as `RevokeAccount` naming it would.
+    /// Nothing happens when no account holds the key, or its member is
+    /// revoked already.
+    pub(super) fn revoke_with_key(&mut self, key: &[u8; 32], seq: u64) {
+        let primary = match self.holders.get(&KeyIdentity::Ed25519(*key)) {
+            Some((primary, _))
+                if self
+                    .members
+                    .get(primary)
+                    .is_some_and(AccountMember::is_live) =>
+            {
+                primary.clone()
+            }
+            _ => return,
+        };
+        self.commit_revoke(&primary, seq);
+    }
+
+    /// Whether an Ed25519 key is revoked as an account, in any form.
+    pub(super) fn is_key_revoked(&self, key: &[u8; 32]) -> bool {
+        self.revoked_keys.contains(&KeyIdentity::Ed25519(*key))
     }
 
     /// Applies op 10 (checked).

@@ -84,9 +84,9 @@ pub enum OpKind {
         /// The new permissions.
         permissions: Permissions,
     },
-    /// Revokes a key and everything below it, permanently. Refused while
-    /// the key's `rawkey:ed25519` account is a live wallet member or linked
-    /// to one (revoke that with `RevokeAccount` first).
+    /// Revokes a key and everything below it, permanently, and the live
+    /// wallet member holding the key as an account in any form (its
+    /// `rawkey:ed25519`, Solana, Stellar or NEAR implicit account).
     RevokeKey {
         /// The key.
         key: PublicKey,

@@ -159,7 +159,11 @@ impl TokenClaims {
         &self.permissions
     }
 
-    /// The canonical JSON payload (claims in a fixed order, no whitespace).
+    /// The canonical JSON payload (claims in a fixed order, no whitespace),
+    /// through serde: the reference that the hand-written
+    /// `TokenClaims::write_json` (claims_json.rs), which minting uses, is
+    /// tested against byte for byte.
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Vec<u8> {
         let executor = self.executor_key_bytes().map(ExecutorText);
         let wire = WireOut {
@@ -331,49 +335,112 @@ pub(crate) fn decode_b58_32(text: &str) -> Option<[u8; 32]> {
 
 const B58_ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/// Appends the base58 text of 32 bytes (the same text as `bs58`), working on
-/// 32-bit limbs and five digits per division pass.
+/// 58^5, the radix of the intermediate digits of [`Base58x32`].
+const B58_RADIX: u64 = 58 * 58 * 58 * 58 * 58;
+
+/// `B58_TABLE[i][j]`: digit `j` (most significant first, radix 58^5) of
+/// 2^(32·(7−i)), the weight of the `i`-th big-endian 32-bit limb of a
+/// 32-byte number. Evaluated at compile time: an out-of-range index here
+/// fails the build, it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const B58_TABLE: [[u64; 9]; 8] = {
+    let mut table = [[0u64; 9]; 8];
+    let mut i = 0;
+    while i < 8 {
+        let mut limbs = [0u32; 8];
+        limbs[i] = 1;
+        let mut j = 9;
+        while j > 0 {
+            j -= 1;
+            let mut rem = 0u64;
+            let mut k = 0;
+            while k < 8 {
+                let cur = (rem << 32) | limbs[k] as u64;
+                limbs[k] = (cur / B58_RADIX) as u32;
+                rem = cur % B58_RADIX;
+                k += 1;
+            }
+            table[i][j] = rem;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The base58 text of 32 bytes (the same text as `bs58`), on the stack: at
+/// most 44 characters (58^44 > 2^256).
+pub(crate) struct Base58x32 {
+    text: [u8; 44],
+    len: usize,
+}
+
+impl Base58x32 {
+    /// Encodes without division of the big number: each 32-bit limb times
+    /// its weight's radix-58^5 digits (a table made at compile time) is
+    /// summed into nine 64-bit accumulators, carried once halfway (four
+    /// products of < 2^61.3 each fit) and once at the end, and each
+    /// accumulator is then split into five base58 digits.
+    pub(crate) fn new(bytes: &[u8; 32]) -> Self {
+        let mut limbs = [0u64; 8];
+        for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(4)) {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(chunk);
+            *limb = u64::from(u32::from_be_bytes(b));
+        }
+        let mut acc = [0u64; 9];
+        let carry_all = |acc: &mut [u64; 9]| {
+            let mut carry = 0;
+            for a in acc.iter_mut().rev() {
+                *a += carry;
+                carry = *a / B58_RADIX;
+                *a %= B58_RADIX;
+            }
+        };
+        let (high, low) = B58_TABLE.split_at(4);
+        let (high_limbs, low_limbs) = limbs.split_at(4);
+        for (rows, limbs) in [(high, high_limbs), (low, low_limbs)] {
+            for (row, &limb) in rows.iter().zip(limbs) {
+                for (a, &t) in acc.iter_mut().zip(row) {
+                    *a += limb * t;
+                }
+            }
+            carry_all(&mut acc);
+        }
+        // Each accumulator (< 58^5 < 2^30) as five base58 characters.
+        let mut digits = [b'1'; 45];
+        for (chunk, &a) in digits.chunks_exact_mut(5).zip(&acc) {
+            let mut v = a as u32;
+            for d in chunk.iter_mut().rev() {
+                *d = B58_ALPHABET.get((v % 58) as usize).copied().unwrap_or(b'1');
+                v /= 58;
+            }
+        }
+        // Leading zero digits go; each leading zero byte is one `1`.
+        let lead = digits.iter().take_while(|&&d| d == b'1').count();
+        let significant = digits.get(lead..).unwrap_or_default();
+        let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+        let mut text = [b'1'; 44];
+        let len = (zeros + significant.len()).min(text.len());
+        if let Some(slot) = text.get_mut(zeros..len) {
+            slot.copy_from_slice(significant.get(..len - zeros).unwrap_or_default());
+        }
+        Self { text, len }
+    }
+
+    /// The text's bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.get(..self.len).unwrap_or_default()
+    }
+
+    /// The text (the alphabet is ASCII, so it is always UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// Appends the base58 text of 32 bytes (the same text as `bs58`).
 pub(crate) fn encode_b58_32(bytes: &[u8; 32], out: &mut String) {
-    const BIG: u64 = 58 * 58 * 58 * 58 * 58;
-    let mut limbs = [0u32; 8];
-    for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(4)) {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(chunk);
-        *limb = u32::from_be_bytes(b);
-    }
-    // Least significant digit first; 2^256 < 58^45, so nine passes suffice.
-    let mut digits = [0u8; 45];
-    let mut n = 0;
-    for pass in digits.chunks_exact_mut(5) {
-        if limbs.iter().all(|&l| l == 0) {
-            break;
-        }
-        let mut rem = 0u64;
-        for limb in limbs.iter_mut() {
-            let cur = (rem << 32) | u64::from(*limb);
-            *limb = (cur / BIG) as u32;
-            rem = cur % BIG;
-        }
-        for d in pass.iter_mut() {
-            *d = (rem % 58) as u8;
-            rem /= 58;
-        }
-        n += 5;
-    }
-    let significant = digits
-        .get(..n)
-        .unwrap_or_default()
-        .iter()
-        .rposition(|&d| d != 0)
-        .map_or(0, |i| i + 1);
-    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-    out.reserve(zeros + significant);
-    out.extend(std::iter::repeat_n('1', zeros));
-    for &d in digits.get(..significant).unwrap_or_default().iter().rev() {
-        out.push(char::from(
-            B58_ALPHABET.get(usize::from(d)).copied().unwrap_or(b'1'),
-        ));
-    }
+    out.push_str(Base58x32::new(bytes).as_str());
 }
 
 /// The value of a base58 (Bitcoin alphabet) digit.
@@ -412,8 +479,10 @@ pub(crate) fn executor_text(key: &[u8; 32]) -> String {
 }
 
 /// Base58 of 32 bytes, for the context id.
+#[cfg(test)]
 struct B58Text<'a>(&'a [u8; 32]);
 
+#[cfg(test)]
 impl Serialize for B58Text<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut text = String::with_capacity(44);
@@ -422,12 +491,14 @@ impl Serialize for B58Text<'_> {
     }
 }
 
+#[cfg(test)]
 impl Serialize for ExecutorText<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct WireOut<'a> {
     iss: &'a str,

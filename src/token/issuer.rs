@@ -8,7 +8,7 @@ use super::claims::{TokenClaims, TokenMember, TokenType};
 use super::defaults::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL};
 use super::helpers::unix_now;
 use super::jwks::{Jwks, TokenSigningKey};
-use super::jws::b64_append;
+use super::jws::{b64_append, compact};
 use super::mint_view::MintView;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::store::RefreshStore;
@@ -672,16 +672,9 @@ impl TokenIssuer {
     /// Signs claims with the active key into a compact JWS.
     fn sign(&self, claims: &TokenClaims) -> String {
         let key = self.active_key();
-        let payload = claims.to_json();
-        let header = key.header_b64();
-        let mut out = String::with_capacity(header.len() + payload.len() * 4 / 3 + 96);
-        out.push_str(header);
-        out.push('.');
-        b64_append(&payload, &mut out);
-        let signature = key.sign(out.as_bytes());
-        out.push('.');
-        b64_append(&signature, &mut out);
-        out
+        let mut payload = Vec::new();
+        claims.write_json(&mut payload);
+        compact(key.header_b64(), &payload, |input| key.sign(input))
     }
 }
 
