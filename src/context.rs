@@ -81,7 +81,8 @@
 //!   raw account is revoked appears in a new `AddMember` chain.
 //! - These rules follow the key behind an account, whatever form names it
 //!   (FORMATS.md §9): an Ed25519 key as `rawkey:ed25519`, Solana (any
-//!   network), Stellar `G…` or NEAR implicit account; an Ethereum address
+//!   network), Stellar `G…` or NEAR implicit account, or as its ICP
+//!   self-authenticating principal; an Ethereum address
 //!   on any chain id or as its `rawkey:secp256k1` key. A key or address
 //!   revoked in one form cannot come back in another, and one held by a
 //!   member cannot become another member (it may be linked to the member

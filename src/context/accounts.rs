@@ -41,13 +41,55 @@ use crate::wallet::{AccountId, Chain};
 /// - `Evm`: `eip155` on any chain id (an EOA's key signs for every chain,
 ///   and EIP-191 signatures are not bound to one), and
 ///   `rawkey:secp256k1`, whose key has that address.
+/// - `IcpSelf`: an ICP self-authenticating principal (`SHA-224(DER key) ·
+///   0x02`); an Ed25519 key's accounts carry the principal of that key as
+///   a second identity ([`KeyIdentity::all_of`]), so its ICP form is
+///   bound too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum KeyIdentity {
     Ed25519([u8; 32]),
     Evm([u8; 20]),
+    IcpSelf([u8; 29]),
 }
 
+/// The DER (SubjectPublicKeyInfo) prefix of an Ed25519 key, as ICP
+/// identities encode it (RFC 8410).
+const ED25519_DER_PREFIX: [u8; 12] = [
+    0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+];
+
 impl KeyIdentity {
+    /// The ICP self-authenticating principal of an Ed25519 key.
+    fn icp_of_ed25519(key: &[u8; 32]) -> Self {
+        use sha2::Digest as _;
+        let mut der = [0u8; 44];
+        for (d, s) in der.iter_mut().zip(ED25519_DER_PREFIX.iter().chain(key)) {
+            *d = *s;
+        }
+        let hash = sha2::Sha224::digest(der);
+        let mut principal = [0x02u8; 29];
+        for (p, h) in principal.iter_mut().zip(hash.iter()) {
+            *p = *h;
+        }
+        Self::IcpSelf(principal)
+    }
+
+    /// Every identity of a canonical account: its own, and for an Ed25519
+    /// key the ICP principal of that key.
+    pub(super) fn all_of(account: &AccountId) -> impl Iterator<Item = Self> {
+        let own = Self::of(account);
+        let second = match own {
+            Some(Self::Ed25519(key)) => Some(Self::icp_of_ed25519(&key)),
+            _ => None,
+        };
+        own.into_iter().chain(second)
+    }
+
+    /// The identities of an Ed25519 key: the key, and its ICP principal.
+    pub(super) fn of_ed25519(key: &[u8; 32]) -> [Self; 2] {
+        [Self::Ed25519(*key), Self::icp_of_ed25519(key)]
+    }
+
     /// The identity of a canonical account (see the type docs).
     pub(super) fn of(account: &AccountId) -> Option<Self> {
         let address = account.address();
@@ -59,7 +101,15 @@ impl KeyIdentity {
             Chain::Solana => base58_decode_array::<32>(address, "solana address")
                 .ok()
                 .map(Self::Ed25519),
-            Chain::Stellar => stellar_account_key(address).map(Self::Ed25519),
+            Chain::Stellar => base32_decode(address, b'A')
+                .and_then(|raw| raw.get(1..33).and_then(|k| <[u8; 32]>::try_from(k).ok()))
+                .map(Self::Ed25519),
+            // The text's 4 checksum bytes, then the principal; only a
+            // self-authenticating one (29 bytes ending 0x02) is a key's.
+            Chain::Icp => base32_decode(&address.replace('-', ""), b'a')
+                .and_then(|raw| raw.get(4..).and_then(|p| <[u8; 29]>::try_from(p).ok()))
+                .filter(|p| p.last() == Some(&0x02))
+                .map(Self::IcpSelf),
             Chain::Near => near_implicit_key(address).map(Self::Ed25519),
             Chain::Ethereum => parse_eth_address(address).ok().map(Self::Evm),
             Chain::RawSecp256k1 => {
@@ -76,16 +126,16 @@ impl KeyIdentity {
     }
 }
 
-/// The 32 key bytes of a canonical Stellar `G…` account strkey (RFC 4648
-/// base32: a version byte, the key, a 2-byte checksum the account parser
-/// has checked). Decoded here so the identity does not depend on the
-/// `stellar` feature.
-fn stellar_account_key(address: &str) -> Option<[u8; 32]> {
-    let mut out = Vec::with_capacity(35);
+/// RFC 4648 base32 without padding, in one case (`a` is `b'A'` for a
+/// Stellar strkey, `b'a'` for an ICP principal text); trailing bits are
+/// dropped (the account parsers have checked the text). Decoded here so a
+/// key identity does not depend on the `stellar` or `icp` feature.
+fn base32_decode(text: &str, a: u8) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for c in address.bytes() {
+    for c in text.bytes() {
         let v = match c {
-            b'A'..=b'Z' => c - b'A',
+            c if (a..a + 26).contains(&c) => c - a,
             b'2'..=b'7' => c - b'2' + 26,
             _ => return None,
         };
@@ -97,7 +147,7 @@ fn stellar_account_key(address: &str) -> Option<[u8; 32]> {
             acc &= (1 << bits) - 1;
         }
     }
-    out.get(1..33).and_then(|k| <[u8; 32]>::try_from(k).ok())
+    Some(out)
 }
 
 /// One wallet member, keyed by its primary account.
@@ -277,7 +327,7 @@ impl AccountMembers {
         if let Some(alias) = self.aliases.get(account) {
             return Err(linked(account, &alias.primary));
         }
-        if let Some(id) = KeyIdentity::of(account) {
+        for id in KeyIdentity::all_of(account) {
             if self.revoked_keys.contains(&id) {
                 return Err(revoked(account));
             }
@@ -296,12 +346,13 @@ impl AccountMembers {
     /// Whether an Ed25519 key is known as an account in any form: held by
     /// a member or linked account (live or revoked), or revoked.
     pub(super) fn is_key_known(&self, key: &[u8; 32]) -> bool {
-        let id = KeyIdentity::Ed25519(*key);
-        self.revoked_keys.contains(&id) || self.holders.contains_key(&id)
+        KeyIdentity::of_ed25519(key)
+            .iter()
+            .any(|id| self.revoked_keys.contains(id) || self.holders.contains_key(id))
     }
 
     fn hold(&mut self, account: &AccountId, primary: &AccountId) {
-        if let Some(id) = KeyIdentity::of(account) {
+        for id in KeyIdentity::all_of(account) {
             self.holders
                 .entry(id)
                 .and_modify(|(_, n)| *n = n.saturating_add(1))
@@ -310,12 +361,12 @@ impl AccountMembers {
     }
 
     fn release(&mut self, account: &AccountId) {
-        if let Some(id) = KeyIdentity::of(account)
-            && let Some((_, n)) = self.holders.get_mut(&id)
-        {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                self.holders.remove(&id);
+        for id in KeyIdentity::all_of(account) {
+            if let Some((_, n)) = self.holders.get_mut(&id) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.holders.remove(&id);
+                }
             }
         }
     }
@@ -456,10 +507,10 @@ impl AccountMembers {
             }
             for a in &m.linked {
                 self.revoked.insert(a.clone());
-                self.revoked_keys.extend(KeyIdentity::of(a));
+                self.revoked_keys.extend(KeyIdentity::all_of(a));
             }
         }
-        self.revoked_keys.extend(KeyIdentity::of(&primary));
+        self.revoked_keys.extend(KeyIdentity::all_of(&primary));
         self.revoked.insert(primary);
     }
 
@@ -470,23 +521,27 @@ impl AccountMembers {
     /// Nothing happens when no account holds the key, or its member is
     /// revoked already.
     pub(super) fn revoke_with_key(&mut self, key: &[u8; 32], seq: u64) {
-        let primary = match self.holders.get(&KeyIdentity::Ed25519(*key)) {
-            Some((primary, _))
-                if self
-                    .members
-                    .get(primary)
-                    .is_some_and(AccountMember::is_live) =>
-            {
-                primary.clone()
-            }
-            _ => return,
+        let live = KeyIdentity::of_ed25519(key).into_iter().find_map(|id| {
+            self.holders
+                .get(&id)
+                .filter(|(primary, _)| {
+                    self.members
+                        .get(primary)
+                        .is_some_and(AccountMember::is_live)
+                })
+                .map(|(primary, _)| primary.clone())
+        });
+        let Some(primary) = live else {
+            return;
         };
         self.commit_revoke(&primary, seq);
     }
 
     /// Whether an Ed25519 key is revoked as an account, in any form.
     pub(super) fn is_key_revoked(&self, key: &[u8; 32]) -> bool {
-        self.revoked_keys.contains(&KeyIdentity::Ed25519(*key))
+        KeyIdentity::of_ed25519(key)
+            .iter()
+            .any(|id| self.revoked_keys.contains(id))
     }
 
     /// Applies op 10 (checked).

@@ -778,3 +778,63 @@ fn another_form_of_a_members_key_links_to_that_member_only() {
     let again = Context::import(&f.ctx.export_log()).unwrap();
     assert_eq!(again.state_hash(), f.ctx.state_hash());
 }
+
+/// An Ed25519 key's ICP form: its self-authenticating principal (an ICP
+/// Ed25519 identity of the same key). Revoked as a Solana account, the key
+/// does not come back as that principal; revoked as the principal, it does
+/// not come back as a Solana account.
+#[cfg(feature = "icp")]
+#[test]
+fn revoked_key_cannot_come_back_as_its_icp_principal() {
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    let mut f = Fixture::new(167);
+    for (i, first_solana) in [(9u32, true), (10, false)] {
+        let key = f.root.derive_client_key(&f.id(), i).public_key();
+        der.truncate(12);
+        der.extend_from_slice(key.as_bytes());
+        let icp = format!(
+            "icp:mainnet:{}",
+            keytree::Principal::self_authenticating(&der).to_text()
+        );
+        let sol = format!(
+            "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{}",
+            keytree::base58_encode(key.as_bytes())
+        );
+        let (first, second) = if first_solana { (sol, icp) } else { (icp, sol) };
+        add(&mut f, &first, &["blob"]).unwrap();
+        assert!(matches!(
+            add(&mut f, &second, &["blob"]),
+            Err(Error::Context(ContextError::AlreadyMember(_)))
+        ));
+        f.apply(OpKind::RevokeAccount {
+            account: acct(&first),
+        })
+        .unwrap();
+        let err = add(&mut f, &second, &["blob"]).unwrap_err();
+        assert!(
+            matches!(err, Error::Context(ContextError::Revoked(_))),
+            "{second}: {err}"
+        );
+    }
+    // RevokeKey reaches a member that holds the key only as its principal.
+    let key = f.root.derive_client_key(&f.id(), 11).public_key();
+    der.truncate(12);
+    der.extend_from_slice(key.as_bytes());
+    let icp = acct(&format!(
+        "icp:mainnet:{}",
+        keytree::Principal::self_authenticating(&der).to_text()
+    ));
+    f.apply(OpKind::AddAccount {
+        account: icp.clone(),
+        permissions: perms(&["blob"]),
+        not_before: f.now - 10,
+        expires_at: f.now + 86_400,
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeKey { key }).unwrap();
+    assert!(f.ctx.is_account_revoked(&icp));
+    let again = Context::import(&f.ctx.export_log()).unwrap();
+    assert_eq!(again.state_hash(), f.ctx.state_hash());
+}

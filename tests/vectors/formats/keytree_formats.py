@@ -684,7 +684,8 @@ def check_account(text: str) -> str:
 def ed25519_key_of_account(text: str) -> bytes | None:
     """§9: the Ed25519 key an account's address is (rawkey:ed25519 hex,
     solana base58 on any reference, stellar G strkey, NEAR implicit 64
-    hex); None for other accounts."""
+    hex); None for other accounts (an ICP principal is compared as the
+    principal of the key instead)."""
     ns, _, addr = text.split(":", 2)
     try:
         if ns == "rawkey" and text.startswith("rawkey:ed25519:"):
@@ -945,8 +946,11 @@ class State:
             # §9: the wallet member holding the key in any account form
             # (rawkey:ed25519, solana, stellar G, NEAR implicit), when live,
             # is revoked with it (the whole member).
-            holders = [a for a in self.accounts if ed25519_key_of_account(a) == b["key"]]
-            holders += [p for a, (p, _) in self.aliases.items() if ed25519_key_of_account(a) == b["key"]]
+            # ... or as its ICP self-authenticating principal.
+            icp = "icp:mainnet:" + icp_self_authenticating_principal(ed25519_der_spki(b["key"]))
+            holds = lambda a: ed25519_key_of_account(a) == b["key"] or a == icp  # noqa: E731
+            holders = [a for a in self.accounts if holds(a)]
+            holders += [p for a, (p, _) in self.aliases.items() if holds(a)]
             for primary in holders[:1]:
                 if self.accounts[primary]["revoked"] is None:
                     self.apply_revoke_account(primary, op.seq)
