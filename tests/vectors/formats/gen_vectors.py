@@ -828,6 +828,15 @@ def settled_rule_cases(ops):
     through_revoked = cont(7, [add_raw, (T0 + 80, dict(type="revoke_account", account=raw)),
                                (T0 + 90, chain_through_wallet_key(T0 + 90))])
     refused_case(cases, "refuse-apply-chain-through-a-revoked-rawkey-account", through_revoked)
+    # redteam: revoke_key revokes the member holding the key in any form
+    # (a Solana account on another network, the key's ICP principal).
+    sol = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1:" + kf.b58encode(wallet_key)
+    icp = "icp:mainnet:" + kf.icp_self_authenticating_principal(kf.ed25519_der_spki(wallet_key))
+    for form, account in [("solana", sol), ("icp-principal", icp)]:
+        cases.append(state_case(f"state-revoke-key-revokes-its-{form}-member", cont(7, [
+            (T0 + 70, dict(type="add_account", account=account, permissions=["blob"], not_before=T0,
+                           expires_at=T0 + 86400)),
+            (T0 + 80, dict(type="revoke_key", key=wallet_key))])))
     return cases
 
 

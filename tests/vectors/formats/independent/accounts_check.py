@@ -965,10 +965,34 @@ class State:
         # rawkey:ed25519 account, if a live wallet member or linked to one,
         # is revoked with it (the whole member).
         a = self.rawkey_account(body["key"])
+        # [redteam, after the fact: FORMATS.md §9 "key behind an account"]
+        # the key in any other form: solana, stellar G, NEAR implicit, its
+        # ICP self-authenticating principal.
+        if a not in self.accounts and a not in self.links:
+            a = next((x for x in list(self.accounts) + list(self.links)
+                      if self.key_forms_match(x, body["key"])), a)
         primary = self.links[a][0] if a in self.links else a
         m = self.accounts.get(primary)
         if a not in self.revoked_accounts and m is not None and m["revoked"] is None:
             self.revoke_member(primary, op["seq"])
+
+    @staticmethod
+    def key_forms_match(a, k):
+        """[redteam] whether account text `a` names the Ed25519 key `k`."""
+        ns, _, addr = a.split(":", 2)
+        if ns == "solana":
+            return addr == b58enc(k)
+        if ns == "stellar":
+            return len(addr) == 56 and base64.b32decode(addr)[1:33] == k
+        if ns == "near":
+            return addr == k.hex()
+        if ns == "icp":
+            der = bytes.fromhex("302a300506032b6570032100") + k
+            p = hashlib.sha224(der).digest() + b"\x02"
+            crc = (zlib.crc32(p) & 0xffffffff).to_bytes(4, "big")
+            t = base64.b32encode(crc + p).decode().rstrip("=").lower()
+            return addr == "-".join(t[i:i + 5] for i in range(0, len(t), 5))
+        return False
 
     def op_revoke_delegation(self, op, body):
         self.revoked_dels.add(body["id"])
