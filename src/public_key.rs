@@ -92,7 +92,96 @@ impl PublicKey {
             .verify_strict(message, &signature.to_dalek())
             .map_err(|_| Error::InvalidSignature)
     }
+
+    /// Decodes 32 bytes that this process checked before (they come back
+    /// from a snapshot it sealed with its own MAC key): decompression only,
+    /// without the canonical-encoding and subgroup checks of
+    /// [`PublicKey::from_bytes`].
+    pub(crate) fn from_checked_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        VerifyingKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::NotOnCurve.into())
+    }
 }
+
+/// Whether every `(key, message, signature)` triple verifies, with one
+/// Ed25519 batch verification (false for an empty batch).
+///
+/// Signatures whose nonce point `R` is non-canonical or of small order
+/// (which `verify_strict` always refuses) fail the batch before any curve
+/// work. The keys are [`PublicKey`]s, so none is weak or mixed-order. What
+/// remains different from `verify_strict` needs the signer's secret key: a
+/// signer can make a nonce point with a torsion component, which the batch
+/// equation accepts with some probability and `verify_strict` refuses.
+pub(crate) fn verify_batch(
+    keys: &[PublicKey],
+    messages: &[&[u8]],
+    signatures: &[Signature],
+) -> bool {
+    if keys.is_empty()
+        || keys.len() != messages.len()
+        || keys.len() != signatures.len()
+        || !signatures.iter().all(|s| nonce_point_acceptable(&s.0))
+    {
+        return false;
+    }
+    let keys: Vec<VerifyingKey> = keys.iter().map(|k| k.0).collect();
+    let signatures: Vec<ed25519_dalek::Signature> =
+        signatures.iter().map(|s| s.to_dalek()).collect();
+    ed25519_dalek::verify_batch(messages, &signatures, &keys).is_ok()
+}
+
+/// Whether a signature's nonce point `R` can pass `verify_strict`: its
+/// encoding is canonical (`y < p`) and it is not one of the small-order
+/// points. Cheap byte checks.
+fn nonce_point_acceptable(signature: &[u8; 64]) -> bool {
+    let mut y = [0u8; 32];
+    y.copy_from_slice(signature.get(..32).unwrap_or(&[0u8; 32]));
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    !(y_non_canonical(&y) || SMALL_ORDER_Y.contains(&y))
+}
+
+/// `y ≥ p = 2^255 − 19` (sign bit already cleared).
+fn y_non_canonical(y: &[u8; 32]) -> bool {
+    // p little-endian: ed ff .. ff 7f.
+    let Some((first, rest)) = y.split_first() else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return false;
+    };
+    *last == 0x7f && middle.iter().all(|b| *b == 0xff) && *first >= 0xed
+}
+
+/// The `y` coordinates (sign bit clear) of the eight small-order points.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    // y = 1: the identity (order 1).
+    [
+        0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0,
+    ],
+    // y = p − 1 (order 2).
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // y = 0 (order 4).
+    [0; 32],
+    // The two y values of the order-8 points.
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+];
 
 impl PartialEq for PublicKey {
     fn eq(&self, other: &Self) -> bool {

@@ -1,11 +1,17 @@
 //! [`ContextReplica`]: one instance's verified copy of a context whose log
 //! lives in a shared [`ContextStore`].
 
+mod snapshot;
+
+pub use snapshot::SnapshotKey;
+
 use std::ops::Deref;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::context::{Context, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW};
+use crate::context::{
+    Context, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW, ProvenSigs, SigCheck, prove,
+};
 use crate::context_store::{AppendOutcome, ContextStore};
 use crate::encoding::{MAX_TIMESTAMP, unix_now};
 use crate::error::{ContextError, Error, Result};
@@ -34,6 +40,8 @@ pub const DEFAULT_MAX_STALENESS: u64 = 10;
 const READ_BATCH: usize = 1024;
 /// How many ops a catch-up applies per hold of the write lock.
 const APPLY_CHUNK: usize = 64;
+/// How many ops' signatures a catch-up batch-verifies at once.
+const PROVE_WINDOW: usize = 256;
 
 struct State {
     context: Context,
@@ -118,6 +126,24 @@ impl std::fmt::Debug for ReplicaRead<'_> {
     }
 }
 
+/// How [`ContextReplica::open_with_snapshot`] started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotStart {
+    /// From the snapshot, whose head was op `seq`, then caught up.
+    Used {
+        /// The snapshot's head sequence number.
+        seq: u64,
+    },
+    /// The snapshot was refused (not sealed by this key, malformed,
+    /// another context's, or its head is not the store's op at that
+    /// sequence number) and the replica was rebuilt from the store.
+    Refused {
+        /// Why.
+        reason: Error,
+    },
+}
+
 fn poisoned() -> Error {
     Error::StoreUnavailable("context replica: poisoned lock".into())
 }
@@ -174,6 +200,49 @@ impl<S: ContextStore> ContextReplica<S> {
         Ok(replica)
     }
 
+    /// Starts a replica of context `id` from a local snapshot
+    /// ([`ContextReplica::snapshot`]) and catches it up from `store`; heard
+    /// from at `now`.
+    ///
+    /// The store's log stays the source of truth: the snapshot is used only
+    /// if its MAC is `key`'s and the store's op at the snapshot's head
+    /// sequence number hashes to the snapshot's head. Otherwise the
+    /// snapshot is refused and the replica is rebuilt from the store, as by
+    /// [`ContextReplica::open`]; [`SnapshotStart`] says which happened.
+    /// The snapshot's ops are replayed through the usual checks of
+    /// [`Context::apply`] except their signatures, which were verified when
+    /// they were first applied (the MAC vouches for that); every op after
+    /// the snapshot's head is verified as in [`ContextReplica::catch_up`].
+    ///
+    /// # Errors
+    /// As [`ContextReplica::open`]; the store's errors while checking the
+    /// snapshot's head.
+    pub async fn open_with_snapshot(
+        store: S,
+        id: ContextId,
+        snapshot: &[u8],
+        key: &SnapshotKey,
+        now: u64,
+    ) -> Result<(Self, SnapshotStart)> {
+        let context = match snapshot::open(snapshot, key, &id) {
+            Ok(context) => context,
+            Err(reason) => {
+                let replica = Self::open(store, id, now).await?;
+                return Ok((replica, SnapshotStart::Refused { reason }));
+            }
+        };
+        let head = context.head_seq();
+        let stored = store.read(&id, head, 1).await?;
+        if stored.first().map(ContextOp::hash).as_ref() != Some(context.head_hash()) {
+            let replica = Self::open(store, id, now).await?;
+            let reason = refused(head, ContextError::BrokenHashChain.into());
+            return Ok((replica, SnapshotStart::Refused { reason }));
+        }
+        let replica = Self::from_parts(store, context, now);
+        replica.catch_up(now).await?;
+        Ok((replica, SnapshotStart::Used { seq: head }))
+    }
+
     /// [`ContextReplica::open`] at the system clock's time.
     ///
     /// # Errors
@@ -206,6 +275,22 @@ impl<S: ContextStore> ContextReplica<S> {
     /// The context id.
     pub fn id(&self) -> &ContextId {
         &self.id
+    }
+
+    /// A snapshot of the local state (its log and head), sealed with
+    /// `key`, for [`ContextReplica::open_with_snapshot`] (format:
+    /// FORMATS.md, "Replica snapshot"). Takes the read lock for as long as
+    /// encoding takes (about a second per million ops).
+    ///
+    /// # Errors
+    /// [`ContextError::StoreLogRefused`] for a faulted replica (its state
+    /// is not worth keeping); a poisoned lock ([`Error::StoreUnavailable`]).
+    pub fn snapshot(&self, key: &SnapshotKey) -> Result<Vec<u8>> {
+        let state = self.state()?;
+        if let Some(fault) = &state.fault {
+            return Err(fault.clone());
+        }
+        Ok(snapshot::seal(&state.context, key))
     }
 
     /// The store.
@@ -296,21 +381,35 @@ impl<S: ContextStore> ContextReplica<S> {
                 Err(e) => return Err(e),
             };
             let full = ops.len() >= READ_BATCH;
-            // Apply in chunks, taking the write lock for each, so that reads
-            // (the token hot path) wait for at most one chunk.
+            // Batch-verify a window of ops' signatures without any lock,
+            // then apply the window in chunks, taking the write lock for
+            // each, so that reads (the token hot path) wait for at most one
+            // chunk.
             let mut ops = ops.into_iter().peekable();
             let mut chunk_from = from;
             loop {
-                let chunk: Vec<ContextOp> = ops.by_ref().take(APPLY_CHUNK).collect();
-                let mut state = self.state_mut()?;
-                if let Err(e) = apply_batch(&mut state.context, &self.id, chunk_from, chunk) {
-                    state.fault = Some(e.clone());
-                    return Err(e);
+                let window: Vec<ContextOp> = ops.by_ref().take(PROVE_WINDOW).collect();
+                let proven = self.prove_new(&window)?;
+                let mut window = window.into_iter().peekable();
+                loop {
+                    let chunk: Vec<ContextOp> = window.by_ref().take(APPLY_CHUNK).collect();
+                    let mut state = self.state_mut()?;
+                    if let Err(e) =
+                        apply_batch(&mut state.context, &self.id, chunk_from, chunk, &proven)
+                    {
+                        state.fault = Some(e.clone());
+                        return Err(e);
+                    }
+                    match window.peek() {
+                        Some(next) => chunk_from = next.seq(),
+                        None => break,
+                    }
                 }
                 match ops.peek() {
                     Some(next) => chunk_from = next.seq(),
                     None if full => break,
                     None => {
+                        let mut state = self.state_mut()?;
                         state.fault = None;
                         state.heard_at = state.heard_at.max(now);
                         return Ok(state.context.head_seq());
@@ -318,6 +417,20 @@ impl<S: ContextStore> ContextReplica<S> {
                 }
             }
         }
+    }
+
+    /// Batch-verifies the signatures of the ops in `window` that the local
+    /// state has not applied yet (see `context/batch.rs`).
+    fn prove_new(&self, window: &[ContextOp]) -> Result<ProvenSigs> {
+        let head = self.state()?.context.head_seq();
+        let start = window
+            .iter()
+            .position(|op| op.seq() > head)
+            .unwrap_or(window.len());
+        Ok(match window.get(start..) {
+            Some(new) if new.len() >= 2 => prove(new),
+            _ => ProvenSigs::default(),
+        })
     }
 
     /// [`ContextReplica::catch_up`] at the system clock's time.
@@ -467,6 +580,7 @@ fn apply_batch(
     id: &ContextId,
     from: u64,
     ops: Vec<ContextOp>,
+    proven: &ProvenSigs,
 ) -> Result<()> {
     let mut expected = from;
     let mut saw_from = false;
@@ -499,7 +613,9 @@ fn apply_batch(
             continue;
         }
         let seq = op.seq();
-        context.apply(op).map_err(|e| refused(seq, e))?;
+        context
+            .apply_checked(op, SigCheck::Proven(proven))
+            .map_err(|e| refused(seq, e))?;
     }
     if !saw_from {
         // The store no longer holds the op at this replica's head (read
