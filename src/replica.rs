@@ -381,34 +381,45 @@ impl<S: ContextStore> ContextReplica<S> {
                 Err(e) => return Err(e),
             };
             let full = ops.len() >= READ_BATCH;
-            // Batch-verify a window of ops' signatures without any lock,
-            // then apply the window in chunks, taking the write lock for
-            // each, so that reads (the token hot path) wait for at most one
-            // chunk.
+            let head = self.state()?.context.head_seq();
+            // Windows of ops: each window's signatures are batch-verified
+            // without any lock while the window before it is applied, in
+            // chunks that each take the write lock, so that reads (the
+            // token hot path) wait for at most one chunk.
+            let mut windows = Vec::with_capacity(ops.len() / PROVE_WINDOW + 1);
             let mut ops = ops.into_iter().peekable();
+            loop {
+                windows.push(ops.by_ref().take(PROVE_WINDOW).collect::<Vec<ContextOp>>());
+                if ops.peek().is_none() {
+                    break;
+                }
+            }
+            let mut windows = windows.into_iter();
+            let mut current = windows.next().unwrap_or_default();
+            let mut proven = prove_new(&current, head);
             let mut chunk_from = from;
             loop {
-                let window: Vec<ContextOp> = ops.by_ref().take(PROVE_WINDOW).collect();
-                let proven = self.prove_new(&window)?;
-                let mut window = window.into_iter().peekable();
-                loop {
-                    let chunk: Vec<ContextOp> = window.by_ref().take(APPLY_CHUNK).collect();
-                    let mut state = self.state_mut()?;
-                    if let Err(e) =
-                        apply_batch(&mut state.context, &self.id, chunk_from, chunk, &proven)
-                    {
-                        state.fault = Some(e.clone());
-                        return Err(e);
+                let next = windows.next();
+                let (applied, next_proven) = std::thread::scope(|scope| {
+                    let next_proven = next
+                        .as_ref()
+                        .map(|w| scope.spawn(move || prove_new(w, head)));
+                    let applied = self.apply_window(current, chunk_from, &proven);
+                    // A prover thread that panicked proved nothing: its ops
+                    // are then verified one by one.
+                    let next_proven =
+                        next_proven.map(|h| h.join().unwrap_or_else(|_| ProvenSigs::default()));
+                    (applied, next_proven)
+                });
+                applied?;
+                match (next, next_proven) {
+                    (Some(window), Some(p)) => {
+                        chunk_from = window.first().map_or(chunk_from, ContextOp::seq);
+                        current = window;
+                        proven = p;
                     }
-                    match window.peek() {
-                        Some(next) => chunk_from = next.seq(),
-                        None => break,
-                    }
-                }
-                match ops.peek() {
-                    Some(next) => chunk_from = next.seq(),
-                    None if full => break,
-                    None => {
+                    _ if full => break,
+                    _ => {
                         let mut state = self.state_mut()?;
                         state.fault = None;
                         state.heard_at = state.heard_at.max(now);
@@ -419,18 +430,23 @@ impl<S: ContextStore> ContextReplica<S> {
         }
     }
 
-    /// Batch-verifies the signatures of the ops in `window` that the local
-    /// state has not applied yet (see `context/batch.rs`).
-    fn prove_new(&self, window: &[ContextOp]) -> Result<ProvenSigs> {
-        let head = self.state()?.context.head_seq();
-        let start = window
-            .iter()
-            .position(|op| op.seq() > head)
-            .unwrap_or(window.len());
-        Ok(match window.get(start..) {
-            Some(new) if new.len() >= 2 => prove(new),
-            _ => ProvenSigs::default(),
-        })
+    /// Applies a window of ops read from sequence `from` in chunks, one
+    /// hold of the write lock each; faults the replica on a refusal.
+    fn apply_window(&self, window: Vec<ContextOp>, from: u64, proven: &ProvenSigs) -> Result<()> {
+        let mut window = window.into_iter().peekable();
+        let mut chunk_from = from;
+        loop {
+            let chunk: Vec<ContextOp> = window.by_ref().take(APPLY_CHUNK).collect();
+            let mut state = self.state_mut()?;
+            if let Err(e) = apply_batch(&mut state.context, &self.id, chunk_from, chunk, proven) {
+                state.fault = Some(e.clone());
+                return Err(e);
+            }
+            match window.peek() {
+                Some(next) => chunk_from = next.seq(),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// [`ContextReplica::catch_up`] at the system clock's time.
@@ -565,6 +581,19 @@ impl<S: ContextStore> ContextReplica<S> {
             }
         }
         Err(last.unwrap_or_else(|| conflict(None)))
+    }
+}
+
+/// Batch-verifies the signatures of the ops in `window` after `head` (the
+/// ones not applied yet; see `context/batch.rs`).
+fn prove_new(window: &[ContextOp], head: u64) -> ProvenSigs {
+    let start = window
+        .iter()
+        .position(|op| op.seq() > head)
+        .unwrap_or(window.len());
+    match window.get(start..) {
+        Some(new) if new.len() >= 2 => prove(new),
+        _ => ProvenSigs::default(),
     }
 }
 
