@@ -290,6 +290,19 @@ impl KeyCache {
     }
 }
 
+/// [`decode_ops`] on the calling thread.
+pub(crate) fn decode_ops_here(entries: &[&[u8]], sealed: bool) -> Vec<Result<ContextOp>> {
+    let mut keys = if sealed {
+        KeyCache::sealed()
+    } else {
+        KeyCache::default()
+    };
+    entries
+        .iter()
+        .map(|bytes| ContextOp::from_bytes_with_keys(bytes, &mut keys))
+        .collect()
+}
+
 /// Decodes many stored ops ([`ContextOp::from_bytes`]), split across the
 /// machine's cores when there are enough of them (a key check costs about
 /// as much as a signature check, and a member's key is new in every
@@ -302,16 +315,7 @@ pub(crate) fn decode_ops(entries: &[&[u8]], sealed: bool) -> Vec<Result<ContextO
         .min(8)
         .min(entries.len() / MIN_PER_THREAD)
         .max(1);
-    let decode = |part: &[&[u8]]| -> Vec<Result<ContextOp>> {
-        let mut keys = if sealed {
-            KeyCache::sealed()
-        } else {
-            KeyCache::default()
-        };
-        part.iter()
-            .map(|bytes| ContextOp::from_bytes_with_keys(bytes, &mut keys))
-            .collect()
-    };
+    let decode = |part: &[&[u8]]| decode_ops_here(part, sealed);
     if threads == 1 {
         return decode(entries);
     }

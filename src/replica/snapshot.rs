@@ -8,7 +8,7 @@ use rand_core::CryptoRng;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::context::{Context, ContextLog, LOG_VERSION, SigCheck};
-use crate::context_store::decode_ops;
+use crate::context_store::decode_ops_here;
 use crate::encoding::{CanonicalReader, CanonicalWriter};
 use crate::error::{ContextError, DecodeReason, Error, Result};
 use crate::id::{ContextId, OpHash};
@@ -21,6 +21,8 @@ const KDF_CONTEXT: &str = "keytree/v1 replica-snapshot mac key";
 /// The snapshot format version.
 const SNAPSHOT_VERSION: u8 = 1;
 const WHAT: &str = "replica snapshot";
+/// How many ops a decoding thread decodes at a time.
+const DECODE_CHUNK: usize = 512;
 /// The MAC's length in bytes (a full BLAKE3 output).
 const TAG_LEN: usize = 32;
 
@@ -170,21 +172,57 @@ pub(crate) fn open(bytes: &[u8], key: &SnapshotKey, id: &ContextId) -> Result<Co
         }
         .into()
     };
-    let mut ops = decode_ops(&blobs, true).into_iter();
-    let genesis = ops
-        .next()
-        .ok_or_else(|| bad(0, ContextError::Genesis.into()))?
-        .map_err(|e| bad(0, e))?;
-    let mut context = Context::import(&ContextLog {
-        version: LOG_VERSION,
-        ops: vec![genesis],
+    // Decode on worker threads, chunk by chunk, while this thread replays
+    // the chunks decoded so far in order.
+    let chunks: Vec<&[&[u8]]> = blobs.chunks(DECODE_CHUNK).collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8)
+        .min(chunks.len().max(1));
+    let context = std::thread::scope(|scope| -> Result<Context> {
+        let (send, receive) = std::sync::mpsc::sync_channel(workers * 2);
+        for w in 0..workers {
+            let send = send.clone();
+            let chunks = &chunks;
+            scope.spawn(move || {
+                for (i, chunk) in chunks.iter().enumerate().skip(w).step_by(workers) {
+                    if send.send((i, decode_ops_here(chunk, true))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next_chunk = 0;
+        let mut context: Option<Context> = None;
+        let mut seq = 0u64;
+        for (i, decoded) in receive {
+            waiting.insert(i, decoded);
+            while let Some(decoded) = waiting.remove(&next_chunk) {
+                next_chunk += 1;
+                for op in decoded {
+                    let op = op.map_err(|e| bad(seq, e))?;
+                    match context.as_mut() {
+                        None => {
+                            context = Some(
+                                Context::import(&ContextLog {
+                                    version: LOG_VERSION,
+                                    ops: vec![op],
+                                })
+                                .map_err(|e| bad(0, e))?,
+                            );
+                        }
+                        Some(context) => context
+                            .apply_checked(op, SigCheck::Sealed)
+                            .map_err(|e| bad(seq, e))?,
+                    }
+                    seq += 1;
+                }
+            }
+        }
+        context.ok_or_else(|| bad(0, ContextError::Genesis.into()))
     })?;
-    for (seq, op) in (1u64..).zip(ops) {
-        let op = op.map_err(|e| bad(seq, e))?;
-        context
-            .apply_checked(op, SigCheck::Sealed)
-            .map_err(|e| bad(seq, e))?;
-    }
     if context.head_seq() != head_seq
         || *context.head_hash() != head
         || context.state_hash() != state_hash
