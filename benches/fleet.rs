@@ -177,6 +177,23 @@ fn fleet(c: &mut Criterion) {
                 .unwrap()
         });
         rt.block_on(publish(redis_store.clone(), &ctx, now));
+        // The read path alone: XRANGE pages of 1,024 ops and their decoding
+        // (every member key checked), without verifying or applying.
+        g.bench_function("read_redis_4096", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let mut from = 0;
+                    loop {
+                        let ops = redis_store.read(&id, from, 1024).await.unwrap();
+                        from += ops.len() as u64;
+                        if ops.len() < 1024 {
+                            break;
+                        }
+                    }
+                    assert_eq!(from, u64::from(OPS) + 1);
+                })
+            })
+        });
         g.bench_function("catch_up_redis_4096", |b| {
             b.iter_batched(
                 || redis_store.clone(),
