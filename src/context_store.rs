@@ -291,7 +291,8 @@ impl KeyCache {
     }
 }
 
-/// [`decode_ops`] on the calling thread.
+/// Decodes stored ops ([`ContextOp::from_bytes`]) on the calling thread,
+/// each key once; `sealed`: see [`KeyCache::sealed`]. One result per input.
 pub(crate) fn decode_ops_here(entries: &[&[u8]], sealed: bool) -> Vec<Result<ContextOp>> {
     let mut keys = if sealed {
         KeyCache::sealed()
@@ -307,16 +308,16 @@ pub(crate) fn decode_ops_here(entries: &[&[u8]], sealed: bool) -> Vec<Result<Con
 /// Decodes many stored ops ([`ContextOp::from_bytes`]), split across the
 /// machine's cores when there are enough of them (a key check costs about
 /// as much as a signature check, and a member's key is new in every
-/// add-member op). `sealed`: see [`KeyCache::sealed`]. One result per
-/// input, in order.
-pub(crate) fn decode_ops(entries: &[&[u8]], sealed: bool) -> Vec<Result<ContextOp>> {
+/// add-member op). One result per input, in order.
+#[cfg(feature = "redis")]
+pub(crate) fn decode_ops(entries: &[&[u8]]) -> Vec<Result<ContextOp>> {
     const MIN_PER_THREAD: usize = 64;
     let threads = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(8)
         .min(entries.len() / MIN_PER_THREAD)
         .max(1);
-    let decode = |part: &[&[u8]]| decode_ops_here(part, sealed);
+    let decode = |part: &[&[u8]]| decode_ops_here(part, false);
     if threads == 1 {
         return decode(entries);
     }

@@ -313,7 +313,7 @@ impl ContextStore for RedisContextStore {
         // Decoding checks every key (a member's is new in each add-member
         // op), so a page is decoded on all cores.
         let mut ops = Vec::with_capacity(blobs.len());
-        for (seq, op) in seqs.into_iter().zip(decode_ops(&blobs, false)) {
+        for (seq, op) in seqs.into_iter().zip(decode_ops(&blobs)) {
             let op = op.map_err(|e| refused(seq, e))?;
             if op.seq() != seq || op.context_id() != context {
                 return Err(refused(seq, ContextError::BrokenHashChain.into()));
