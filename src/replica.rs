@@ -70,6 +70,23 @@ struct State {
 ///   [`ContextReplica::submit_with`] rebuilds and re-signs the op on the new
 ///   head and tries again, which is safe because every attempt is checked
 ///   against the state it extends.
+/// - **Batched verification.** A catch-up checks the Ed25519 signatures of
+///   each window of 256 new ops with one batch verification split across
+///   the machine's cores (while the window before it is applied), and then
+///   applies every op through the same checks as [`Context::apply`],
+///   skipping only the signatures the batch proved. When a batch fails, its
+///   ops are verified one by one, and the first bad op is refused with its
+///   sequence number as above. Batch and one-by-one (`verify_strict`)
+///   verification differ only for a signature crafted by the holder of the
+///   signing key (a nonce point with a small torsion component), which
+///   [`ContextReplica::submit`] never appends; if an admin key holder wrote
+///   one into the store directly, replicas could disagree about that op
+///   (one that checked it alone fails closed).
+/// - **Snapshots** ([`ContextReplica::snapshot`],
+///   [`ContextReplica::open_with_snapshot`]) start a replica from a local
+///   file sealed with the operator's [`SnapshotKey`], then catch up; the
+///   store's log stays the source of truth (see the README, "Local
+///   snapshots", and FORMATS.md §15).
 /// - **Reads** are local and synchronous: [`ContextReplica::read`] returns
 ///   a guard that derefs to the [`Context`], for
 ///   [`crate::TokenIssuer::mint`] and

@@ -17,7 +17,11 @@
 //!   the stream length and its `prev` with the head key, and only then
 //!   `XADD`s the op and sets the head. Concurrent appends on one head:
 //!   exactly one wins, the others get the new head back.
-//! - Read is one `XRANGE` from `<from>-1`, up to the batch size.
+//! - Read is one `XRANGE` from `<from>-1`, up to the batch size (a
+//!   catch-up asks for 1,024 ops, about 0.6 MB of add-member ops); the page
+//!   is decoded on all cores, since decoding checks every key it meets (a
+//!   member's key is new in each add-member op) and each check costs about
+//!   as much as a signature check.
 //! - Waiting is a blocking `XREAD BLOCK` after `<seq>-1` on a connection
 //!   of its own (from a small pool: a blocking read would hold up every
 //!   other command on a shared, multiplexed connection), so a new op
