@@ -680,6 +680,143 @@ async fn snapshot_start<S: ContextStore + Clone>(store: S, fork: S) {
     assert_eq!(d.read(now()).unwrap().state_hash(), want);
 }
 
+/// A log of every op kind (key members, wallet members, a link and an
+/// unlink, narrowing both kinds, revoking both kinds) under two admins and
+/// a 2-of-2 threshold, longer than one batch window: a cold replica
+/// (batch-verified) and one started from its snapshot reach the writer's
+/// state; the same log with one admin signature broken on a wallet op deep
+/// in it is refused at that op's seq.
+async fn every_op_kind_batched<S: ContextStore + Clone>(store: S, tampered: S) {
+    let setup = Setup::new(24);
+    let admin = RootKey::from_bytes(&[77; 32]);
+    let t = now();
+    let mut ctx = Context::builder(setup.id)
+        .admin(admin.public_key())
+        .threshold(2)
+        .create(&setup.root, t - 60)
+        .unwrap();
+    let account = |i: u32| -> keytree::AccountId {
+        format!("eip155:1:0x{:040x}", u64::from(i) + 1)
+            .parse()
+            .unwrap()
+    };
+    let mut apply = |ctx: &mut Context, kind: OpKind| {
+        let op = ctx.propose(kind, t).sign(&*setup.root).sign(&admin);
+        ctx.apply(op).unwrap();
+    };
+    for i in 0..200 {
+        apply(
+            &mut ctx,
+            OpKind::AddMember {
+                chain: vec![setup.delegation(i)],
+            },
+        );
+    }
+    for i in 0..200 {
+        apply(
+            &mut ctx,
+            OpKind::AddAccount {
+                account: account(i),
+                permissions: perms(&["blob", "context:execute"]),
+                not_before: t - 60,
+                expires_at: t + 86_400,
+            },
+        );
+    }
+    apply(
+        &mut ctx,
+        OpKind::SetPermissions {
+            member: setup.client(3).public_key(),
+            permissions: perms(&["blob"]),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::SetAccountPermissions {
+            account: account(5),
+            permissions: perms(&["blob"]),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::LinkAccount {
+            member: account(6),
+            account: account(1000),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::RevokeAccount {
+            account: account(7),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::RevokeKey {
+            key: setup.client(8).public_key(),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::UnlinkAccount {
+            account: account(1000),
+        },
+    );
+    let want = ctx.state_hash();
+
+    ContextReplica::create(store.clone(), ctx.clone(), t)
+        .await
+        .unwrap();
+    let cold = ContextReplica::open(store.clone(), setup.id, t)
+        .await
+        .unwrap();
+    assert_eq!(cold.read(t).unwrap().state_hash(), want);
+    let key = keytree::SnapshotKey::from_bytes(&[3; 32]);
+    let (warm, start) =
+        ContextReplica::open_with_snapshot(store, setup.id, &cold.snapshot(&key).unwrap(), &key, t)
+            .await
+            .unwrap();
+    assert_eq!(
+        start,
+        keytree::SnapshotStart::Used {
+            seq: ctx.head_seq()
+        }
+    );
+    assert_eq!(warm.read(t).unwrap().state_hash(), want);
+
+    let bad_seq = 300;
+    for op in ctx.ops() {
+        let mut op = op.clone();
+        if op.seq() == bad_seq {
+            assert!(matches!(op.kind(), OpKind::AddAccount { .. }));
+            let mut sig = op.signatures()[1].clone();
+            let mut bytes = sig.signature.to_bytes();
+            bytes[50] ^= 1;
+            sig.signature = keytree::Signature::from_bytes(&bytes);
+            op.add_signature(sig);
+        }
+        assert_eq!(tampered.append(&op).await.unwrap(), AppendOutcome::Appended);
+    }
+    match ContextReplica::open(tampered, setup.id, t)
+        .await
+        .unwrap_err()
+    {
+        Error::Context(ContextError::StoreLogRefused { seq, reason }) => {
+            assert_eq!(seq, bad_seq);
+            assert_eq!(*reason, Error::InvalidSignature);
+        }
+        other => panic!("expected a refused op at {bad_seq}, got {other}"),
+    }
+}
+
+#[test]
+fn memory_every_op_kind_catches_up_batched_and_from_a_snapshot() {
+    runtime().block_on(every_op_kind_batched(
+        MemoryContextStore::new(),
+        MemoryContextStore::new(),
+    ));
+}
+
 #[test]
 fn memory_bad_admin_signature_deep_in_a_batch_is_refused_with_its_seq() {
     runtime().block_on(bad_signature_deep_in_a_batch(
@@ -783,6 +920,14 @@ mod redis {
             let url = server.url();
             bad_signature_deep_in_a_batch(store(&url, "f8:").await, Broken::Admin).await;
             bad_signature_deep_in_a_batch(store(&url, "f9:").await, Broken::Link).await;
+        }
+    );
+
+    redis_test!(
+        redis_every_op_kind_catches_up_batched_and_from_a_snapshot,
+        |server| async {
+            let url = server.url();
+            every_op_kind_batched(store(&url, "f12:").await, store(&url, "f13:").await).await
         }
     );
 
