@@ -700,7 +700,7 @@ async fn every_op_kind_batched<S: ContextStore + Clone>(store: S, tampered: S) {
             .parse()
             .unwrap()
     };
-    let mut apply = |ctx: &mut Context, kind: OpKind| {
+    let apply = |ctx: &mut Context, kind: OpKind| {
         let op = ctx.propose(kind, t).sign(&*setup.root).sign(&admin);
         ctx.apply(op).unwrap();
     };
