@@ -157,13 +157,10 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
             Ok(address.to_owned())
         }
         // The canonical (strict, lowercase) principal text.
-        #[cfg(feature = "icp")]
         Chain::Icp => {
-            super::icp::principal::Principal::from_text(address)?;
+            super::principal::Principal::from_text(address)?;
             Ok(address.to_owned())
         }
-        #[cfg(not(feature = "icp"))]
-        Chain::Icp => Ok(address.to_owned()),
         Chain::Custom(_) => Ok(address.to_owned()),
     }
 }
@@ -287,25 +284,10 @@ pub(crate) fn near_implicit_key(id: &str) -> Option<[u8; 32]> {
         .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
 }
 
-#[cfg(feature = "stellar")]
+/// A `G…` account strkey with a valid checksum (a muxed `M…` account, a
+/// `C…` contract or any other kind is refused).
 fn check_stellar_account(address: &str) -> Result<()> {
-    super::stellar::strkey::decode_account(address).map(|_| ())
-}
-
-/// Without the `stellar` feature the address is checked for shape only; the
-/// text is kept as given, so the canonical form does not depend on features.
-#[cfg(not(feature = "stellar"))]
-fn check_stellar_account(address: &str) -> Result<()> {
-    let ok = address.len() == 56
-        && address.starts_with('G')
-        && address
-            .bytes()
-            .all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::malformed("stellar address", "not a G… strkey"))
-    }
+    super::strkey::decode_account(address).map(|_| ())
 }
 
 /// Decodes a standard (padded) base64 Ed25519 signature.
