@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::chain::Chain;
+use super::principal::Principal;
 use super::text;
 use crate::error::{DecodeReason, Error, Result};
 use crate::public_key::PublicKey;
@@ -83,6 +84,30 @@ impl AccountId {
             chain: Chain::RawEd25519,
             reference: "ed25519".into(),
             address: crate::encoding::hex_encode(key.as_bytes()),
+        }
+    }
+}
+
+/// The one CAIP-2 reference for ICP accounts (here, not in `principal.rs`,
+/// which `text.rs` imports: no cycle of imports).
+const ICP_NETWORK: &str = "mainnet";
+
+impl Principal {
+    /// The principal's wallet account, `icp:mainnet:<principal text>`.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::Principal;
+    /// let account = Principal::anonymous().account_id();
+    /// assert_eq!(account.to_string(), "icp:mainnet:2vxsx-fae");
+    /// assert_eq!(account.to_string().parse::<keytree::AccountId>()?, account);
+    /// Ok::<(), keytree::Error>(())
+    /// ```
+    pub fn account_id(&self) -> AccountId {
+        AccountId {
+            chain: Chain::Icp,
+            reference: ICP_NETWORK.into(),
+            address: self.to_text(),
         }
     }
 }

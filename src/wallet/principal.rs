@@ -12,8 +12,6 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha224};
 
-use super::account::AccountId;
-use super::chain::Chain;
 use crate::error::{DecodeReason, Error, Result};
 
 const WHAT: &str = "icp principal";
@@ -244,29 +242,6 @@ fn too_long() -> Error {
             max: Principal::MAX_LEN,
         },
     )
-}
-
-/// The one CAIP-2 reference for ICP accounts.
-const ICP_NETWORK: &str = "mainnet";
-
-impl Principal {
-    /// The principal's wallet account, `icp:mainnet:<principal text>`.
-    ///
-    /// # Example
-    /// ```
-    /// use keytree::Principal;
-    /// let account = Principal::anonymous().account_id();
-    /// assert_eq!(account.to_string(), "icp:mainnet:2vxsx-fae");
-    /// assert_eq!(account.to_string().parse::<keytree::AccountId>()?, account);
-    /// Ok::<(), keytree::Error>(())
-    /// ```
-    pub fn account_id(&self) -> AccountId {
-        AccountId {
-            chain: Chain::Icp,
-            reference: ICP_NETWORK.into(),
-            address: self.to_text(),
-        }
-    }
 }
 
 impl PartialOrd for Principal {
