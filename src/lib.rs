@@ -189,8 +189,7 @@ pub use wallet::icp::{
 #[cfg(feature = "icp")]
 pub use wallet::icp::{
     IcpDelegation, IcpDelegationChain, IcpKeyType, IcpProof, IcpPublicKey, IcpSignedDelegation,
-    IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, Principal,
-    UnverifiedIcpDelegationChain,
+    IcpVerifier, MAX_ICP_DELEGATION_TARGETS, MAX_ICP_DELEGATIONS, UnverifiedIcpDelegationChain,
 };
 pub use wallet::input::AccountInput;
 pub use wallet::login_tag::{ICP_LOGIN_TAG, RAW_KEY_LOGIN_TAG, SOLANA_LOGIN_TAG};
@@ -206,9 +205,10 @@ pub use wallet::solana::{
     SolanaVerifier,
 };
 #[cfg(feature = "stellar")]
-pub use wallet::stellar::{
-    StellarProof, StellarSignedPayload, StellarVerifier, Strkey, sep53_hash,
-};
+pub use wallet::stellar::{StellarProof, StellarVerifier, sep53_hash};
+// The codecs of account texts are in every build (see `wallet/strkey.rs`).
+pub use wallet::principal::Principal;
+pub use wallet::strkey::{StellarSignedPayload, Strkey};
 pub use wallet::text::{eip55_encode, eip55_is_valid, parse_eth_address};
 pub use wallet::{
     AccountId, Chain, CustomProof, DEFAULT_WALLET_LEEWAY, Expectations, MAX_ACCOUNT_ID_LEN,

@@ -50,6 +50,11 @@ pub(crate) mod input;
 pub(crate) mod login_tag;
 #[cfg(feature = "near")]
 pub(crate) mod near;
+// The ICP principal text and Stellar strkey codecs are in every build: an
+// account's validity and canonical text must not depend on features (two
+// replicas of one context log must agree on every account). The features
+// add signature verification only.
+pub(crate) mod principal;
 mod proof;
 pub(crate) mod raw;
 mod registry;
@@ -63,6 +68,7 @@ pub(crate) mod signin;
 pub(crate) mod solana;
 #[cfg(feature = "stellar")]
 pub(crate) mod stellar;
+pub(crate) mod strkey;
 pub(crate) mod text;
 mod verifier;
 

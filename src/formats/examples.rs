@@ -814,7 +814,7 @@ fn ex_challenges() -> Vec<(String, String)> {
         "login-sep53",
         format!(
             "stellar:pubnet:{}",
-            crate::wallet::stellar::Strkey::Account(ed.to_bytes())
+            crate::wallet::strkey::Strkey::Account(ed.to_bytes())
                 .encode()
                 .as_str()
         )

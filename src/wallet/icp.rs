@@ -37,7 +37,6 @@
 mod canister;
 mod delegation;
 mod der;
-pub(super) mod principal;
 
 use std::fmt;
 
@@ -46,6 +45,7 @@ use k256::ecdsa::signature::Verifier as _;
 use super::account::AccountId;
 use super::chain::Chain;
 use super::check::{Expectations, SignerKey, StatementProof, VerifiedAccount};
+use super::principal::Principal;
 use super::proof::WalletProof;
 use super::verifier::WalletVerifier;
 use crate::encoding::{CanonicalReader, CanonicalWriter};
@@ -56,7 +56,6 @@ pub use delegation::{
     IcpDelegation, IcpDelegationChain, IcpSignedDelegation, MAX_ICP_DELEGATION_TARGETS,
     MAX_ICP_DELEGATIONS, UnverifiedIcpDelegationChain,
 };
-pub use principal::Principal;
 
 #[cfg(feature = "icp-canister-sig")]
 pub use canister::{
@@ -308,31 +307,8 @@ impl fmt::Debug for IcpPublicKey {
     }
 }
 
-/// The one CAIP-2 reference for ICP accounts.
-const ICP_NETWORK: &str = "mainnet";
-
 /// The domain tag of [`IcpProof::statement_signature`] bytes.
 const STATEMENT_SIGNATURE_DOMAIN: &str = "keytree/v1/icp-statement-signature";
-
-impl Principal {
-    /// The principal's wallet account, `icp:mainnet:<principal text>`.
-    ///
-    /// # Example
-    /// ```
-    /// use keytree::Principal;
-    /// let account = Principal::anonymous().account_id();
-    /// assert_eq!(account.to_string(), "icp:mainnet:2vxsx-fae");
-    /// assert_eq!(account.to_string().parse::<keytree::AccountId>()?, account);
-    /// Ok::<(), keytree::Error>(())
-    /// ```
-    pub fn account_id(&self) -> AccountId {
-        AccountId {
-            chain: Chain::Icp,
-            reference: ICP_NETWORK.into(),
-            address: self.to_text(),
-        }
-    }
-}
 
 /// An ICP identity's signature over a message: the identity's DER public
 /// key, optionally a delegation chain from it to a session key, and the

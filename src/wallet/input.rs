@@ -306,13 +306,11 @@ mod tests {
         let a =
             AccountId::from_parts_lenient("solana", &crate::base58_encode(&[7; 32]), None).unwrap();
         assert_eq!(a.reference(), SOLANA_MAINNET_REF);
-        #[cfg(feature = "stellar")]
         let a = AccountId::from_parts_lenient(
             "stellar",
             "GAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAWHF",
             None,
         );
-        #[cfg(feature = "stellar")]
         assert_eq!(a.unwrap().reference(), "pubnet");
         assert!(AccountId::from_parts_lenient("cosmos", "abc", None).is_err());
         assert!(AccountId::from_parts_lenient("near", "alice.near", Some("moonnet")).is_err());

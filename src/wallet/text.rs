@@ -157,46 +157,12 @@ pub(crate) fn canonical_address(chain: &Chain, _reference: &str, address: &str) 
             Ok(address.to_owned())
         }
         // The canonical (strict, lowercase) principal text.
-        #[cfg(feature = "icp")]
         Chain::Icp => {
-            super::icp::principal::Principal::from_text(address)?;
-            Ok(address.to_owned())
-        }
-        #[cfg(not(feature = "icp"))]
-        Chain::Icp => {
-            check_principal_shape(address)?;
+            super::principal::Principal::from_text(address)?;
             Ok(address.to_owned())
         }
         Chain::Custom(_) => Ok(address.to_owned()),
     }
-}
-
-/// Without the `icp` feature: the shape of the canonical principal text
-/// (lowercase RFC 4648 base32 in dash-separated groups of five, the last
-/// of one to five), as the strict parser requires, so that the accepted
-/// texts are one per principal whatever the features. The checksum is not
-/// checked here; with `icp` it is.
-#[cfg(not(feature = "icp"))]
-fn check_principal_shape(text: &str) -> Result<()> {
-    let mut groups = text.split('-').peekable();
-    while let Some(group) = groups.next() {
-        let last = groups.peek().is_none();
-        let len_ok = if last {
-            (1..=5).contains(&group.len())
-        } else {
-            group.len() == 5
-        };
-        let chars_ok = group
-            .bytes()
-            .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c));
-        if !(len_ok && chars_ok) {
-            return Err(Error::decode(
-                "principal",
-                DecodeReason::NonCanonical("lowercase base32 in dash-separated groups of five"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn lower_hex_array<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N]> {
@@ -318,25 +284,10 @@ pub(crate) fn near_implicit_key(id: &str) -> Option<[u8; 32]> {
         .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
 }
 
-#[cfg(feature = "stellar")]
+/// A `G…` account strkey with a valid checksum (a muxed `M…` account, a
+/// `C…` contract or any other kind is refused).
 fn check_stellar_account(address: &str) -> Result<()> {
-    super::stellar::strkey::decode_account(address).map(|_| ())
-}
-
-/// Without the `stellar` feature the address is checked for shape only; the
-/// text is kept as given, so the canonical form does not depend on features.
-#[cfg(not(feature = "stellar"))]
-fn check_stellar_account(address: &str) -> Result<()> {
-    let ok = address.len() == 56
-        && address.starts_with('G')
-        && address
-            .bytes()
-            .all(|c| c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::malformed("stellar address", "not a G… strkey"))
-    }
+    super::strkey::decode_account(address).map(|_| ())
 }
 
 /// Decodes a standard (padded) base64 Ed25519 signature.
@@ -376,11 +327,10 @@ mod tests {
         assert!(parse_eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeA").is_err());
     }
 
-    /// One principal, one text, whatever the features: without `icp` the
-    /// checksum is not checked, but another case or grouping of the
-    /// canonical text is refused as with it (else a build without `icp`
-    /// would take `icp:mainnet:2VXSX-FAE` as a second account, and a log it
-    /// wrote would not replay where `icp` is on).
+    /// One principal, one text, whatever the features: another case or
+    /// grouping of the canonical text is refused in every build (else a
+    /// build without `icp` would take `icp:mainnet:2VXSX-FAE` as a second
+    /// account, and a log it wrote would not replay where `icp` is on).
     #[test]
     fn icp_text_is_canonical_without_the_feature() {
         assert!(canonical_address(&Chain::Icp, "mainnet", "2vxsx-fae").is_ok());

@@ -1,5 +1,9 @@
 //! ICP principals: the byte form (0 to 29 bytes) and the canonical text form
 //! `Grouped(Base32(CRC32(b) · b))`, lowercase, dashes every five characters.
+//!
+//! In every build, whatever the features: `icp:…` account texts are checked
+//! with [`Principal::from_text`], so every build accepts the same accounts.
+//! The `icp` feature adds keys, signatures and delegation chains.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -71,9 +75,8 @@ impl Principal {
     /// The self-authenticating principal of a DER-encoded public key:
     /// `SHA-224(der) · 0x02` (29 bytes).
     ///
-    /// This hashes whatever bytes it is given; use
-    /// [`IcpPublicKey::principal`](crate::IcpPublicKey::principal) to derive
-    /// it from a key that was checked.
+    /// This hashes whatever bytes it is given; use `IcpPublicKey::principal`
+    /// (feature `icp`) to derive it from a key that was checked.
     pub fn self_authenticating(der_public_key: &[u8]) -> Self {
         let digest: [u8; 28] = Sha224::digest(der_public_key).into();
         let mut bytes = [0u8; Self::MAX_LEN];

@@ -1,5 +1,14 @@
 //! The strkey codec (SEP-23, every kind): RFC 4648 base32 (uppercase,
-//! unpadded) of `version byte ‖ payload ‖ CRC16-XModem(version ‖ payload)`.
+//! unpadded) of `version byte ‖ payload ‖ CRC16-XModem(version ‖ payload)`
+//! (checksum little-endian). Base32 and the CRC come from the
+//! `data-encoding` and `crc` crates; `data-encoding`'s `BASE32_NOPAD` is as
+//! strict as SEP-23 asks (one case, no padding, no impossible lengths, zero
+//! trailing bits), so nothing of the codec is written here but the strkey
+//! framing.
+//!
+//! In every build, whatever the features: `stellar:…` account texts are
+//! checked with [`decode_account`], so every build accepts the same
+//! accounts. The `stellar` feature adds SEP-53 signature verification.
 
 use std::fmt;
 
@@ -7,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{DecodeReason, Error, Result, WalletError};
 
-pub(super) const WHAT: &str = "stellar strkey";
+const WHAT: &str = "stellar strkey";
 const VERSION_ACCOUNT: u8 = 6 << 3; // 'G'
 const VERSION_SEED: u8 = 18 << 3; // 'S'
 const VERSION_MUXED: u8 = 12 << 3; // 'M'
@@ -23,9 +32,9 @@ const VERSION_CLAIMABLE_BALANCE: u8 = 1 << 3; // 'B'
 const MAX_TEXT_LEN: usize = 165;
 
 /// CRC-16/XMODEM (poly 0x1021, init 0, no reflection, no final xor).
-pub(super) const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
+const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
 
-pub(super) fn base32_decode(text: &str) -> Result<Zeroizing<Vec<u8>>> {
+fn base32_decode(text: &str) -> Result<Zeroizing<Vec<u8>>> {
     data_encoding::BASE32_NOPAD
         .decode(text.as_bytes())
         .map(Zeroizing::new)
@@ -85,7 +94,7 @@ impl StellarSignedPayload {
     }
 
     /// Decodes `key ‖ u32-BE length ‖ payload ‖ zero padding`, strictly.
-    pub(super) fn from_xdr(bytes: &[u8]) -> Result<Self> {
+    fn from_xdr(bytes: &[u8]) -> Result<Self> {
         const W: &str = "stellar signed payload";
         let (Some(key), Some(len)) = (bytes.get(..32), bytes.get(32..36)) else {
             return Err(Error::decode(
@@ -126,7 +135,7 @@ impl StellarSignedPayload {
         Self::new(k, payload)
     }
 
-    pub(super) fn write_xdr(&self, out: &mut Vec<u8>) {
+    fn write_xdr(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.key);
         // At most 64 bytes by construction.
         out.extend_from_slice(&(self.payload.len() as u32).to_be_bytes());
@@ -172,9 +181,9 @@ impl fmt::Debug for StellarSignedPayload {
 /// contract address is refused there with
 /// [`WalletError::StellarContractAccount`].
 ///
-/// SEP-53 signed messages are checked by [`StellarVerifier`](super::StellarVerifier): the wallet
-/// signs SHA-256(`"Stellar Signed Message:\n"` ‖ message) with Ed25519; the
-/// signature travels as standard base64.
+/// SEP-53 signed messages are checked by `StellarVerifier` (feature
+/// `stellar`): the wallet signs SHA-256(`"Stellar Signed Message:\n"` ‖
+/// message) with Ed25519; the signature travels as standard base64.
 ///
 /// # Example
 /// ```
@@ -428,5 +437,115 @@ pub(crate) fn decode_account(text: &str) -> Result<[u8; 32]> {
             "stellar address",
             DecodeReason::Prefix { expected: "G" },
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CRC the crate computes is the one SEP-23 names: the CRC-16/XMODEM
+    /// check value, and the bit-by-bit definition (poly 0x1021, init 0, no
+    /// reflection, no final xor) over every length up to a `P` strkey's.
+    #[test]
+    fn crc_is_xmodem() {
+        assert_eq!(CRC16.checksum(b"123456789"), 0x31c3);
+        let bitwise = |data: &[u8]| {
+            let mut crc: u16 = 0;
+            for &b in data {
+                crc ^= u16::from(b) << 8;
+                for _ in 0..8 {
+                    crc = if crc & 0x8000 != 0 {
+                        (crc << 1) ^ 0x1021
+                    } else {
+                        crc << 1
+                    };
+                }
+            }
+            crc
+        };
+        let data: Vec<u8> = (0..101u8).map(|i| i.wrapping_mul(37)).collect();
+        for n in 0..data.len() {
+            assert_eq!(CRC16.checksum(&data[..n]), bitwise(&data[..n]));
+        }
+    }
+
+    /// `BASE32_NOPAD` is as strict as SEP-23: no lowercase, no padding, no
+    /// impossible lengths, no non-zero trailing bits.
+    #[test]
+    fn base32_is_strict() {
+        let text = data_encoding::BASE32_NOPAD.encode(&[0x5a; 35]);
+        assert_eq!(base32_decode(&text).unwrap().as_slice(), &[0x5a; 35]);
+        assert!(base32_decode(&text.to_lowercase()).is_err());
+        assert!(base32_decode(&format!("{text}=")).is_err());
+        assert!(base32_decode(&format!("{text}A")).is_err());
+        // 35 bytes = 280 bits in 56 symbols: no spare bits; 34 bytes leave 3.
+        let short = data_encoding::BASE32_NOPAD.encode(&[0xff; 34]);
+        let mut bad = short.clone();
+        bad.pop();
+        bad.push('7');
+        assert!(base32_decode(&short).is_ok());
+        assert!(base32_decode(&bad).is_err());
+    }
+
+    #[test]
+    fn round_trips() {
+        for k in [
+            Strkey::Account([7; 32]),
+            Strkey::Muxed {
+                key: [9; 32],
+                id: 42,
+            },
+            Strkey::PreAuthTx([1; 32]),
+            Strkey::Sha256Hash([2; 32]),
+            Strkey::Contract([3; 32]),
+            Strkey::LiquidityPool([4; 32]),
+            Strkey::ClaimableBalance([5; 32]),
+            Strkey::SignedPayload(StellarSignedPayload::new([6; 32], [1, 2, 3]).unwrap()),
+            Strkey::SignedPayload(StellarSignedPayload::new([6; 32], [9; 64]).unwrap()),
+        ] {
+            let text = k.encode();
+            assert_eq!(Strkey::decode(&text).unwrap(), k);
+            assert!(Strkey::decode(&text.to_lowercase()).is_err());
+            assert!(Strkey::decode(&format!("{}=", text.as_str())).is_err());
+            assert_eq!(text.chars().next(), Some(k.prefix()));
+            assert_eq!(
+                Strkey::from_payload(k.version_byte(), &k.to_payload()).unwrap(),
+                k
+            );
+        }
+    }
+
+    #[test]
+    fn signed_payload_bounds() {
+        assert!(StellarSignedPayload::new([0; 32], []).is_err());
+        assert!(StellarSignedPayload::new([0; 32], [0; 65]).is_err());
+        let p = StellarSignedPayload::new([0; 32], [7; 5]).unwrap();
+        let mut xdr = Vec::new();
+        p.write_xdr(&mut xdr);
+        assert_eq!(xdr.len(), 32 + 4 + 8);
+        assert_eq!(StellarSignedPayload::from_xdr(&xdr).unwrap(), p);
+        let mut bad = xdr.clone();
+        *bad.last_mut().unwrap() = 1;
+        assert!(StellarSignedPayload::from_xdr(&bad).is_err());
+        bad = xdr.clone();
+        bad.truncate(40);
+        assert!(StellarSignedPayload::from_xdr(&bad).is_err());
+    }
+
+    #[test]
+    fn checksum_is_a_decode_error() {
+        let mut text = Strkey::Account([7; 32]).encode().to_string();
+        let last = text.pop().unwrap();
+        text.push(if last == 'A' { 'Q' } else { 'A' });
+        let err = Strkey::decode(&text).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Decode {
+                what: WHAT,
+                reason: DecodeReason::Checksum("crc16-xmodem")
+            }
+        );
+        assert!(err.to_string().contains("checksum"), "{err}");
     }
 }
