@@ -21,7 +21,9 @@
 //!   (`Authorization: Bearer …` or `X-API-Key: …`) → `{wallet, context,
 //!   permissions, session}`.
 //! - `POST /v1/auth/api-key` (bearer) → `{api_key, id, permissions,
-//!   expires_at}`; `DELETE /v1/auth/api-key/{id}` (bearer) → `{revoked}`.
+//!   expires_at}`; `GET /v1/auth/api-key` (bearer) → `{keys: [{id, name,
+//!   permissions, created_at, expires_at}]}` (the caller's live keys);
+//!   `DELETE /v1/auth/api-key/{id}` (bearer) → `{revoked}`.
 //! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
 //!
 //! Errors are `{"error": kind, "message": …}` with the status of
@@ -405,6 +407,16 @@ async fn create_api_key<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Repl
     .into_response())
 }
 
+async fn list_api_keys<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
+    let owner = gw.bearer(credential(&headers)?).await?;
+    let keys = gw.api_keys.list(&owner, &gw.keys).await?;
+    let keys: Vec<_> = keys
+        .iter()
+        .map(|r| json!({"id": r.id().to_string(), "name": r.name(), "permissions": r.permissions(), "created_at": r.created_at(), "expires_at": r.expires_at()}))
+        .collect();
+    Ok(Json(json!({ "keys": keys })).into_response())
+}
+
 async fn revoke_api_key<S: Stores>(
     State(gw): Gw<S>,
     headers: HeaderMap,
@@ -438,7 +450,10 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .route("/v1/auth/refresh", post(refresh::<S>))
         .route("/v1/auth/logout", post(logout::<S>))
         .route("/v1/auth/whoami", get(whoami::<S>))
-        .route("/v1/auth/api-key", post(create_api_key::<S>))
+        .route(
+            "/v1/auth/api-key",
+            post(create_api_key::<S>).get(list_api_keys::<S>),
+        )
         .route("/v1/auth/api-key/{id}", delete(revoke_api_key::<S>))
         .route("/v1/auth/jwks", get(jwks::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
