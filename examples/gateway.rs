@@ -8,6 +8,9 @@
 //!     --listen 127.0.0.1:8081 --redis redis://127.0.0.1:6379 --instance a
 //! ```
 //!
+//! `--no-token-cache` turns the verified-token cache off (for the load
+//! figures of `examples/gateway_load.rs`).
+//!
 //! # Routes
 //! - `POST /v1/auth/challenge` `{wallet}` (CAIP-10 or bare `0x…`) or
 //!   `{chain, address, network?}` → the challenge's serde form.
@@ -88,6 +91,8 @@ pub const MEMBER_PERMISSIONS: [&str; 2] = ["api:read", "api:write"];
 const MEMBER_TTL: u64 = 365 * 86_400;
 /// API keys last 30 days.
 const API_KEY_TTL: u64 = 30 * 86_400;
+/// Entries of the verified-token cache (`--no-token-cache`: none).
+pub const TOKEN_CACHE: usize = 100_000;
 
 /// The store types of one deployment.
 pub trait Stores: Send + Sync + 'static {
@@ -145,7 +150,8 @@ fn derive(secret: &[u8; 32], what: &str) -> [u8; 32] {
 
 impl<S: Stores> Gateway<S> {
     /// Opens (or, the first time, creates) the gateway's context in `log`
-    /// and follows it in the background.
+    /// and follows it in the background; `token_cache` entries of verified
+    /// tokens (0: every validation verifies the signature).
     ///
     /// # Errors
     /// The stores' errors.
@@ -156,6 +162,7 @@ impl<S: Stores> Gateway<S> {
         sessions: S::Sessions,
         keys: S::Keys,
         log: S::Log,
+        token_cache: usize,
     ) -> Result<Arc<Self>, Error> {
         let t = now();
         let root = RootKey::from_bytes(&derive(secret, "context root"));
@@ -185,7 +192,7 @@ impl<S: Stores> Gateway<S> {
             ISSUER,
             TokenSigningKey::from_bytes(&derive(secret, "token signing seed")),
         );
-        let validator = tokens.validator(AUDIENCE, t).cache(100_000).build()?;
+        let validator = tokens.validator(AUDIENCE, t).cache(token_cache).build()?;
         Ok(Arc::new(Self {
             instance: instance.to_owned(),
             challenges: ChallengeIssuer::new(DOMAIN, challenge_key, nonces)?,
@@ -461,11 +468,11 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .with_state(gw)
 }
 
-/// A gateway on memory stores.
+/// A gateway on memory stores, with `cache` verified-token cache entries.
 ///
 /// # Errors
 /// As [`Gateway::start`].
-pub async fn memory(instance: &str, secret: &[u8; 32]) -> Result<Router, Error> {
+pub async fn memory(instance: &str, secret: &[u8; 32], cache: usize) -> Result<Router, Error> {
     let gw = Gateway::<Memory>::start(
         instance,
         secret,
@@ -473,12 +480,14 @@ pub async fn memory(instance: &str, secret: &[u8; 32]) -> Result<Router, Error> 
         MemoryRefreshStore::new(),
         MemoryApiKeyStore::new(),
         MemoryContextStore::new(),
+        cache,
     )
     .await?;
     Ok(router(gw))
 }
 
-/// A gateway on the Redis at `url`, its keys under `prefix`.
+/// A gateway on the Redis at `url`, its keys under `prefix`, with `cache`
+/// verified-token cache entries.
 ///
 /// # Errors
 /// [`Error::StoreUnavailable`] when Redis cannot be reached; as
@@ -488,14 +497,23 @@ pub async fn redis(
     secret: &[u8; 32],
     url: &str,
     prefix: &str,
+    cache: usize,
 ) -> Result<Router, Error> {
     let store = RedisStore::builder(url).prefix(prefix).connect().await?;
     let log = RedisContextStore::builder(url)
         .prefix(prefix)
         .connect()
         .await?;
-    let gw =
-        Gateway::<Redis>::start(instance, secret, store.clone(), store.clone(), store, log).await?;
+    let gw = Gateway::<Redis>::start(
+        instance,
+        secret,
+        store.clone(),
+        store.clone(),
+        store,
+        log,
+        cache,
+    )
+    .await?;
     Ok(router(gw))
 }
 
@@ -518,7 +536,8 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Runs the CLI (`--listen`, `--redis`, `--instance`; see the module docs).
+/// Runs the CLI (`--listen`, `--redis`, `--instance`, `--no-token-cache`;
+/// see the module docs).
 ///
 /// # Errors
 /// Bad arguments, a missing fleet secret with `--redis`, the stores' and
@@ -535,9 +554,13 @@ pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(_) => *ChallengeKey::generate(&mut rand::rng()).to_bytes(),
     };
+    let cache = match args.iter().any(|a| a == "--no-token-cache") {
+        true => 0,
+        false => TOKEN_CACHE,
+    };
     let app = match arg(args, "--redis") {
-        Some(url) => redis(&instance, &secret, &url, "keytree-gateway:").await?,
-        None => memory(&instance, &secret).await?,
+        Some(url) => redis(&instance, &secret, &url, "keytree-gateway:", cache).await?,
+        None => memory(&instance, &secret, cache).await?,
     };
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!(

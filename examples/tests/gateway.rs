@@ -248,12 +248,28 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     assert_eq!(me["session"], Value::Null);
     let (status, _) = get(a, "/v1/auth/whoami", bearer(&json!(api_key))).await;
     assert_eq!(status, 200);
+    let (status, listed) = get(b, "/v1/auth/api-key", bearer(&s2["access_token"])).await;
+    assert_eq!(status, 200, "{listed}");
+    let entry = listed["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key["id"])
+        .unwrap_or_else(|| panic!("key not listed: {listed}"));
+    assert_eq!(entry["expires_at"], key["expires_at"]);
+    assert_eq!(
+        entry["api_key"],
+        Value::Null,
+        "a listing never shows the secret"
+    );
     let path = format!("/v1/auth/api-key/{}", key["id"].as_str().unwrap());
     let auth = bearer(&s2["access_token"]).unwrap();
     let (status, revoked) = call(b, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
     assert_eq!((status, &revoked["revoked"]), (200, &json!(true)));
     let gone = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key))).await;
     assert_error(&gone, 401, "unauthorized");
+    let (_, listed) = get(a, "/v1/auth/api-key", bearer(&s2["access_token"])).await;
+    assert_eq!(listed["keys"], json!([]), "a revoked key is not listed");
 
     let (status, out) = post(
         b,
@@ -300,7 +316,16 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_memory_full_cycle() {
-    let app = gateway_app::memory("solo", &SECRET).await.unwrap();
+    let app = gateway_app::memory("solo", &SECRET, gateway_app::TOKEN_CACHE)
+        .await
+        .unwrap();
+    let addr = serve(app).await;
+    full_cycle(addr, addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_memory_full_cycle_without_token_cache() {
+    let app = gateway_app::memory("solo", &SECRET, 0).await.unwrap();
     let addr = serve(app).await;
     full_cycle(addr, addr).await;
 }
@@ -318,10 +343,10 @@ fn gateway_redis_two_instances() {
         .unwrap();
     runtime.block_on(async {
         let url = server.url();
-        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:")
+        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
-        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:")
+        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
         let (a, b) = (serve(a).await, serve(b).await);
@@ -336,7 +361,7 @@ fn gateway_redis_two_instances() {
         // An instance started later (a restart: it holds nothing of its
         // own) serves a session begun on A.
         let (_, s) = login(a, &Wallet::new(0x22)).await;
-        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:")
+        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
         let c = serve(c).await;
@@ -349,9 +374,10 @@ fn gateway_redis_two_instances() {
         assert_eq!(post(c, "/v1/auth/refresh", None, body).await.0, 200);
 
         // Another fleet secret is another gateway: A's tokens mean nothing there.
-        let other = gateway_app::redis("x", &[0x77; 32], &url, "gw-test:")
-            .await
-            .unwrap();
+        let other =
+            gateway_app::redis("x", &[0x77; 32], &url, "gw-test:", gateway_app::TOKEN_CACHE)
+                .await
+                .unwrap();
         let other = serve(other).await;
         let refused = get(other, "/v1/auth/whoami", bearer(&s["access_token"])).await;
         assert_eq!(refused.0, 401, "{refused:?}");
