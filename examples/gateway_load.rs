@@ -188,6 +188,20 @@ impl Gateway {
     }
 }
 
+impl Gateway {
+    /// The CPU time the gateway's threads have run so far (Linux
+    /// `/proc/PID/task/*/schedstat`, nanoseconds): the cost per request,
+    /// whatever else the machine runs.
+    fn cpu(&self) -> Fallible<Duration> {
+        let mut ns = 0u64;
+        for task in std::fs::read_dir(format!("/proc/{}/task", self.child.id()))? {
+            let stat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+            ns += stat.split(' ').next().ok_or("schedstat")?.parse::<u64>()?;
+        }
+        Ok(Duration::from_nanos(ns))
+    }
+}
+
 impl Drop for Gateway {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -200,6 +214,8 @@ struct Figures {
     requests: u64,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// The gateway's CPU time while measuring.
+    cpu: Duration,
 }
 
 impl Figures {
@@ -211,11 +227,14 @@ impl Figures {
                 .get(i.min(self.latencies.len().saturating_sub(1)))
                 .map_or(0.0, |d| d.as_secs_f64() * 1e3)
         };
+        let requests = self.requests.max(1) as f64;
         format!(
-            "{what:<34} {:>9.0} {unit}/s   p50 {:>7.3} ms   p99 {:>7.3} ms   ({} in {:.1} s)",
+            "{what:<30} {:>7.0} {unit}/s  p50 {:>6.3} ms  p99 {:>6.3} ms  \
+             gateway CPU {:>5.1} us/{unit} ({} in {:.1} s)",
             self.requests as f64 / self.elapsed.as_secs_f64(),
             at(0.50),
             at(0.99),
+            self.cpu.as_secs_f64() * 1e6 / requests,
             self.requests,
             self.elapsed.as_secs_f64()
         )
@@ -224,7 +243,12 @@ impl Figures {
 
 /// Runs `op` on every connection until the time or count is up; warm-up
 /// first, unmeasured.
-async fn phase<F, Fut>(conns: Vec<Conn>, seconds: u64, op: F) -> Fallible<Figures>
+async fn phase<F, Fut>(
+    gateway: &Gateway,
+    conns: Vec<Conn>,
+    seconds: u64,
+    op: F,
+) -> Fallible<Figures>
 where
     F: Fn(Conn, u64) -> Fut + 'static,
     Fut: std::future::Future<Output = Fallible<Conn>> + 'static,
@@ -257,6 +281,8 @@ where
             Ok::<_, Box<dyn std::error::Error>>(latencies)
         }));
     }
+    tokio::time::sleep_until(measure_from.into()).await;
+    let cpu_before = gateway.cpu()?;
     let mut latencies = Vec::new();
     for task in tasks {
         latencies.extend(task.await??);
@@ -264,10 +290,12 @@ where
     let elapsed = Instant::now()
         .min(stop_at)
         .saturating_duration_since(measure_from);
+    let cpu = gateway.cpu()?.saturating_sub(cpu_before);
     Ok(Figures {
         requests: latencies.len() as u64,
         elapsed,
         latencies,
+        cpu,
     })
 }
 
@@ -284,7 +312,7 @@ async fn whoami(gateway: &Gateway, connections: usize, seconds: u64) -> Fallible
     let first = conns.first_mut().ok_or("no connection")?;
     let token = Wallet::new(1)?.login(first).await?;
     let token: Rc<str> = token["access_token"].as_str().ok_or("no token")?.into();
-    phase(conns, seconds, move |mut conn, _| {
+    phase(gateway, conns, seconds, move |mut conn, _| {
         let token = token.clone();
         async move {
             let (status, _) = conn
@@ -308,7 +336,7 @@ async fn logins(gateway: &Gateway, connections: usize, seconds: u64) -> Fallible
             .collect::<Fallible<_>>()?,
     );
     let conns = connect(gateway.addr, connections).await?;
-    phase(conns, seconds, move |mut conn, i| {
+    phase(gateway, conns, seconds, move |mut conn, i| {
         let wallets = wallets.clone();
         async move {
             let n = (i / 1_000_000) as usize % wallets.len();
