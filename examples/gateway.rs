@@ -243,21 +243,18 @@ impl<S: Stores> Gateway<S> {
     /// session; catches up once when the member is unknown here (it may
     /// have been added on another instance a moment ago).
     async fn bearer(&self, token: &str) -> Result<ValidatedToken, Error> {
-        let first = self
-            .validator
-            .validate_for_now(&*self.replica.read_now()?, token);
-        let validated = match first {
+        let (v, replica) = (&self.validator, &*self.replica);
+        match v
+            .validate_session_for_now(replica, token, &self.sessions)
+            .await
+        {
             Err(Error::Token(TokenError::ExecutorRevoked(_))) => {
-                self.replica.catch_up_now().await?;
-                self.validator
-                    .validate_for_now(&*self.replica.read_now()?, token)?
+                replica.catch_up_now().await?;
+                v.validate_session_for_now(replica, token, &self.sessions)
+                    .await
             }
-            other => other?,
-        };
-        self.validator
-            .check_session(&validated, &self.sessions)
-            .await?;
-        Ok(validated)
+            other => other,
+        }
     }
 
     /// A bearer token or an API key (`Authorization: Bearer` or `X-API-Key`).
@@ -338,7 +335,7 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     let request = TokenRequest::new(member, AUDIENCE).subject(who.account.to_string());
     let pair = gw
         .tokens
-        .issue(&*gw.replica, &request, &gw.sessions, now())
+        .issue_now(&*gw.replica, &request, &gw.sessions)
         .await?;
     Ok(Json(Login {
         pair: &pair,
@@ -364,7 +361,7 @@ async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     gw.replica.catch_up_now().await?;
     let pair = gw
         .tokens
-        .refresh(&*gw.replica, &refresh_token.parse()?, &gw.sessions, now())
+        .refresh_now(&*gw.replica, &refresh_token.parse()?, &gw.sessions)
         .await?;
     Ok(Json(pair).into_response())
 }
@@ -419,7 +416,10 @@ async fn list_api_keys<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply
     let keys = gw.api_keys.list(&owner, &gw.keys).await?;
     let keys: Vec<_> = keys
         .iter()
-        .map(|r| json!({"id": r.id().to_string(), "name": r.name(), "permissions": r.permissions(), "created_at": r.created_at(), "expires_at": r.expires_at()}))
+        .map(|r| {
+            json!({"id": r.id(), "name": r.name(), "permissions": r.permissions(),
+            "created_at": r.created_at(), "expires_at": r.expires_at()})
+        })
         .collect();
     Ok(Json(json!({ "keys": keys })).into_response())
 }
@@ -438,7 +438,7 @@ async fn revoke_api_key<S: Stores>(
 }
 
 async fn jwks<S: Stores>(State(gw): Gw<S>) -> Response {
-    Json(gw.tokens.jwks(now())).into_response()
+    Json(gw.tokens.jwks_now()).into_response()
 }
 
 async fn health<S: Stores>(State(gw): Gw<S>) -> Reply {
