@@ -69,14 +69,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use keytree::{
-    AccountId, AccountInput, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRequest, ApiKeyStore,
-    ChallengeIssuer, ChallengeKey, ClientKey, ClientProof, Context, ContextError, ContextId,
-    ContextReplica, ContextStore, Delegation, Error, MemoryApiKeyStore, MemoryContextStore,
-    MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions, PublicKey,
-    RedisContextStore, RedisStore, RefreshStore, RefreshToken, RootKey, SessionStore, TokenError,
-    TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
+    AccountId, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore, ChallengeIssuer,
+    ChallengeKey, ChallengeRequest, ClientKey, ClientProof, Context, ContextError, ContextId,
+    ContextReplica, ContextStore, Credential, Delegation, Error, MemoryApiKeyStore,
+    MemoryContextStore, MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions,
+    PublicKey, RedisContextStore, RedisStore, RefreshStore, RefreshToken, RootKey, SessionStore,
+    TokenError, TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 /// The login domain in every challenge.
@@ -259,24 +259,21 @@ impl<S: Stores> Gateway<S> {
 
     /// A bearer token or an API key (`Authorization: Bearer` or `X-API-Key`).
     async fn caller(&self, headers: &HeaderMap) -> Result<ValidatedToken, Error> {
-        let credential = credential(headers)?;
-        if ApiKey::looks_like(credential) {
-            let replica = &*self.replica;
-            return self
-                .api_keys
-                .validate_for_now(replica, credential, &self.keys)
-                .await;
+        match credential(headers)? {
+            Credential::ApiKey(key) => {
+                let replica = &*self.replica;
+                self.api_keys
+                    .validate_for_now(replica, key, &self.keys)
+                    .await
+            }
+            Credential::AccessToken(token) => self.bearer(token).await,
         }
-        self.bearer(credential).await
     }
 }
 
-fn credential(headers: &HeaderMap) -> Result<&str, Error> {
+fn credential(headers: &HeaderMap) -> Result<Credential<'_>, Error> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    header("x-api-key")
-        .or_else(|| header("authorization").and_then(|v| v.strip_prefix("Bearer ")))
-        .map(str::trim)
-        .ok_or_else(|| TokenError::InvalidRequest("no bearer token or API key").into())
+    Credential::from_headers(header("authorization"), header("x-api-key"))
 }
 
 /// An error reply: `{"error": kind, "message": …}`.
@@ -307,24 +304,10 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
         .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ChallengeBody {
-    Wallet { wallet: AccountInput },
-    Parts(AccountInput),
-}
-
 async fn challenge<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let (ChallengeBody::Wallet { wallet } | ChallengeBody::Parts(wallet)) = body(&bytes)?;
-    let issued = gw.challenges.issue_now(&wallet.to_account()?).await?;
+    let request: ChallengeRequest = body(&bytes)?;
+    let issued = gw.challenges.issue_client_now(&request).await?;
     Ok(Json(issued).into_response())
-}
-
-#[derive(Serialize)]
-struct Login<'a> {
-    #[serde(flatten)]
-    pair: &'a TokenPair,
-    wallet: &'a AccountId,
 }
 
 async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
@@ -337,11 +320,9 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
         .tokens
         .issue_now(&*gw.replica, &request, &gw.sessions)
         .await?;
-    Ok(Json(Login {
-        pair: &pair,
-        wallet: &who.account,
-    })
-    .into_response())
+    let mut reply = json!(pair);
+    reply["wallet"] = json!(who.account);
+    Ok(Json(reply).into_response())
 }
 
 #[derive(Deserialize)]
@@ -352,8 +333,7 @@ struct RefreshBody {
 #[derive(Deserialize)]
 struct LogoutBody {
     refresh_token: Option<String>,
-    #[serde(default)]
-    all: bool,
+    all: Option<bool>,
 }
 
 async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
@@ -368,18 +348,18 @@ async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
 
 async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
     let revoked = match body(&bytes)? {
-        LogoutBody { all: true, .. } => {
-            let caller = gw.bearer(credential(&headers)?).await?;
+        LogoutBody {
+            all: Some(true), ..
+        } => {
+            let caller = gw.bearer(credential(&headers)?.access_token()?).await?;
             gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
         }
         LogoutBody {
             refresh_token: Some(token),
-            ..
+            all: None | Some(false),
         } => {
-            gw.tokens
-                .logout(&token.parse::<RefreshToken>()?, &gw.sessions)
-                .await?;
-            1
+            let token: RefreshToken = token.parse()?;
+            gw.tokens.logout(&token, &gw.sessions).await.map(|_| 1)?
         }
         _ => return Err(TokenError::InvalidRequest("send refresh_token or all: true").into()),
     };
@@ -399,28 +379,16 @@ async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
 }
 
 async fn create_api_key<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let owner = gw.bearer(credential(&headers)?).await?;
+    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
     let request = ApiKeyRequest::new("gateway", API_KEY_TTL);
     let (key, record) = gw.api_keys.create_now(&owner, &request, &gw.keys).await?;
-    Ok(Json(json!({
-        "api_key": key.as_str(),
-        "id": record.id().to_string(),
-        "permissions": record.permissions(),
-        "expires_at": record.expires_at(),
-    }))
-    .into_response())
+    Ok(Json(record.info().with_key(&key)).into_response())
 }
 
 async fn list_api_keys<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let owner = gw.bearer(credential(&headers)?).await?;
+    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
     let keys = gw.api_keys.list(&owner, &gw.keys).await?;
-    let keys: Vec<_> = keys
-        .iter()
-        .map(|r| {
-            json!({"id": r.id(), "name": r.name(), "permissions": r.permissions(),
-            "created_at": r.created_at(), "expires_at": r.expires_at()})
-        })
-        .collect();
+    let keys: Vec<_> = keys.iter().map(ApiKeyRecord::info).collect();
     Ok(Json(json!({ "keys": keys })).into_response())
 }
 
@@ -429,7 +397,7 @@ async fn revoke_api_key<S: Stores>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    let owner = gw.bearer(credential(&headers)?).await?;
+    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
     let revoked = gw
         .api_keys
         .revoke(&owner, &id.parse::<ApiKeyId>()?, &gw.keys)

@@ -19,8 +19,10 @@
 //! [`TokenValidator`], since this module is private.
 
 mod api_key;
+mod api_key_info;
 mod cache;
 mod claims;
+mod credential;
 mod defaults;
 mod forms;
 mod helpers;
@@ -37,7 +39,9 @@ pub use api_key::{
     API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
     MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
+pub use api_key_info::ApiKeyInfo;
 pub use claims::{TokenClaims, TokenType};
+pub use credential::Credential;
 pub use defaults::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL,
