@@ -56,6 +56,24 @@
 //! With `--redis`, nonces, refresh families and sessions, API keys
 //! (`RedisStore`) and the context log (`RedisContextStore`, followed by a
 //! `ContextReplica`) live in Redis under the prefix `keytree-gateway:`.
+//!
+//! # Glue count (issue 10: handlers hold routing and keytree calls only)
+//! Counted over the request path, after `cargo fmt`: the handlers and
+//! everything of this file they use per request (the `Gateway` methods
+//! other than `start`, `now`, `credential`, `ApiError`, `body`, the body
+//! types). Each line is *routing* (a handler's signature, axum's
+//! extractors and `Json(…).into_response()` answers, the `Reply`/`Gw`
+//! aliases, `router`), a *keytree call* (every line of a statement or
+//! match arm whose outermost operation calls keytree: its `let`,
+//! arguments and `.await?` included), or *glue* (the rest: helper
+//! signatures, body and reply shaping, error adaptation, control flow).
+//! Blank, comment and closing-delimiter-only lines are not counted.
+//! Glue now: 64 lines (handlers 23: challenge 1, verify 5, refresh 1,
+//! logout 6, whoami 5, api-key create 1, list 2, revoke 1, health 1;
+//! helpers 41: now 4, member_key 2, ensure_member 7, bearer 4, caller 3,
+//! credential 2, ApiError 9, body 3, RefreshBody 3, LogoutBody 4); 84 by
+//! this rule before the library took the credential, challenge-request and
+//! API-key forms (the key listing left out).
 
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
@@ -73,8 +91,8 @@ use keytree::{
     ChallengeKey, ChallengeRequest, ClientKey, ClientProof, Context, ContextError, ContextId,
     ContextReplica, ContextStore, Credential, Delegation, Error, MemoryApiKeyStore,
     MemoryContextStore, MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions,
-    PublicKey, RedisContextStore, RedisStore, RefreshStore, RefreshToken, RootKey, SessionStore,
-    TokenError, TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
+    PublicKey, RedisContextStore, RedisStore, RefreshStore, RootKey, SessionStore, TokenError,
+    TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -261,9 +279,8 @@ impl<S: Stores> Gateway<S> {
     async fn caller(&self, headers: &HeaderMap) -> Result<ValidatedToken, Error> {
         match credential(headers)? {
             Credential::ApiKey(key) => {
-                let replica = &*self.replica;
                 self.api_keys
-                    .validate_for_now(replica, key, &self.keys)
+                    .validate_for_now(&*self.replica, key, &self.keys)
                     .await
             }
             Credential::AccessToken(token) => self.bearer(token).await,
@@ -347,21 +364,20 @@ async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
 }
 
 async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let revoked = match body(&bytes)? {
-        LogoutBody {
-            all: Some(true), ..
-        } => {
+    let LogoutBody { refresh_token, all } = body(&bytes)?;
+    let revoked = match (refresh_token, all) {
+        (_, Some(true)) => {
             let caller = gw.bearer(credential(&headers)?.access_token()?).await?;
             gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
         }
-        LogoutBody {
-            refresh_token: Some(token),
-            all: None | Some(false),
-        } => {
-            let token: RefreshToken = token.parse()?;
-            gw.tokens.logout(&token, &gw.sessions).await.map(|_| 1)?
+        (Some(token), _) => gw
+            .tokens
+            .logout(&token.parse()?, &gw.sessions)
+            .await
+            .map(|_| 1)?,
+        (None, _) => {
+            return Err(TokenError::InvalidRequest("send refresh_token or all: true").into());
         }
-        _ => return Err(TokenError::InvalidRequest("send refresh_token or all: true").into()),
     };
     Ok(Json(json!({ "sessions_revoked": revoked })).into_response())
 }

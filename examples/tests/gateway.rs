@@ -35,6 +35,19 @@ async fn serve(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Sends `req` as is; the status and JSON body of the answer.
+async fn raw(addr: SocketAddr, req: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (status, json)
+}
+
 /// One HTTP/1.1 request (`Connection: close`); the status and JSON body.
 async fn call(
     addr: SocketAddr,
@@ -54,15 +67,7 @@ async fn call(
     }
     req.push_str("\r\n");
     req.push_str(&body);
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).await.unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head[9..12].parse().unwrap();
-    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"));
-    (status, json)
+    raw(addr, &req).await
 }
 
 fn bearer(token: &Value) -> Option<(&'static str, String)> {
@@ -248,6 +253,14 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     assert_eq!(me["session"], Value::Null);
     let (status, _) = get(a, "/v1/auth/whoami", bearer(&json!(api_key))).await;
     assert_eq!(status, 200);
+    // An API key cannot make API keys; two credentials at once are refused.
+    let reply = post(b, "/v1/auth/api-key", bearer(&json!(api_key)), json!({})).await;
+    assert_error(&reply, 400, "bad_request");
+    let mut req = format!(
+        "GET /v1/auth/whoami HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\nX-API-Key: {api_key}\r\n"
+    );
+    req.push_str(&format!("Authorization: Bearer {api_key}\r\n\r\n"));
+    assert_error(&raw(a, &req).await, 400, "bad_request");
     let (status, listed) = get(b, "/v1/auth/api-key", bearer(&s2["access_token"])).await;
     assert_eq!(status, 200, "{listed}");
     let entry = listed["keys"]
