@@ -54,6 +54,54 @@
 //! freeze the log (op times never go backwards, so every later op would be
 //! refused).
 //!
+//! # Wallet members
+//!
+//! A wallet account ([`AccountId`], CAIP-10) can be a member in its own
+//! name, beside key members, through ops 7–11 (FORMATS.md §9), signed by
+//! admins like every op:
+//!
+//! - `AddAccount` grants permissions inside a window `[not_before,
+//!   expires_at)`; the grant is also the member's ceiling.
+//!   `SetAccountPermissions` narrows, or restores up to the ceiling.
+//! - `RevokeAccount` is permanent: the member and every account linked to
+//!   it are revoked and can never be added or linked again. Naming a linked
+//!   account revokes the whole member it belongs to.
+//! - `LinkAccount` makes another account an alias of a live wallet member
+//!   (same permissions, window and identity); `UnlinkAccount` removes the
+//!   alias without revoking it. An account is at most one member's: a
+//!   member, a linked account or a revoked account is refused by both
+//!   `AddAccount` and `LinkAccount`.
+//! - A `rawkey:ed25519` account whose key is the root, an admin, a key
+//!   member or a revoked key is refused, and a key whose raw account is a
+//!   wallet member, linked or revoked is refused by `AddMember` and
+//!   `AddAdmin`: one key never holds two memberships with separate
+//!   revocations.
+//!
+//! The queries mirror the key ones: [`Context::is_account_member`],
+//! [`Context::account_permissions`], [`Context::authorize_account`] (the
+//! history at a sequence number, the window at a time),
+//! [`Context::account_window`], [`Context::is_account_revoked`],
+//! [`Context::account_member`] and [`Context::primary_account`]. A linked
+//! account resolves to its member; it holds the member's authority from
+//! the later of the member's addition and its own linking. An account
+//! unlinked since is unknown at every sequence number (its links are not
+//! kept as history), which refuses rather than grants.
+//!
+//! # Why wallet accounts are not admins
+//!
+//! Admins are Ed25519 keys only. Applying an op must be deterministic and
+//! offline: every replica replaying the log, at any later time, must reach
+//! the same [`Context::state_hash`]. Checking a wallet's signature can need
+//! live lookups whose answers change over time: a NEAR named account's
+//! access keys (added and deleted on chain), an EIP-1271 or EIP-6492
+//! contract wallet (a contract call at some block), an ICP canister
+//! signature (a certificate with a maximum age). An op judged through such
+//! a lookup could be accepted by one replica and refused by another, or by
+//! the same replica on a later replay. The supported path: the wallet signs
+//! a delegation to an Ed25519 key (a wallet-rooted delegation, checked once
+//! with the wallet registry when it is made), and that key is then added
+//! with `AddAdmin`.
+//!
 //! # History and deltas
 //!
 //! A [`Delta`] is signed against a membership sequence number and carries a
@@ -70,8 +118,10 @@
 //! refused. Strict costs a little liveness: a delta signed just before its
 //! signer's window closed but delivered after it is refused too.
 
+mod accounts;
 mod op;
 
+pub use accounts::AccountMemberInfo;
 pub use op::{ContextLog, ContextOp, LOG_VERSION, OP_VERSION, OpKind, OpSignature, Signer};
 
 use std::collections::{BTreeSet, HashMap};
@@ -85,6 +135,8 @@ use crate::permission::{Permission, Permissions};
 use crate::public_key::PublicKey;
 use crate::revocation::{RevocationSet, RevocationView};
 use crate::root::RootKey;
+use crate::wallet::{AccountId, Chain};
+use accounts::AccountMembers;
 
 const STATE_DOMAIN: &str = "keytree/v1/context-state";
 /// How far ahead of the caller's clock [`Context::apply_at`] accepts an op's
@@ -290,6 +342,8 @@ pub struct Context {
     dependents: HashMap<KeyBytes, Vec<KeyBytes>>,
     /// Delegation id → members whose chain contains it.
     delegation_members: HashMap<DelegationId, Vec<KeyBytes>>,
+    /// Wallet accounts as members (ops 7–11).
+    accounts: AccountMembers,
     log: Vec<ContextOp>,
     head: OpHash,
     last_timestamp: u64,
@@ -358,6 +412,7 @@ impl Context {
             revoked_delegations: RevocationSet::new(),
             dependents: HashMap::new(),
             delegation_members: HashMap::new(),
+            accounts: AccountMembers::default(),
             head: op.hash(),
             last_timestamp: op.timestamp,
             log: vec![op],
@@ -508,7 +563,7 @@ impl Context {
                 if self.admins.contains(key) {
                     return Err(ContextError::AlreadyAdmin(key.to_string()).into());
                 }
-                Ok(())
+                self.check_key_not_account(key)
             }
             OpKind::RemoveAdmin { key } => {
                 if *key == self.root {
@@ -519,7 +574,66 @@ impl Context {
                 }
                 self.check_admin_removal(key)
             }
+            OpKind::AddAccount {
+                account,
+                permissions,
+                not_before,
+                expires_at,
+            } => {
+                self.check_account_not_key(account)?;
+                self.accounts.check_add(
+                    account,
+                    permissions,
+                    *not_before,
+                    *expires_at,
+                    op.timestamp,
+                )
+            }
+            OpKind::SetAccountPermissions {
+                account,
+                permissions,
+            } => self.accounts.check_set(account, permissions),
+            OpKind::RevokeAccount { account } => self.accounts.check_revoke(account),
+            OpKind::LinkAccount { member, account } => {
+                self.check_account_not_key(account)?;
+                self.accounts.check_link(member, account)
+            }
+            OpKind::UnlinkAccount { account } => self.accounts.check_unlink(account),
         }
+    }
+
+    /// The other direction of [`Self::check_account_not_key`]: refuses a
+    /// key (as a new key member or admin) whose `rawkey:ed25519` account is
+    /// a wallet member, a linked alias or revoked. Skipped, with no
+    /// allocation, while the context has no wallet-member state.
+    fn check_key_not_account(&self, key: &PublicKey) -> Result<()> {
+        if !self.accounts.is_empty() && self.accounts.is_known(&AccountId::raw_ed25519(key)) {
+            return Err(ContextError::AlreadyMember(key.to_string()).into());
+        }
+        Ok(())
+    }
+
+    /// Refuses a `rawkey:ed25519` account whose key is the root, an admin, a
+    /// key member (live or revoked) or a revoked key: that key already has
+    /// its one membership (or its revocation) here, and two memberships of
+    /// one key with separate revocations would let one outlive the other.
+    fn check_account_not_key(&self, account: &AccountId) -> Result<()> {
+        if *account.chain() != Chain::RawEd25519 {
+            return Ok(());
+        }
+        let bytes: KeyBytes = crate::encoding::hex_decode(account.address(), "account id")?
+            .try_into()
+            .map_err(|_| Error::malformed("account id", "raw ed25519 key length"))?;
+        if self.revoked_keys.contains(&bytes) {
+            return Err(ContextError::Revoked(account.to_string()).into());
+        }
+        if self.members.contains_key(&bytes)
+            || self.root.as_bytes() == &bytes
+            || self.admins.iter().any(|a| a.as_bytes() == &bytes)
+        {
+            return Err(ContextError::AlreadyMember(account.to_string()).into());
+        }
+        Ok(())
     }
 
     /// The members whose chain's first link `admin` issued, sorted.
@@ -619,6 +733,7 @@ impl Context {
             }
         }
         let subject = leaf.subject();
+        self.check_key_not_account(subject)?;
         if self.members.contains_key(subject.as_bytes()) {
             return Err(ContextError::AlreadyMember(subject.to_string()).into());
         }
@@ -690,6 +805,24 @@ impl Context {
                 self.admins.remove(key);
                 self.revoke_cascade(&admitted, seq);
             }
+            OpKind::AddAccount {
+                account,
+                permissions,
+                not_before,
+                expires_at,
+            } => {
+                self.accounts
+                    .commit_add(account, permissions, *not_before, *expires_at, seq);
+            }
+            OpKind::SetAccountPermissions {
+                account,
+                permissions,
+            } => self.accounts.commit_set(account, permissions, seq),
+            OpKind::RevokeAccount { account } => self.accounts.commit_revoke(account, seq),
+            OpKind::LinkAccount { member, account } => {
+                self.accounts.commit_link(member, account, seq);
+            }
+            OpKind::UnlinkAccount { account } => self.accounts.commit_unlink(account),
         }
         self.head = hash;
         self.last_timestamp = op.timestamp;
@@ -801,6 +934,103 @@ impl Context {
     /// The number of revoked keys (cascades included).
     pub fn revoked_count(&self) -> usize {
         self.revoked_keys.len()
+    }
+
+    /// The window `(not_before, expires_at)` of the wallet member `account`
+    /// names (as its primary account or a linked alias), while it is
+    /// unrevoked; `None` otherwise. The time is not checked.
+    pub fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        self.accounts.window(account)
+    }
+
+    /// A live wallet member's current permissions at time `now` (unix
+    /// seconds); a linked alias resolves to its member. `None` when the
+    /// account is unknown, revoked, or the window does not cover `now`.
+    pub fn account_permissions(&self, account: &AccountId, now: u64) -> Option<&Permissions> {
+        self.accounts.permissions(account, now)
+    }
+
+    /// [`Context::account_permissions`] at the system clock's time.
+    pub fn account_permissions_now(&self, account: &AccountId) -> Option<&Permissions> {
+        self.account_permissions(account, unix_now())
+    }
+
+    /// Whether `account` (a wallet member or a linked alias) is live at time
+    /// `now`: added, not revoked, and its window `[not_before, expires_at)`
+    /// covers `now`.
+    pub fn is_account_member(&self, account: &AccountId, now: u64) -> bool {
+        self.accounts.is_member(account, now)
+    }
+
+    /// [`Context::is_account_member`] at the system clock's time.
+    pub fn is_account_member_now(&self, account: &AccountId) -> bool {
+        self.is_account_member(account, unix_now())
+    }
+
+    /// Whether `account` has been revoked (permanently): a revoked wallet
+    /// member, or an account linked to it when it was revoked.
+    pub fn is_account_revoked(&self, account: &AccountId) -> bool {
+        self.accounts.is_revoked(account)
+    }
+
+    /// Whether the wallet account `account` (a member or a linked alias)
+    /// held `permission` in the state after op `at_seq`, at time `at` (unix
+    /// seconds): [`Context::authorize`] for wallet members.
+    ///
+    /// The member must have been added (and an alias linked) at or before
+    /// `at_seq` and not revoked by then; its permissions at `at_seq` must
+    /// cover `permission`; its window must cover `at`. An alias that has been
+    /// unlinked since is unknown here, also for earlier sequence numbers.
+    ///
+    /// # Errors
+    /// [`ContextError::FutureSequence`] beyond the head,
+    /// [`ContextError::NotMember`], [`ContextError::NotAuthorized`],
+    /// [`ContextError::OutsideWindow`] when the window does not cover `at`
+    /// (the `key` fields carry the CAIP-10 text).
+    pub fn authorize_account(
+        &self,
+        account: &AccountId,
+        permission: &Permission,
+        at_seq: u64,
+        at: u64,
+    ) -> Result<()> {
+        let head = self.head_seq();
+        if at_seq > head {
+            return Err(ContextError::FutureSequence { seq: at_seq, head }.into());
+        }
+        self.accounts.authorize(account, permission, at_seq, at)
+    }
+
+    /// [`Context::authorize_account`] of a live request: the log head at the
+    /// system clock's time.
+    ///
+    /// # Errors
+    /// As [`Context::authorize_account`].
+    pub fn authorize_account_now(
+        &self,
+        account: &AccountId,
+        permission: &Permission,
+    ) -> Result<()> {
+        self.authorize_account(account, permission, self.head_seq(), unix_now())
+    }
+
+    /// A wallet member (live or revoked), for inspection; a linked alias
+    /// resolves to its member.
+    pub fn account_member(&self, account: &AccountId) -> Option<AccountMemberInfo<'_>> {
+        self.accounts.member(account)
+    }
+
+    /// The primary account of the wallet member `account` names: itself for
+    /// a member, the member for a linked alias (revoked ones too, so callers
+    /// can report the revocation); `None` when unknown.
+    pub fn primary_account(&self, account: &AccountId) -> Option<&AccountId> {
+        self.accounts.primary(account)
+    }
+
+    /// The number of wallet members ever added (live and revoked; linked
+    /// aliases not counted).
+    pub fn account_member_count(&self) -> usize {
+        self.accounts.member_count()
     }
 
     /// Whether `key` held `permission` in the state after op `at_seq`, at
@@ -938,7 +1168,11 @@ impl Context {
     }
 
     /// A hash of the whole state (admins, threshold, members and their
-    /// permission histories, revocations, head). Equal logs give equal hashes.
+    /// permission histories, revocations, head; and, once the log has an
+    /// `AddAccount`, the wallet members, linked accounts and revoked
+    /// accounts). Equal logs give equal hashes. A context without wallet
+    /// members hashes exactly as before wallet members existed (FORMATS.md
+    /// §12), so stored snapshots and published vectors keep their hashes.
     pub fn state_hash(&self) -> [u8; 32] {
         *blake3::hash(&self.state_bytes()).as_bytes()
     }
@@ -994,6 +1228,12 @@ impl Context {
             for e in entries {
                 w.bytes(e);
             }
+        }
+        // The account sections follow only once the context has wallet-member
+        // state, so the state hash of every context without it is what it
+        // was before wallet members existed (FORMATS.md, "State hash").
+        if !self.accounts.is_empty() {
+            self.accounts.write_state(&mut w);
         }
         w.finish()
     }
@@ -1086,5 +1326,15 @@ impl RevocationView for Context {
             Some(m) => Some(m.key),
             None => PublicKey::from_bytes(key).ok(),
         }
+    }
+
+    fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        Context::account_window(self, account)
+    }
+
+    fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+        self.account_member(account)
+            .and_then(|m| m.permissions())
+            .is_some_and(|p| p.covers(permission))
     }
 }

@@ -18,6 +18,7 @@ use crate::id::DelegationId;
 use crate::id::{ContextId, OpHash};
 use crate::permission::Permissions;
 use crate::public_key::{PublicKey, Signature};
+use crate::wallet::AccountId;
 
 /// The domain tag of [`ContextOp::signing_bytes`]; a decoded op must
 /// re-encode to exactly its input, so this can never drift silently.
@@ -302,6 +303,22 @@ fn decode_signing_bytes(bytes: &[u8]) -> Result<ContextOp> {
         }
         Ok(n)
     };
+    let text = |r: &mut CanonicalReader<'_>| -> Result<String> {
+        std::str::from_utf8(r.bytes()?)
+            .map(str::to_owned)
+            .map_err(|_| Error::decode(WHAT, DecodeReason::Malformed("utf-8".into())))
+    };
+    let permissions = |r: &mut CanonicalReader<'_>| -> Result<Permissions> {
+        let n = count(r)?;
+        let mut names = Vec::with_capacity(n.min(64));
+        for _ in 0..n {
+            names.push(text(r)?);
+        }
+        Permissions::parse(names)
+    };
+    // The canonical CAIP-10 text; the re-encoding check below refuses any
+    // other spelling of the same account.
+    let account = |r: &mut CanonicalReader<'_>| -> Result<AccountId> { text(r)?.parse() };
     let kind = match r.u8()? {
         0 => {
             let root = key(&mut r)?;
@@ -325,26 +342,36 @@ fn decode_signing_bytes(bytes: &[u8]) -> Result<ContextOp> {
             }
             OpKind::AddMember { chain }
         }
-        2 => {
-            let member = key(&mut r)?;
-            let n = count(&mut r)?;
-            let mut names = Vec::with_capacity(n.min(64));
-            for _ in 0..n {
-                let name = std::str::from_utf8(r.bytes()?)
-                    .map_err(|_| Error::decode(WHAT, DecodeReason::Malformed("utf-8".into())))?;
-                names.push(name);
-            }
-            OpKind::SetPermissions {
-                member,
-                permissions: Permissions::parse(names)?,
-            }
-        }
+        2 => OpKind::SetPermissions {
+            member: key(&mut r)?,
+            permissions: permissions(&mut r)?,
+        },
         3 => OpKind::RevokeKey { key: key(&mut r)? },
         4 => OpKind::RevokeDelegation {
             id: DelegationId::from_bytes(r.sized::<32>()?),
         },
         5 => OpKind::AddAdmin { key: key(&mut r)? },
         6 => OpKind::RemoveAdmin { key: key(&mut r)? },
+        7 => OpKind::AddAccount {
+            account: account(&mut r)?,
+            permissions: permissions(&mut r)?,
+            not_before: r.u64()?,
+            expires_at: r.u64()?,
+        },
+        8 => OpKind::SetAccountPermissions {
+            account: account(&mut r)?,
+            permissions: permissions(&mut r)?,
+        },
+        9 => OpKind::RevokeAccount {
+            account: account(&mut r)?,
+        },
+        10 => OpKind::LinkAccount {
+            member: account(&mut r)?,
+            account: account(&mut r)?,
+        },
+        11 => OpKind::UnlinkAccount {
+            account: account(&mut r)?,
+        },
         _ => {
             return Err(Error::decode(
                 WHAT,

@@ -109,6 +109,7 @@ mod encoding;
 mod error;
 pub mod formats;
 mod id;
+mod member_id;
 mod now;
 mod permission;
 mod public_key;
@@ -127,8 +128,8 @@ pub use challenge::{
 };
 pub use client_key::{CLIENT_KEY_SALT, ClientKey};
 pub use context::{
-    Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION, MAX_OP_SKEW,
-    MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
+    AccountMemberInfo, Context, ContextBuilder, ContextLog, ContextOp, DeltaPolicy, LOG_VERSION,
+    MAX_OP_SKEW, MemberInfo, OP_VERSION, OpKind, OpSignature, Signer,
 };
 pub use context_store::{AppendOutcome, ContextStore, MAX_STORED_OP_BYTES, StoreHead};
 pub use delegation::{
@@ -146,6 +147,7 @@ pub use error::{
     PermissionError, Result, TokenError, UNTRUSTED_MAX_CHARS, Untrusted, WalletError,
 };
 pub use id::{ContextId, DelegationId, OpHash};
+pub use member_id::MemberId;
 pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
@@ -162,7 +164,7 @@ pub use store::{RedisContextStore, RedisContextStoreBuilder};
 #[cfg(feature = "redis")]
 pub use store::{RedisStore, RedisStoreBuilder, RedisStoreStats};
 pub use token::{
-    ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
+    ACCESS_TOKEN_TYP, AccountGrant, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL, FamilyId, Jwk, Jwks, MemberGrant, MintView,
     RefreshHash, RefreshRecord, RefreshStore, RefreshToken, SessionId, SessionStore, TokenClaims,
     TokenIssuer, TokenPair, TokenRequest, TokenSigningKey, TokenType, TokenValidator,

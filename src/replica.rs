@@ -14,7 +14,8 @@ use crate::id::DelegationId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
-use crate::token::{MemberGrant, MintView};
+use crate::token::{AccountGrant, MemberGrant, MintView};
+use crate::wallet::AccountId;
 
 /// How long, by default, a replica may go without hearing from its store
 /// before it refuses to authorise (seconds).
@@ -543,6 +544,15 @@ impl<S: ContextStore> RevocationView for ContextReplica<S> {
             Err(_) => PublicKey::from_bytes(key).ok(),
         }
     }
+
+    fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        self.read_now().ok().and_then(|r| r.account_window(account))
+    }
+
+    fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+        self.read_now()
+            .is_ok_and(|r| r.account_permissions_cover(account, permission))
+    }
 }
 
 /// Minting straight from a replica: each call takes the read lock, checks
@@ -558,6 +568,10 @@ impl<S: ContextStore> MintView for ContextReplica<S> {
     fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant> {
         self.read(now)?.member_grant(key, now)
     }
+
+    fn account_grant(&self, account: &AccountId, now: u64) -> Result<AccountGrant> {
+        self.read(now)?.account_grant(account, now)
+    }
 }
 
 impl MintView for ReplicaRead<'_> {
@@ -567,6 +581,10 @@ impl MintView for ReplicaRead<'_> {
 
     fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant> {
         self.guard.context.member_grant(key, now)
+    }
+
+    fn account_grant(&self, account: &AccountId, now: u64) -> Result<AccountGrant> {
+        MintView::account_grant(&self.guard.context, account, now)
     }
 }
 
@@ -589,5 +607,11 @@ impl RevocationView for ReplicaRead<'_> {
     }
     fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
         self.guard.context.resolve_key(key)
+    }
+    fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        RevocationView::account_window(&self.guard.context, account)
+    }
+    fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+        RevocationView::account_permissions_cover(&self.guard.context, account, permission)
     }
 }

@@ -9,6 +9,7 @@ use crate::id::ContextId;
 use crate::id::DelegationId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
+use crate::wallet::AccountId;
 
 /// What a validator needs to know about a live context, answered in O(1).
 ///
@@ -21,6 +22,11 @@ use crate::public_key::PublicKey;
 /// token when its executor is revoked, when [`RevocationView::member_window`]
 /// is `None` or does not cover the validation time (a lapsed delegation
 /// refuses a token whatever its `exp`), or when a permission is no longer held.
+/// A token of a wallet-account member ([`crate::MemberId::Account`]) is
+/// checked the same way through [`RevocationView::account_window`] and
+/// [`RevocationView::account_permissions_cover`]; their defaults answer
+/// "not a member", so a view that does not know wallet members refuses
+/// every account token (fail closed).
 pub trait RevocationView {
     /// The context this view describes.
     fn context_id(&self) -> &ContextId;
@@ -49,6 +55,24 @@ pub trait RevocationView {
     fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
         PublicKey::from_bytes(key).ok()
     }
+    /// The window `(not_before, expires_at)` of a live (unrevoked)
+    /// wallet-account member, `[not_before, expires_at)`, also when
+    /// `account` is an account linked to that member; `None` when it is
+    /// not a live member (never added, revoked, or unlinked). Validators
+    /// refuse an account token whose window does not cover `now` (no
+    /// leeway). The default answers `None` (fail closed).
+    fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+        let _ = account;
+        None
+    }
+    /// Whether `account` (or the member it is linked to) is a live wallet
+    /// member whose current permissions cover `permission` (the window is
+    /// checked through [`RevocationView::account_window`]). The default
+    /// answers `false` (fail closed).
+    fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+        let _ = (account, permission);
+        false
+    }
 }
 
 /// The `&T`, `Box<T>` and `Arc<T>` impls, which only forward.
@@ -72,6 +96,12 @@ macro_rules! forward_revocation_view {
             }
             fn resolve_key(&self, key: &[u8; 32]) -> Option<PublicKey> {
                 (**self).resolve_key(key)
+            }
+            fn account_window(&self, account: &AccountId) -> Option<(u64, u64)> {
+                (**self).account_window(account)
+            }
+            fn account_permissions_cover(&self, account: &AccountId, permission: &Permission) -> bool {
+                (**self).account_permissions_cover(account, permission)
             }
         }
     )+};

@@ -9,7 +9,8 @@
 //! RFC 7638 JWK thumbprint of the issuer key. The claims are `iss`, `sub`,
 //! `aud` (one string), `exp`, `nbf`, `iat` (unix seconds, integers), `jti`,
 //! `token_type` (`access` or `refresh`), `context_id` (base58),
-//! `executor_public_key` (`ed25519:<base58>`) and `permissions` (a sorted,
+//! `executor_public_key` (`ed25519:<base58>`; absent for a wallet-account
+//! member, whose `sub` is its CAIP-10 account) and `permissions` (a sorted,
 //! duplicate-free array), and, for tokens of a refresh family (a session),
 //! `sid` (the family id, 32 hex digits). Any standard JWT library validates these tokens
 //! with the JWKS that [`TokenIssuer::jwks`] exports.
@@ -22,6 +23,7 @@ mod api_key;
 mod api_key_info;
 mod cache;
 mod claims;
+mod claims_json;
 mod credential;
 mod defaults;
 mod forms;
@@ -49,7 +51,7 @@ pub use defaults::{
 pub(crate) use helpers::unix_now;
 pub use issuer::{TokenIssuer, TokenPair, TokenRequest};
 pub use jwks::{Jwk, Jwks, TokenSigningKey, jwk_thumbprint};
-pub use mint_view::{MemberGrant, MintView};
+pub use mint_view::{AccountGrant, MemberGrant, MintView};
 pub use refresh::{FamilyId, RefreshHash, RefreshRecord, RefreshToken};
 pub use session::{SessionId, SessionStore};
 pub use store::RefreshStore;

@@ -86,6 +86,10 @@ mod tokens;
 ))]
 #[path = "suite/wallet_delegation.rs"]
 mod wallet_delegation;
+#[path = "suite/wallet_members.rs"]
+mod wallet_members;
 #[cfg(all(feature = "stellar", feature = "solana"))]
 #[path = "suite/wallet_properties.rs"]
 mod wallet_properties;
+#[path = "suite/wallet_tokens.rs"]
+mod wallet_tokens;

@@ -259,7 +259,9 @@ struct ClaimsOut<'a> {
     jti: &'a str,
     token_type: keytree::TokenType,
     context_id: String,
-    executor_public_key: String,
+    /// Absent for a wallet-account member's token (its `sub` is the account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor_public_key: Option<String>,
     permissions: &'a Permissions,
 }
 
@@ -277,7 +279,9 @@ pub(crate) fn claims_json(token: &ValidatedToken) -> FfiResult<String> {
         context_id: c.context_id().to_string(),
         // The key's text form (`ed25519:<base58>`) from its bytes: an
         // encoding, with no need to decompress the point again.
-        executor_public_key: format!("ed25519:{}", keytree::base58_encode(c.executor_key_bytes())),
+        executor_public_key: c
+            .executor_key_bytes()
+            .map(|k| format!("ed25519:{}", keytree::base58_encode(k))),
         permissions: c.permissions(),
     };
     serde_json::to_string(&claims).map_err(|e| FfiError::json("claims", &e))

@@ -10,6 +10,7 @@ use crate::id::{ContextId, DelegationId, OpHash};
 use crate::permission::Permissions;
 use crate::public_key::{PublicKey, Signature};
 use crate::root::RootKey;
+use crate::wallet::AccountId;
 
 const OP_DOMAIN: &str = "keytree/v1/context-op";
 /// The only context-log format version this build reads and writes.
@@ -105,6 +106,61 @@ pub enum OpKind {
         /// The key.
         key: PublicKey,
     },
+    /// Op 7: adds a wallet account as a member in its own name, with
+    /// `permissions` (also its ceiling) inside the window
+    /// `[not_before, expires_at)`.
+    AddAccount {
+        /// The account (CAIP-10).
+        account: AccountId,
+        /// Its permissions, and the most `SetAccountPermissions` may restore.
+        permissions: Permissions,
+        /// The start of its window (unix seconds).
+        not_before: u64,
+        /// The end of its window (unix seconds, exclusive).
+        expires_at: u64,
+    },
+    /// Op 8: narrows a wallet member's permissions, or restores them up to
+    /// its `AddAccount` grant.
+    SetAccountPermissions {
+        /// The member (its primary account, not a linked alias).
+        account: AccountId,
+        /// The new permissions.
+        permissions: Permissions,
+    },
+    /// Op 9: revokes a wallet member permanently, with every account linked
+    /// to it. Naming a linked alias revokes the whole member.
+    RevokeAccount {
+        /// The member or one of its linked accounts.
+        account: AccountId,
+    },
+    /// Op 10: links `account` to the wallet member `member` as an alias
+    /// (same permissions, window and identity).
+    LinkAccount {
+        /// The member (its primary account).
+        member: AccountId,
+        /// The account to link.
+        account: AccountId,
+    },
+    /// Op 11: unlinks an alias (not a revocation: it may be linked or added
+    /// again later).
+    UnlinkAccount {
+        /// The linked account.
+        account: AccountId,
+    },
+}
+
+/// The op encoding of a permission set: a u32 count, then each name as a
+/// length-prefixed byte string (sorted, as [`Permissions`] iterates).
+fn encode_permissions(w: &mut CanonicalWriter, permissions: &Permissions) {
+    w.u32(u32::try_from(permissions.len()).unwrap_or(u32::MAX));
+    for p in permissions {
+        w.bytes(p.as_str().as_bytes());
+    }
+}
+
+/// An account in op bytes: its canonical CAIP-10 text as a byte string.
+fn encode_account(w: &mut CanonicalWriter, account: &AccountId) {
+    w.bytes(account.to_string().as_bytes());
 }
 
 impl OpKind {
@@ -150,6 +206,38 @@ impl OpKind {
             }
             Self::RemoveAdmin { key } => {
                 w.u8(6).bytes(key.as_bytes());
+            }
+            Self::AddAccount {
+                account,
+                permissions,
+                not_before,
+                expires_at,
+            } => {
+                w.u8(7);
+                encode_account(w, account);
+                encode_permissions(w, permissions);
+                w.u64(*not_before).u64(*expires_at);
+            }
+            Self::SetAccountPermissions {
+                account,
+                permissions,
+            } => {
+                w.u8(8);
+                encode_account(w, account);
+                encode_permissions(w, permissions);
+            }
+            Self::RevokeAccount { account } => {
+                w.u8(9);
+                encode_account(w, account);
+            }
+            Self::LinkAccount { member, account } => {
+                w.u8(10);
+                encode_account(w, member);
+                encode_account(w, account);
+            }
+            Self::UnlinkAccount { account } => {
+                w.u8(11);
+                encode_account(w, account);
             }
         }
     }

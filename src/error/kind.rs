@@ -168,6 +168,9 @@ fn context_kind(e: &ContextError) -> ErrorKind {
         | C::AlreadyAdmin(_)
         | C::FutureSequence { .. }
         | C::BadOp { .. }
+        | C::AccountLinked { .. }
+        | C::AccountNotLinked(_)
+        | C::InvalidAccountGrant(_)
         | C::Genesis => ErrorKind::BadRequest,
     }
 }
@@ -460,6 +463,9 @@ mod tests {
                 C::Conflict { .. } => 21,
                 C::StoreLogRefused { .. } => 22,
                 C::ReplicaStale { .. } => 23,
+                C::AccountLinked { .. } => 24,
+                C::AccountNotLinked(_) => 25,
+                C::InvalidAccountGrant(_) => 26,
             }
         }
         let s = || "k".to_string();
@@ -546,11 +552,20 @@ mod tests {
                 },
                 K::Unavailable,
             ),
+            (
+                C::AccountLinked {
+                    account: s(),
+                    member: s(),
+                },
+                K::BadRequest,
+            ),
+            (C::AccountNotLinked(s()), K::BadRequest),
+            (C::InvalidAccountGrant("empty permissions"), K::BadRequest),
         ];
         for (e, k) in &list {
             assert_eq!(Error::from(e.clone()).kind(), *k, "{e:?}");
         }
-        covers(list.iter().map(|(e, _)| ordinal(e)), 24, "ContextError");
+        covers(list.iter().map(|(e, _)| ordinal(e)), 27, "ContextError");
     }
 
     #[test]

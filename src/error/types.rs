@@ -306,17 +306,17 @@ pub enum ContextError {
         /// The admin count.
         admins: usize,
     },
-    /// The key was revoked; revocation is permanent.
-    #[error("key {0} is revoked")]
+    /// The key (or wallet account) was revoked; revocation is permanent.
+    #[error("{0} is revoked")]
     Revoked(String),
     /// The delegation was revoked.
     #[error("delegation {0} is revoked")]
     DelegationRevoked(String),
-    /// The key is already a member.
-    #[error("key {0} is already a member")]
+    /// The key (or wallet account) is already a member.
+    #[error("{0} is already a member")]
     AlreadyMember(String),
-    /// The key is not a member.
-    #[error("key {0} is not a member")]
+    /// The key (or wallet account) is not a member.
+    #[error("{0} is not a member")]
     NotMember(String),
     /// The key is already an admin.
     #[error("key {0} is already an admin")]
@@ -325,9 +325,9 @@ pub enum ContextError {
     #[error("the context root cannot be revoked or removed")]
     RootImmutable,
     /// The signer was not authorised for this permission at that sequence.
-    #[error("key {key} does not hold {permission:?} at sequence {seq}")]
+    #[error("{key} does not hold {permission:?} at sequence {seq}")]
     NotAuthorized {
-        /// The key.
+        /// The key (or the wallet account's CAIP-10 text).
         key: String,
         /// The permission asked for.
         permission: String,
@@ -346,11 +346,12 @@ pub enum ContextError {
     #[error("delta first seen after its signer was revoked")]
     SeenAfterRevocation,
     /// The key's delegation chain window (every link's `[not_before,
-    /// expires_at)`) does not cover the time in question: the delegation has
-    /// lapsed or has not begun. An expired window grants nothing.
-    #[error("key {key}: delegation window [{not_before}, {expires_at}) does not cover {at}")]
+    /// expires_at)`), or a wallet member's window, does not cover the time
+    /// in question: it has lapsed or has not begun. An expired window
+    /// grants nothing.
+    #[error("{key}: window [{not_before}, {expires_at}) does not cover {at}")]
     OutsideWindow {
-        /// The key.
+        /// The key (or the wallet account's CAIP-10 text).
         key: String,
         /// The start of the window (the latest `not_before` of the chain).
         not_before: u64,
@@ -394,6 +395,23 @@ pub enum ContextError {
         /// Why it was refused.
         reason: Box<Error>,
     },
+    /// The account is linked to a wallet member as an alias (it cannot be
+    /// added, linked again or named where the member's primary account is
+    /// required).
+    #[error("account {account} is linked to wallet member {member}")]
+    AccountLinked {
+        /// The account.
+        account: String,
+        /// The wallet member it is linked to (its primary account).
+        member: String,
+    },
+    /// The account is not linked to any wallet member.
+    #[error("account {0} is not linked to a wallet member")]
+    AccountNotLinked(String),
+    /// An `AddAccount` grant that cannot be applied: empty permissions, an
+    /// empty window, or a window that has ended by the op's timestamp.
+    #[error("invalid wallet member grant: {0}")]
+    InvalidAccountGrant(&'static str),
     /// The replica has not heard from its context store within its bound,
     /// so it refuses to authorise (its revocations may be out of date).
     #[error(
@@ -666,12 +684,14 @@ pub enum TokenError {
     /// The token is bound to another context than the one it is used in.
     #[error("bound to another context")]
     WrongContext,
-    /// The token's executor key is revoked (or no longer a member).
-    #[error("executor key {} is revoked or no longer a member", Untrusted(.0))]
+    /// The token's executor key (or, for a wallet-account member's token,
+    /// its account) is revoked or no longer a member.
+    #[error("executor {} is revoked or no longer a member", Untrusted(.0))]
     ExecutorRevoked(String),
-    /// The executor's delegation window does not cover `now`: it lapsed (or
-    /// has not begun), whatever the token's own `exp` says.
-    #[error("executor key {} is outside its delegation window", Untrusted(.0))]
+    /// The executor's delegation window (a wallet-account member's window)
+    /// does not cover `now`: it lapsed (or has not begun), whatever the
+    /// token's own `exp` says.
+    #[error("executor {} is outside its window", Untrusted(.0))]
     ExecutorOutsideWindow(String),
     /// A permission in the token is no longer held by its executor.
     #[error("permission \"{}\" is no longer held by the executor", Untrusted(.0))]

@@ -25,6 +25,7 @@ use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::root::RootKey;
 use crate::token::{TokenIssuer, TokenRequest, TokenSigningKey, jwk_thumbprint};
+use crate::wallet::AccountId;
 
 /// Splits real bytes into documented fields, one line each.
 struct Dump<'a> {
@@ -337,6 +338,83 @@ fn example_context(f: &Fixture) -> (Context, Vec<String>, Context) {
     (ctx, names, snapshot)
 }
 
+/// The accounts of the wallet-member examples (CAIP-10, canonical).
+const EXAMPLE_ACCOUNTS: [&str; 4] = [
+    "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+    "near:mainnet:alice.near",
+    "stellar:pubnet:GBXFXNDLV4LSWA4VB7YIL5GBD7BVNR22SGBTDKMO2SBZZHDXSKZYCP7L",
+    "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:7S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv",
+];
+
+/// Continues the example log (after `op-revoke-key`) with the wallet-member
+/// ops 7–11: returns the context and the example name of each op printed
+/// (by sequence number).
+fn account_context(f: &Fixture, ctx: &Context) -> (Context, Vec<(String, u64)>) {
+    let [eth, near, xlm, sol] = EXAMPLE_ACCOUNTS.map(|a| a.parse::<AccountId>().unwrap());
+    let mut ctx = ctx.clone();
+    let mut names = Vec::new();
+    let plan = [
+        (
+            OpKind::AddAccount {
+                account: eth.clone(),
+                permissions: Permissions::parse(["blob", "context:execute"]).unwrap(),
+                not_before: T0,
+                expires_at: T0 + 86_400,
+            },
+            Some("op-add-account"),
+        ),
+        (
+            OpKind::LinkAccount {
+                member: eth.clone(),
+                account: near.clone(),
+            },
+            Some("op-link-account"),
+        ),
+        (
+            OpKind::SetAccountPermissions {
+                account: eth,
+                permissions: Permissions::parse(["context:execute"]).unwrap(),
+            },
+            Some("op-set-account-permissions"),
+        ),
+        (
+            OpKind::AddAccount {
+                account: xlm.clone(),
+                permissions: Permissions::parse(["blob"]).unwrap(),
+                not_before: T0 + 100,
+                expires_at: T0 + 3_600,
+            },
+            None,
+        ),
+        (
+            OpKind::LinkAccount {
+                member: xlm,
+                account: sol.clone(),
+            },
+            None,
+        ),
+        (
+            OpKind::UnlinkAccount { account: near },
+            Some("op-unlink-account"),
+        ),
+        // Naming the alias revokes the whole member.
+        (
+            OpKind::RevokeAccount { account: sol },
+            Some("op-revoke-account"),
+        ),
+    ];
+    for (i, (kind, name)) in plan.into_iter().enumerate() {
+        let t = T0 + 70 + 10 * i as u64;
+        let op = ctx.propose(kind, t).sign(&f.root);
+        let seq = op.seq();
+        ctx.apply(op).unwrap();
+        if let Some(name) = name {
+            names.push((name.to_owned(), seq));
+        }
+    }
+    (ctx, names)
+}
+
 fn dump_op(op: &crate::context::ContextOp) -> String {
     let bytes = op.signing_bytes();
     let mut d = Dump::new(&bytes);
@@ -379,6 +457,23 @@ fn dump_op(op: &crate::context::ContextOp) -> String {
         }
         4 => {
             d.bytes("delegation id");
+        }
+        7 | 8 => {
+            d.text("account");
+            let n = count(&d);
+            d.int("permission count", 4);
+            for _ in 0..n {
+                d.text("permission");
+            }
+            if kind == 7 {
+                d.int("not_before (u64)", 8).int("expires_at (u64)", 8);
+            }
+        }
+        9 | 11 => {
+            d.text("account");
+        }
+        10 => {
+            d.text("member account").text("account");
         }
         other => panic!("unknown kind {other}"),
     }
@@ -455,6 +550,43 @@ fn ex_state(ctx: &Context) -> String {
             d.bytes(what);
         }
     }
+    // The account sections, present once the log has an `add_account`.
+    if d.pos < d.bytes.len() {
+        let members = count(&d);
+        d.int("account member count", 4);
+        for _ in 0..members {
+            d.text("account")
+                .int("  not_before (u64)", 8)
+                .int("  expires_at (u64)", 8);
+            let entries = count(&d);
+            d.int("  history length", 4);
+            for _ in 0..entries {
+                d.int("  from seq (u64)", 8);
+                let perms = count(&d);
+                d.int("  permission count", 4);
+                for _ in 0..perms {
+                    d.text("  permission");
+                }
+            }
+            let revoked = d.bytes[d.pos] == 1;
+            d.int("  revoked (u8)", 1);
+            if revoked {
+                d.int("  revoked at seq (u64)", 8);
+            }
+        }
+        let links = count(&d);
+        d.int("linked account count", 4);
+        for _ in 0..links {
+            d.text("linked account")
+                .text("  member account")
+                .int("  linked at seq (u64)", 8);
+        }
+        let revoked = count(&d);
+        d.int("revoked account count", 4);
+        for _ in 0..revoked {
+            d.text("revoked account");
+        }
+    }
     let mut s = String::from("# state bytes, field by field\n");
     s.push_str(&d.finish());
     let _ = write!(
@@ -525,6 +657,58 @@ fn ex_token(f: &Fixture, snapshot: &Context) -> String {
     let _ = writeln!(s, "thumbprint input       {thumb_input}");
     let _ = writeln!(s, "kid = b64u(SHA-256)    {}", jwk_thumbprint(&public));
     let _ = writeln!(s, "JWKS                   {}", issuer.jwks(T0).to_json());
+    let _ = writeln!(
+        s,
+        "header JSON            {}",
+        std::str::from_utf8(&header).unwrap()
+    );
+    let _ = writeln!(
+        s,
+        "claims JSON            {}",
+        std::str::from_utf8(&claims).unwrap()
+    );
+    let _ = writeln!(s, "signing input          {}.{}", parts[0], parts[1]);
+    let _ = writeln!(s, "signature (hex)        {}", hex_encode(&sig));
+    let _ = write!(s, "token                  {token}");
+    s
+}
+
+/// A wallet-account member's token: the issuer of the `token` example, a
+/// context of its own (genesis by the root, then one `AddAccount`).
+fn ex_token_account(f: &Fixture) -> String {
+    use rand::SeedableRng as _;
+    let account: crate::wallet::AccountId = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+        .parse()
+        .unwrap();
+    let mut ctx = Context::builder(f.context).create(&f.root, T0).unwrap();
+    let op = ctx
+        .propose(
+            OpKind::AddAccount {
+                account: account.clone(),
+                permissions: Permissions::parse(["context:execute"]).unwrap(),
+                not_before: T0,
+                expires_at: T0 + 86_400,
+            },
+            T0 + 10,
+        )
+        .sign(&f.root);
+    ctx.apply(op).unwrap();
+    let issuer = TokenIssuer::new(
+        "https://auth.example.com",
+        TokenSigningKey::from_bytes(&[0x06; 32]),
+    );
+    let request = TokenRequest::for_account(account.clone(), "api.example.com").ttl(900);
+    let mut rng = rand::rngs::StdRng::from_seed([0x08; 32]);
+    let token = issuer
+        .mint_with_rng(&ctx, &request, T0 + 100, &mut rng)
+        .unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let header = crate::encoding::base64url_decode(parts[0], "h").unwrap();
+    let claims = crate::encoding::base64url_decode(parts[1], "c").unwrap();
+    let sig = crate::encoding::base64url_decode(parts[2], "s").unwrap();
+    let mut s = String::new();
+    let _ = writeln!(s, "issuer key seed        {}", hex_encode(&[0x06; 32]));
+    let _ = writeln!(s, "account (CAIP-10)      {account}");
     let _ = writeln!(
         s,
         "header JSON            {}",
@@ -843,7 +1027,13 @@ fn examples() -> Vec<(String, String)> {
     out.push(("log-json".to_owned(), ctx.export_json().unwrap()));
     out.push(("delta".to_owned(), ex_delta(&f)));
     out.push(("state-hash".to_owned(), ex_state(&ctx)));
+    let (accounts, names) = account_context(&f, &ctx);
+    for (name, seq) in names {
+        out.push((name, dump_op(&accounts.ops()[seq as usize])));
+    }
+    out.push(("state-hash-accounts".to_owned(), ex_state(&accounts)));
     out.push(("token".to_owned(), ex_token(&f, &snapshot)));
+    out.push(("token-account".to_owned(), ex_token_account(&f)));
     out.extend(ex_challenges());
     out.push(("challenge-nonce".to_owned(), ex_challenge_nonce()));
     out

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::{ApiKeyId, ApiKeyRecord, ApiKeyStore};
 
 /// An [`ApiKeyStore`] in process memory, for single-instance servers and
@@ -63,7 +63,7 @@ impl MemoryApiKeyStore {
         Ok(())
     }
 
-    fn list_sync(&self, context: &ContextId, owner: &PublicKey) -> Result<Vec<ApiKeyRecord>> {
+    fn list_sync(&self, context: &ContextId, owner: &MemberId) -> Result<Vec<ApiKeyRecord>> {
         let g = self.lock()?;
         Ok(g.values()
             .filter(|r| r.context_id() == context && r.owner() == owner)
@@ -84,7 +84,7 @@ impl ApiKeyStore for MemoryApiKeyStore {
     fn list(
         &self,
         context: &ContextId,
-        owner: &PublicKey,
+        owner: &MemberId,
     ) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send {
         ready(self.list_sync(context, owner))
     }

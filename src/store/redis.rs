@@ -13,9 +13,20 @@
 //! | `<prefix>n:<nonce hex>` | string | a redeemed nonce (`S`) or the failed attempts of a MAC-checked nonce (decimal), until its challenge expires |
 //! | `<prefix>rt:<token hash hex>` | hash | a refresh token: `r` record JSON, `f` family, `e` expiry, `s` spent, `sa` spent at, `n` successor hash (for retries) |
 //! | `<prefix>rf:<family hex>` | hash | a refresh family: `v` revoked (`0`/`1`) |
-//! | `<prefix>rm:<context hex>:<key hex>` | set | the families of a member key in a context |
+//! | `<prefix>rm:<context hex>:<member>` | set | the families of a member in a context |
 //! | `<prefix>ak:<api key id hex>` | string | an API key record (JSON, with the keyed hash of its secret), until its expiry plus the retention |
-//! | `<prefix>ako:<context hex>:<owner hex>` | set | the API key ids of an owner in a context |
+//! | `<prefix>ako:<context hex>:<member>` | set | the API key ids of an owner in a context |
+//!
+//! `<member>` is a member key's 64 hex digits, or a wallet-account
+//! member's primary account in canonical CAIP-10 text (which always holds
+//! a `:`, so the two forms never collide). The record JSON is that of
+//! [`RefreshRecord`](crate::RefreshRecord) and
+//! [`ApiKeyRecord`](crate::ApiKeyRecord): a key member's records have no
+//! `v` member (version 1, the form written before wallet-account members
+//! existed), a wallet-account member's have `"v":2` and `account`; a
+//! record of any other version, or whose member fields do not match its
+//! version, is refused as corrupt ([`Error::StoreUnavailable`](crate::Error::StoreUnavailable)):
+//! the request fails closed.
 //!
 //! It is also the [`SessionStore`](crate::SessionStore) (a session is a
 //! refresh family: `rf:` keys; a session check is one `HGET`, a missing

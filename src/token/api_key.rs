@@ -12,17 +12,20 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use super::claims::{TokenClaims, TokenType};
+use super::claims::{TokenClaims, TokenMember, TokenType};
 use super::helpers::unix_now;
+use super::refresh::{ACCOUNT_RECORD_VERSION, record_member};
 use super::validator::{ValidatedToken, bind};
 use crate::encoding::{
     CanonicalWriter, base64url_decode, base64url_encode, hex_decode, hex_encode,
 };
 use crate::error::{DecodeReason, Error, Result, TokenError};
 use crate::id::ContextId;
+use crate::member_id::MemberId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
+use crate::wallet::AccountId;
 
 /// The text every API key starts with.
 pub const API_KEY_PREFIX: &str = "kt_";
@@ -219,14 +222,21 @@ impl fmt::Debug for ApiKey {
 
 /// What a store keeps of an API key: its id, owner, scope and the keyed
 /// hash of its secret (never the secret). Serializable, so a store backend
-/// can keep it as JSON.
+/// can keep it as JSON, in one of two versions (any other is refused, so a
+/// store written by a newer keytree fails closed): a key member's record
+/// (version 1, no `v` member) `{"id","name","context_id","owner",
+/// "subject","audience","permissions","created_at","expires_at","hash"}`
+/// with `owner` the member key's text, and a wallet-account member's
+/// record `{"v":2,"id","name","context_id","account",…}` with `account`
+/// (in place of `owner`) the member's primary account in canonical
+/// CAIP-10 text.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "ApiKeyWire", into = "ApiKeyWire")]
 pub struct ApiKeyRecord {
     id: ApiKeyId,
     name: String,
     context_id: ContextId,
-    owner: PublicKey,
+    owner: MemberId,
     subject: String,
     audience: String,
     permissions: Permissions,
@@ -234,6 +244,70 @@ pub struct ApiKeyRecord {
     expires_at: u64,
     #[serde(with = "hash_hex")]
     hash: [u8; 32],
+}
+
+/// The record's JSON: `v` absent for a key member (version 1), `2` for a
+/// wallet-account member.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiKeyWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    v: Option<u32>,
+    id: ApiKeyId,
+    name: String,
+    context_id: ContextId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<PublicKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<AccountId>,
+    subject: String,
+    audience: String,
+    permissions: Permissions,
+    created_at: u64,
+    expires_at: u64,
+    #[serde(with = "hash_hex")]
+    hash: [u8; 32],
+}
+
+impl TryFrom<ApiKeyWire> for ApiKeyRecord {
+    type Error = String;
+    fn try_from(w: ApiKeyWire) -> std::result::Result<Self, String> {
+        Ok(Self {
+            owner: record_member("api key record", w.v, w.owner, w.account)?,
+            id: w.id,
+            name: w.name,
+            context_id: w.context_id,
+            subject: w.subject,
+            audience: w.audience,
+            permissions: w.permissions,
+            created_at: w.created_at,
+            expires_at: w.expires_at,
+            hash: w.hash,
+        })
+    }
+}
+
+impl From<ApiKeyRecord> for ApiKeyWire {
+    fn from(r: ApiKeyRecord) -> Self {
+        let (v, owner, account) = match r.owner {
+            MemberId::Key(key) => (None, Some(key), None),
+            MemberId::Account(account) => (Some(ACCOUNT_RECORD_VERSION), None, Some(account)),
+        };
+        Self {
+            v,
+            id: r.id,
+            name: r.name,
+            context_id: r.context_id,
+            owner,
+            account,
+            subject: r.subject,
+            audience: r.audience,
+            permissions: r.permissions,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            hash: r.hash,
+        }
+    }
 }
 
 mod hash_hex {
@@ -279,8 +353,9 @@ impl ApiKeyRecord {
     pub fn context_id(&self) -> &ContextId {
         &self.context_id
     }
-    /// The member key that owns it (and that it acts as).
-    pub fn owner(&self) -> &PublicKey {
+    /// The member that owns it (and that it acts as): a key, or a
+    /// wallet-account member by its primary account.
+    pub fn owner(&self) -> &MemberId {
         &self.owner
     }
     /// The `sub` of its validated principal.
@@ -343,7 +418,7 @@ pub trait ApiKeyStore: Send + Sync {
     fn list(
         &self,
         context: &ContextId,
-        owner: &PublicKey,
+        owner: &MemberId,
     ) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
 
     /// Deletes a record; whether it was there.
@@ -365,7 +440,7 @@ macro_rules! forward_api_key_store {
             fn list(
                 &self,
                 context: &ContextId,
-                owner: &PublicKey,
+                owner: &MemberId,
             ) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send {
                 (**self).list(context, owner)
             }
@@ -411,7 +486,8 @@ impl ApiKeyRequest {
 ///
 /// - A key is created by a member through its validated access token
 ///   ([`create`](Self::create)): it is scoped to the token's context,
-///   acts as the token's executor key (its owner), and grants at most the
+///   acts as the token's member (its owner: the executor key, or a
+///   wallet-account member's primary account), and grants at most the
 ///   token's permissions, until its expiry.
 /// - [`validate_for`](Self::validate_for) parses the key, looks its record
 ///   up by id, compares the keyed hash of the secret in constant time
@@ -496,7 +572,7 @@ impl ApiKeyIssuer {
         out
     }
 
-    /// Creates a key for the owner of `token` (its executor key, in its
+    /// Creates a key for the owner of `token` (its member, in its
     /// context) and stores its record; returns the key (show it once) and
     /// the record.
     ///
@@ -536,7 +612,7 @@ impl ApiKeyIssuer {
             id: key.id,
             name: request.name.clone(),
             context_id: *claims.context_id(),
-            owner: token.executor_public_key()?,
+            owner: token.member()?,
             subject: claims.subject().to_owned(),
             audience: claims.audience().to_owned(),
             permissions,
@@ -610,7 +686,10 @@ impl ApiKeyIssuer {
             jti: record.id.to_string(),
             token_type: TokenType::Access,
             context_id: record.context_id,
-            executor: record.owner.to_bytes(),
+            member: match record.owner {
+                MemberId::Key(key) => TokenMember::Key(key.to_bytes()),
+                MemberId::Account(account) => TokenMember::Account(account),
+            },
             permissions: record.permissions,
             session: None,
         };
@@ -643,7 +722,7 @@ impl ApiKeyIssuer {
         token: &ValidatedToken,
         store: &S,
     ) -> Result<Vec<ApiKeyRecord>> {
-        let owner = token.executor_public_key()?;
+        let owner = token.member()?;
         let mut keys = store.list(token.claims().context_id(), &owner).await?;
         keys.sort_by_key(|r| (r.created_at, r.id));
         Ok(keys)
@@ -661,7 +740,7 @@ impl ApiKeyIssuer {
         id: &ApiKeyId,
         store: &S,
     ) -> Result<bool> {
-        let owner = token.executor_public_key()?;
+        let owner = token.member()?;
         match store.get(id).await? {
             Some(r) if r.owner == owner && r.context_id == *token.claims().context_id() => {
                 store.remove(id).await

@@ -11,6 +11,7 @@ use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
+use crate::wallet::AccountId;
 
 /// What a token is for. Only `access` tokens are accepted where an access
 /// token is expected; keytree's refresh tokens are opaque values, and
@@ -42,6 +43,15 @@ impl fmt::Display for TokenType {
     }
 }
 
+/// Whom a token is for, as its claims name it: a member key's 32 bytes
+/// (`executor_public_key`, not decoded as a point until needed) or a
+/// wallet account (`sub`, parsed and canonical).
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum TokenMember {
+    Key([u8; 32]),
+    Account(AccountId),
+}
+
 /// The claims of a context token.
 ///
 /// Obtained from a verified token ([`crate::ValidatedToken::claims`]) or, for
@@ -57,7 +67,9 @@ pub struct TokenClaims {
     pub(crate) jti: String,
     pub(crate) token_type: TokenType,
     pub(crate) context_id: ContextId,
-    pub(crate) executor: [u8; 32],
+    /// `executor_public_key` for a key member; for a wallet-account member
+    /// no executor key and `sub` is its CAIP-10 account.
+    pub(crate) member: TokenMember,
     pub(crate) permissions: Permissions,
     /// `sid`: the session (refresh family) of a token minted by
     /// `TokenIssuer::issue` or `refresh`; absent for `mint`.
@@ -69,7 +81,8 @@ impl TokenClaims {
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
-    /// `sub`: who the token is about (by default the executor key's text).
+    /// `sub`: who the token is about (by default the executor key's text;
+    /// for a wallet-account member, its CAIP-10 account).
     pub fn subject(&self) -> &str {
         &self.subject
     }
@@ -101,26 +114,48 @@ impl TokenClaims {
     pub fn context_id(&self) -> &ContextId {
         &self.context_id
     }
-    /// The 32 bytes of `executor_public_key`, the client key the token is for.
-    pub fn executor_key_bytes(&self) -> &[u8; 32] {
-        &self.executor
+    /// The 32 bytes of `executor_public_key`, the member key the token is
+    /// for; `None` for a wallet-account member's token (see
+    /// [`TokenClaims::account`]).
+    pub fn executor_key_bytes(&self) -> Option<&[u8; 32]> {
+        match &self.member {
+            TokenMember::Key(key) => Some(key),
+            TokenMember::Account(_) => None,
+        }
+    }
+    /// The wallet account a wallet-account member's token is for (its
+    /// `sub`, which is then canonical CAIP-10); `None` for a key member's
+    /// token.
+    pub fn account(&self) -> Option<&AccountId> {
+        match &self.member {
+            TokenMember::Key(_) => None,
+            TokenMember::Account(account) => Some(account),
+        }
     }
     /// `executor_public_key`, decoded and checked as a [`PublicKey`].
     ///
     /// # Errors
-    /// [`Error::InvalidKey`] if the bytes are not a valid key (keytree never
-    /// mints such a token).
+    /// [`TokenError::InvalidRequest`] for a wallet-account member's token,
+    /// which has no executor key; [`Error::InvalidKey`] if the bytes are not
+    /// a valid key (keytree never mints such a token).
     pub fn executor_public_key(&self) -> Result<PublicKey> {
-        PublicKey::from_bytes(&self.executor)
+        match &self.member {
+            TokenMember::Key(key) => PublicKey::from_bytes(key),
+            TokenMember::Account(_) => Err(no_executor()),
+        }
     }
     /// `permissions`.
     pub fn permissions(&self) -> &Permissions {
         &self.permissions
     }
 
-    /// The canonical JSON payload (claims in a fixed order, no whitespace).
+    /// The canonical JSON payload (claims in a fixed order, no whitespace),
+    /// through serde: the reference that the hand-written
+    /// `TokenClaims::write_json` (claims_json.rs), which minting uses, is
+    /// tested against byte for byte.
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> Vec<u8> {
-        let executor = ExecutorText(&self.executor);
+        let executor = self.executor_key_bytes().map(ExecutorText);
         let wire = WireOut {
             iss: &self.issuer,
             sub: &self.subject,
@@ -131,7 +166,7 @@ impl TokenClaims {
             jti: &self.jti,
             token_type: self.token_type,
             context_id: B58Text(self.context_id.as_bytes()),
-            executor_public_key: &executor,
+            executor_public_key: executor.as_ref(),
             permissions: &self.permissions,
             sid: self.session.as_ref(),
         };
@@ -154,11 +189,12 @@ impl TokenClaims {
         let context_id = ContextId::from_bytes(
             decode_b58_32(&wire.context_id).ok_or_else(|| claim_error("context_id"))?,
         );
-        let executor = wire
-            .executor_public_key
-            .strip_prefix("ed25519:")
-            .and_then(decode_b58_32)
-            .ok_or_else(|| claim_error("executor_public_key"))?;
+        let member = match wire.executor_public_key {
+            Some(ExecutorIn(key)) => TokenMember::Key(key),
+            // No executor key: a wallet-account member's token, whose `sub`
+            // must be a canonical CAIP-10 account.
+            None => TokenMember::Account(account_subject(&wire.sub)?),
+        };
         if wire.permissions.is_empty() {
             return Err(TokenError::InvalidClaims("permissions must not be empty".into()).into());
         }
@@ -172,7 +208,7 @@ impl TokenClaims {
             jti: wire.jti.into_owned(),
             token_type: wire.token_type,
             context_id,
-            executor,
+            member,
             permissions: wire.permissions,
             session: wire.sid,
         })
@@ -193,7 +229,9 @@ impl fmt::Debug for TokenClaims {
             .field("context_id", &self.context_id)
             .field(
                 "executor_public_key",
-                &ExecutorText(&self.executor).to_string(),
+                &self
+                    .executor_key_bytes()
+                    .map(|k| ExecutorText(k).to_string()),
             )
             .field("permissions", &self.permissions)
             .field("sid", &self.session)
@@ -203,6 +241,25 @@ impl fmt::Debug for TokenClaims {
 
 fn invalid(e: serde_json::Error) -> Error {
     TokenError::InvalidClaims(clip(&e.to_string(), 160)).into()
+}
+
+fn no_executor() -> Error {
+    TokenError::InvalidRequest("a wallet-account member's token has no executor key").into()
+}
+
+/// The `sub` of a token without `executor_public_key`: exactly the
+/// canonical CAIP-10 text of an account.
+fn account_subject(sub: &str) -> Result<AccountId> {
+    let refuse = || {
+        Error::from(TokenError::InvalidClaims(
+            "a token without executor_public_key needs a canonical CAIP-10 sub".into(),
+        ))
+    };
+    let account: AccountId = sub.parse().map_err(|_| refuse())?;
+    if account.to_string() != sub {
+        return Err(refuse());
+    }
+    Ok(account)
 }
 
 fn claim_error(claim: &str) -> Error {
@@ -256,49 +313,112 @@ pub(crate) fn decode_b58_32(text: &str) -> Option<[u8; 32]> {
 
 const B58_ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
-/// Appends the base58 text of 32 bytes (the same text as `bs58`), working on
-/// 32-bit limbs and five digits per division pass.
+/// 58^5, the radix of the intermediate digits of [`Base58x32`].
+const B58_RADIX: u64 = 58 * 58 * 58 * 58 * 58;
+
+/// `B58_TABLE[i][j]`: digit `j` (most significant first, radix 58^5) of
+/// 2^(32·(7−i)), the weight of the `i`-th big-endian 32-bit limb of a
+/// 32-byte number. Evaluated at compile time: an out-of-range index here
+/// fails the build, it cannot panic at run time.
+#[allow(clippy::indexing_slicing)]
+const B58_TABLE: [[u64; 9]; 8] = {
+    let mut table = [[0u64; 9]; 8];
+    let mut i = 0;
+    while i < 8 {
+        let mut limbs = [0u32; 8];
+        limbs[i] = 1;
+        let mut j = 9;
+        while j > 0 {
+            j -= 1;
+            let mut rem = 0u64;
+            let mut k = 0;
+            while k < 8 {
+                let cur = (rem << 32) | limbs[k] as u64;
+                limbs[k] = (cur / B58_RADIX) as u32;
+                rem = cur % B58_RADIX;
+                k += 1;
+            }
+            table[i][j] = rem;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The base58 text of 32 bytes (the same text as `bs58`), on the stack: at
+/// most 44 characters (58^44 > 2^256).
+pub(crate) struct Base58x32 {
+    text: [u8; 44],
+    len: usize,
+}
+
+impl Base58x32 {
+    /// Encodes without division of the big number: each 32-bit limb times
+    /// its weight's radix-58^5 digits (a table made at compile time) is
+    /// summed into nine 64-bit accumulators, carried once halfway (four
+    /// products of < 2^61.3 each fit) and once at the end, and each
+    /// accumulator is then split into five base58 digits.
+    pub(crate) fn new(bytes: &[u8; 32]) -> Self {
+        let mut limbs = [0u64; 8];
+        for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(4)) {
+            let mut b = [0u8; 4];
+            b.copy_from_slice(chunk);
+            *limb = u64::from(u32::from_be_bytes(b));
+        }
+        let mut acc = [0u64; 9];
+        let carry_all = |acc: &mut [u64; 9]| {
+            let mut carry = 0;
+            for a in acc.iter_mut().rev() {
+                *a += carry;
+                carry = *a / B58_RADIX;
+                *a %= B58_RADIX;
+            }
+        };
+        let (high, low) = B58_TABLE.split_at(4);
+        let (high_limbs, low_limbs) = limbs.split_at(4);
+        for (rows, limbs) in [(high, high_limbs), (low, low_limbs)] {
+            for (row, &limb) in rows.iter().zip(limbs) {
+                for (a, &t) in acc.iter_mut().zip(row) {
+                    *a += limb * t;
+                }
+            }
+            carry_all(&mut acc);
+        }
+        // Each accumulator (< 58^5 < 2^30) as five base58 characters.
+        let mut digits = [b'1'; 45];
+        for (chunk, &a) in digits.chunks_exact_mut(5).zip(&acc) {
+            let mut v = a as u32;
+            for d in chunk.iter_mut().rev() {
+                *d = B58_ALPHABET.get((v % 58) as usize).copied().unwrap_or(b'1');
+                v /= 58;
+            }
+        }
+        // Leading zero digits go; each leading zero byte is one `1`.
+        let lead = digits.iter().take_while(|&&d| d == b'1').count();
+        let significant = digits.get(lead..).unwrap_or_default();
+        let zeros = bytes.iter().take_while(|&&b| b == 0).count();
+        let mut text = [b'1'; 44];
+        let len = (zeros + significant.len()).min(text.len());
+        if let Some(slot) = text.get_mut(zeros..len) {
+            slot.copy_from_slice(significant.get(..len - zeros).unwrap_or_default());
+        }
+        Self { text, len }
+    }
+
+    /// The text's bytes (ASCII).
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.get(..self.len).unwrap_or_default()
+    }
+
+    /// The text (the alphabet is ASCII, so it is always UTF-8).
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+}
+
+/// Appends the base58 text of 32 bytes (the same text as `bs58`).
 pub(crate) fn encode_b58_32(bytes: &[u8; 32], out: &mut String) {
-    const BIG: u64 = 58 * 58 * 58 * 58 * 58;
-    let mut limbs = [0u32; 8];
-    for (limb, chunk) in limbs.iter_mut().zip(bytes.chunks_exact(4)) {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(chunk);
-        *limb = u32::from_be_bytes(b);
-    }
-    // Least significant digit first; 2^256 < 58^45, so nine passes suffice.
-    let mut digits = [0u8; 45];
-    let mut n = 0;
-    for pass in digits.chunks_exact_mut(5) {
-        if limbs.iter().all(|&l| l == 0) {
-            break;
-        }
-        let mut rem = 0u64;
-        for limb in limbs.iter_mut() {
-            let cur = (rem << 32) | u64::from(*limb);
-            *limb = (cur / BIG) as u32;
-            rem = cur % BIG;
-        }
-        for d in pass.iter_mut() {
-            *d = (rem % 58) as u8;
-            rem /= 58;
-        }
-        n += 5;
-    }
-    let significant = digits
-        .get(..n)
-        .unwrap_or_default()
-        .iter()
-        .rposition(|&d| d != 0)
-        .map_or(0, |i| i + 1);
-    let zeros = bytes.iter().take_while(|&&b| b == 0).count();
-    out.reserve(zeros + significant);
-    out.extend(std::iter::repeat_n('1', zeros));
-    for &d in digits.get(..significant).unwrap_or_default().iter().rev() {
-        out.push(char::from(
-            B58_ALPHABET.get(usize::from(d)).copied().unwrap_or(b'1'),
-        ));
-    }
+    out.push_str(Base58x32::new(bytes).as_str());
 }
 
 /// The value of a base58 (Bitcoin alphabet) digit.
@@ -337,8 +457,10 @@ pub(crate) fn executor_text(key: &[u8; 32]) -> String {
 }
 
 /// Base58 of 32 bytes, for the context id.
+#[cfg(test)]
 struct B58Text<'a>(&'a [u8; 32]);
 
+#[cfg(test)]
 impl Serialize for B58Text<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut text = String::with_capacity(44);
@@ -347,12 +469,14 @@ impl Serialize for B58Text<'_> {
     }
 }
 
+#[cfg(test)]
 impl Serialize for ExecutorText<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
     }
 }
 
+#[cfg(test)]
 #[derive(Serialize)]
 struct WireOut<'a> {
     iss: &'a str,
@@ -364,7 +488,8 @@ struct WireOut<'a> {
     jti: &'a str,
     token_type: TokenType,
     context_id: B58Text<'a>,
-    executor_public_key: &'a ExecutorText<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    executor_public_key: Option<&'a ExecutorText<'a>>,
     permissions: &'a Permissions,
     #[serde(skip_serializing_if = "Option::is_none")]
     sid: Option<&'a FamilyId>,
@@ -390,11 +515,42 @@ struct WireIn<'a> {
     token_type: TokenType,
     #[serde(borrow)]
     context_id: Cow<'a, str>,
-    #[serde(borrow)]
-    executor_public_key: Cow<'a, str>,
+    /// Optional, but never `null`: present, it must be a key text.
+    #[serde(default, deserialize_with = "present")]
+    executor_public_key: Option<ExecutorIn>,
     permissions: Permissions,
     #[serde(default)]
     sid: Option<FamilyId>,
+}
+
+/// `executor_public_key` as read: `ed25519:<base58>` of 32 bytes, decoded
+/// without allocating (the text may be borrowed or unescaped).
+struct ExecutorIn([u8; 32]);
+
+impl<'de> Deserialize<'de> for ExecutorIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = ExecutorIn;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ed25519:<base58> key text")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<ExecutorIn, E> {
+                text.strip_prefix("ed25519:")
+                    .and_then(decode_b58_32)
+                    .map(ExecutorIn)
+                    .ok_or_else(|| {
+                        E::custom("executor_public_key is not a valid base58 32-byte value")
+                    })
+            }
+        }
+        d.deserialize_str(Visitor)
+    }
+}
+
+/// A claim that may be absent but, present, is never `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ExecutorIn>, D::Error> {
+    ExecutorIn::deserialize(d).map(Some)
 }
 
 #[cfg(test)]
@@ -413,7 +569,7 @@ mod tests {
             jti: "j".into(),
             token_type: TokenType::Access,
             context_id: ContextId::from_bytes([5; 32]),
-            executor: *crate::RootKey::from_bytes(&[1; 32]).public_key().as_bytes(),
+            member: TokenMember::Key(*crate::RootKey::from_bytes(&[1; 32]).public_key().as_bytes()),
             permissions: Permissions::parse(["a", "b:c"]).unwrap(),
             session: None,
         }
@@ -518,6 +674,53 @@ mod tests {
             TokenClaims::from_json(&exp_string),
             Err(Error::Token(TokenError::InvalidClaims(m))) if m.contains("invalid type")
         ));
+    }
+
+    #[test]
+    fn account_claims_have_no_executor_and_a_canonical_sub() {
+        let account: AccountId = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"
+            .parse()
+            .unwrap();
+        let mut c = sample();
+        c.subject = account.to_string();
+        c.member = TokenMember::Account(account.clone());
+        let json = c.to_json();
+        let text = String::from_utf8(json.clone()).unwrap();
+        assert!(!text.contains("executor_public_key"), "{text}");
+        let back = TokenClaims::from_json(&json).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.account(), Some(&account));
+        assert!(back.executor_key_bytes().is_none());
+        assert!(matches!(
+            back.executor_public_key(),
+            Err(Error::Token(TokenError::InvalidRequest(_)))
+        ));
+        // Without an executor key, `sub` must be canonical CAIP-10.
+        for sub in [
+            "sub",
+            "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "eip155:01:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "",
+        ] {
+            let bad = text.replace(&account.to_string(), sub);
+            assert!(
+                matches!(
+                    TokenClaims::from_json(bad.as_bytes()),
+                    Err(Error::Token(TokenError::InvalidClaims(_)))
+                ),
+                "{bad}"
+            );
+        }
+        // `executor_public_key` is never null.
+        let null = mutate(|m| {
+            m.insert("executor_public_key".into(), serde_json::Value::Null);
+        });
+        assert!(TokenClaims::from_json(&null).is_err());
+        // A key token without its executor key and a free-text sub.
+        let missing = mutate(|m| {
+            m.remove("executor_public_key");
+        });
+        assert!(TokenClaims::from_json(&missing).is_err());
     }
 
     #[test]

@@ -4,21 +4,24 @@ use std::fmt;
 
 use rand_core::CryptoRng;
 
-use super::claims::{TokenClaims, TokenType};
+use super::claims::{TokenClaims, TokenMember, TokenType};
 use super::defaults::{DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL};
 use super::helpers::unix_now;
 use super::jwks::{Jwks, TokenSigningKey};
-use super::jws::b64_append;
+use super::jws::{b64_append, compact};
 use super::mint_view::MintView;
 use super::refresh::{FamilyId, RefreshRecord, RefreshToken};
 use super::store::RefreshStore;
 use super::validator::{TokenValidator, TokenValidatorBuilder};
 use crate::encoding::check_timestamp;
 use crate::error::{DelegationError, Result, TokenError};
+use crate::member_id::MemberId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
+use crate::wallet::AccountId;
 
-/// What to mint: for which member key, for which audience, with which
+/// What to mint: for which member (a key, or a wallet account with
+/// [`TokenRequest::for_account`]), for which audience, with which
 /// permissions and for how long.
 ///
 /// # Example
@@ -34,7 +37,7 @@ use crate::public_key::PublicKey;
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct TokenRequest {
-    executor: PublicKey,
+    member: MemberId,
     audience: String,
     permissions: Option<Permissions>,
     ttl: Option<u64>,
@@ -46,8 +49,34 @@ impl TokenRequest {
     /// it carries all the member's current permissions, lives for the
     /// issuer's access TTL, and its `sub` is the executor key's text.
     pub fn new(executor: PublicKey, audience: impl Into<String>) -> Self {
+        Self::for_member(MemberId::Key(executor), audience)
+    }
+
+    /// A token for the wallet-account member `account` (or the member it
+    /// is linked to), for the service `audience`. The token carries no
+    /// executor key; its `sub` is the member's primary account (so logging
+    /// in with a linked account gives the same `sub`), and it cannot be
+    /// set with [`TokenRequest::subject`]. By default it carries all the
+    /// member's current permissions and lives for the issuer's access TTL,
+    /// cut at the end of the member's window.
+    ///
+    /// # Example
+    /// ```
+    /// use keytree::{AccountId, TokenRequest};
+    /// let account: AccountId = "eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed".parse()?;
+    /// let request = TokenRequest::for_account(account.clone(), "api");
+    /// assert_eq!(request.member().account(), Some(&account));
+    /// assert!(request.executor().is_none());
+    /// Ok::<(), keytree::Error>(())
+    /// ```
+    pub fn for_account(account: AccountId, audience: impl Into<String>) -> Self {
+        Self::for_member(MemberId::Account(account), audience)
+    }
+
+    /// A token for `member` (a key or a wallet account), for `audience`.
+    pub fn for_member(member: MemberId, audience: impl Into<String>) -> Self {
         Self {
-            executor,
+            member,
             audience: audience.into(),
             permissions: None,
             ttl: None,
@@ -67,15 +96,22 @@ impl TokenRequest {
         self
     }
 
-    /// The `sub` claim, for example the wallet account that logged in.
+    /// The `sub` claim of a key member's token, for example the wallet
+    /// account that logged in (a wallet-account member's `sub` is always
+    /// its primary account: minting refuses a request that sets one).
     pub fn subject(mut self, subject: impl Into<String>) -> Self {
         self.subject = Some(subject.into());
         self
     }
 
-    /// The executor key.
-    pub fn executor(&self) -> &PublicKey {
-        &self.executor
+    /// The executor key; `None` for a wallet-account member.
+    pub fn executor(&self) -> Option<&PublicKey> {
+        self.member.key()
+    }
+
+    /// The member the token is for.
+    pub fn member(&self) -> &MemberId {
+        &self.member
     }
 
     /// The audience.
@@ -133,7 +169,7 @@ impl fmt::Debug for TokenPair {
 /// Claims checked against the context, with what the refresh record needs.
 struct Minted {
     claims: TokenClaims,
-    executor: PublicKey,
+    member: MemberId,
     window_end: u64,
 }
 
@@ -150,7 +186,11 @@ struct Minted {
 /// claims are `iss`, `sub`, `aud` (one string), `exp`, `nbf`, `iat` (unix
 /// seconds, integers), `jti`, `token_type` (`access`), `context_id`
 /// (base58), `executor_public_key` (`ed25519:<base58>`) and `permissions`
-/// (a sorted, duplicate-free, non-empty array); tokens from
+/// (a sorted, duplicate-free, non-empty array). A wallet-account member's
+/// token ([`TokenRequest::for_account`]) has no `executor_public_key`: its
+/// `sub` is the member's primary account in canonical CAIP-10 text, and
+/// validators refuse a token without `executor_public_key` whose `sub` is
+/// anything else. Tokens from
 /// [`TokenIssuer::issue`] and [`TokenIssuer::refresh`] add `sid`, their
 /// session ([`crate::SessionId`], the refresh family, 32 hex digits), which
 /// [`TokenIssuer::logout`] revokes and [`TokenValidator::check_session`]
@@ -334,20 +374,23 @@ impl TokenIssuer {
         TokenValidator::builder(self.issuer.clone(), audience).jwks(&self.jwks(now))
     }
 
-    /// Mints an access token for a member of `ctx` at time `now`.
+    /// Mints an access token for a member of `ctx` at time `now`: a key
+    /// member, or a wallet-account member ([`TokenRequest::for_account`],
+    /// read through [`MintView::account_grant`]).
     ///
     /// Only permissions the member holds now may be in the token (by
     /// default, all of them), and the token expires no later than the
-    /// member's delegation.
+    /// member's delegation (a wallet-account member's window).
     ///
     /// # Errors
     /// [`crate::ContextError::NotMember`] or [`crate::ContextError::Revoked`] for a key
-    /// that is not a live member; [`crate::PermissionError::NotCovered`] for
+    /// or account that is not a live member; [`crate::PermissionError::NotCovered`] for
     /// a permission the member does not hold;
     /// [`DelegationError::NotYetValid`] or [`DelegationError::Expired`]
     /// outside the member's delegation window;
-    /// [`TokenError::InvalidRequest`] for an empty audience or subject, no
-    /// permissions, or a zero TTL.
+    /// [`TokenError::InvalidRequest`] for an empty audience or subject, a
+    /// subject set for a wallet-account member, no permissions, or a zero
+    /// TTL.
     pub fn mint<V: MintView + ?Sized>(
         &self,
         ctx: &V,
@@ -437,9 +480,12 @@ impl TokenIssuer {
             .await?;
         let family = *record.family();
         let minted = if *record.context_id() == ctx.mint_context_id()? {
-            let request = TokenRequest::new(*record.executor(), record.audience())
-                .permissions(record.permissions().clone())
-                .subject(record.subject());
+            let request = TokenRequest::for_member(record.member().clone(), record.audience())
+                .permissions(record.permissions().clone());
+            let request = match record.member() {
+                MemberId::Key(_) => request.subject(record.subject()),
+                MemberId::Account(_) => request,
+            };
             let mut rng = rand::rng();
             self.claims_for(ctx, &request, now, &mut rng)
         } else {
@@ -464,7 +510,7 @@ impl TokenIssuer {
     ) -> Result<TokenPair> {
         let Minted {
             mut claims,
-            executor,
+            member,
             window_end,
         } = minted;
         // A refresh family is a session: its access tokens name it (`sid`).
@@ -473,7 +519,7 @@ impl TokenIssuer {
         let record = RefreshRecord::new(
             family,
             claims.context_id,
-            executor,
+            member,
             claims.subject.clone(),
             claims.audience.clone(),
             claims.permissions.clone(),
@@ -503,9 +549,39 @@ impl TokenIssuer {
         if request.subject.as_deref() == Some("") {
             return Err(TokenError::InvalidRequest("empty subject").into());
         }
-        let key = &request.executor;
-        let grant = ctx.member_grant(key, now)?;
-        let held = &grant.permissions;
+        let (member, held, window, subject, token_member) = match &request.member {
+            MemberId::Key(key) => {
+                let grant = ctx.member_grant(key, now)?;
+                let subject = match &request.subject {
+                    Some(subject) => subject.clone(),
+                    None => super::claims::executor_text(key.as_bytes()),
+                };
+                (
+                    MemberId::Key(grant.key),
+                    grant.permissions,
+                    grant.window,
+                    subject,
+                    TokenMember::Key(key.to_bytes()),
+                )
+            }
+            MemberId::Account(account) => {
+                if request.subject.is_some() {
+                    return Err(TokenError::InvalidRequest(
+                        "a wallet-account member's sub is its account",
+                    )
+                    .into());
+                }
+                let grant = ctx.account_grant(account, now)?;
+                (
+                    MemberId::Account(grant.account.clone()),
+                    grant.permissions,
+                    grant.window,
+                    grant.account.to_string(),
+                    TokenMember::Account(grant.account),
+                )
+            }
+        };
+        let held = &held;
         let permissions = match &request.permissions {
             Some(wanted) => {
                 wanted.require_subset_of(held)?;
@@ -516,7 +592,7 @@ impl TokenIssuer {
         if permissions.is_empty() {
             return Err(TokenError::InvalidRequest("a token needs at least one permission").into());
         }
-        let (not_before, window_end) = grant.window;
+        let (not_before, window_end) = window;
         if now < not_before {
             return Err(DelegationError::NotYetValid { not_before, now }.into());
         }
@@ -538,10 +614,7 @@ impl TokenIssuer {
         b64_append(&jti, &mut jti_text);
         let claims = TokenClaims {
             issuer: self.issuer.clone(),
-            subject: match &request.subject {
-                Some(subject) => subject.clone(),
-                None => super::claims::executor_text(key.as_bytes()),
-            },
+            subject,
             audience: request.audience.clone(),
             expires_at: now.saturating_add(ttl).min(window_end),
             not_before: now,
@@ -549,13 +622,13 @@ impl TokenIssuer {
             jti: jti_text,
             token_type: TokenType::Access,
             context_id: ctx.mint_context_id()?,
-            executor: key.to_bytes(),
+            member: token_member,
             permissions,
             session: None,
         };
         Ok(Minted {
             claims,
-            executor: grant.key,
+            member,
             window_end,
         })
     }
@@ -563,15 +636,8 @@ impl TokenIssuer {
     /// Signs claims with the active key into a compact JWS.
     fn sign(&self, claims: &TokenClaims) -> String {
         let key = self.active_key();
-        let payload = claims.to_json();
-        let header = key.header_b64();
-        let mut out = String::with_capacity(header.len() + payload.len() * 4 / 3 + 96);
-        out.push_str(header);
-        out.push('.');
-        b64_append(&payload, &mut out);
-        let signature = key.sign(out.as_bytes());
-        out.push('.');
-        b64_append(&signature, &mut out);
-        out
+        let mut payload = Vec::new();
+        claims.write_json(&mut payload);
+        compact(key.header_b64(), &payload, |input| key.sign(input))
     }
 }

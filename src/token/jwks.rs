@@ -2,11 +2,12 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signer as _, SigningKey};
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::hazmat::{ExpandedSecretKey, raw_sign};
 use rand_core::CryptoRng;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
 use super::helpers::clip;
@@ -57,6 +58,12 @@ pub fn jwk_thumbprint(key: &PublicKey) -> String {
 /// ```
 pub struct TokenSigningKey {
     signing: SigningKey,
+    /// `H(seed)` split into the signing scalar and the nonce prefix, kept so
+    /// that each signature does not hash the seed again (dalek's `sign`
+    /// does). Made here from `signing` and nothing else, so it always
+    /// matches `signing`'s public key, which `raw_sign` is given (a
+    /// mismatched pair would leak the key); it wipes itself on drop.
+    expanded: ExpandedSecretKey,
     public: PublicKey,
     kid: String,
     header_b64: String,
@@ -77,8 +84,10 @@ impl TokenSigningKey {
         let public = PublicKey::from_verifying_key(signing.verifying_key());
         let kid = jwk_thumbprint(&public);
         let header_b64 = encode_header(&kid);
+        let expanded = ExpandedSecretKey::from(signing.as_bytes());
         Self {
             signing,
+            expanded,
             public,
             kid,
             header_b64,
@@ -113,8 +122,11 @@ impl TokenSigningKey {
         &self.header_b64
     }
 
+    /// The Ed25519 signature of `message`: the same bytes as dalek's
+    /// `SigningKey::sign` (RFC 8032 signing is deterministic), without
+    /// hashing the seed again.
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.signing.sign(message).to_bytes()
+        raw_sign::<Sha512>(&self.expanded, message, self.signing.as_ref()).to_bytes()
     }
 }
 
@@ -404,6 +416,26 @@ impl<'de> Deserialize<'de> for RawJwk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kept expanded key signs exactly as dalek's `SigningKey::sign`
+    /// (and what it signs verifies strictly under the published key).
+    #[test]
+    fn sign_with_the_kept_expanded_key_is_dalek_sign() {
+        use ed25519_dalek::Signer as _;
+        for seed in [[0u8; 32], [1; 32], [0x42; 32], [0xff; 32]] {
+            let key = TokenSigningKey::from_bytes(&seed);
+            let dalek = SigningKey::from_bytes(&seed);
+            for len in [0usize, 1, 111, 112, 128, 450, 4096] {
+                let message: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+                let signature = key.sign(&message);
+                assert_eq!(signature, dalek.sign(&message).to_bytes());
+                dalek
+                    .verifying_key()
+                    .verify_strict(&message, &ed25519_dalek::Signature::from_bytes(&signature))
+                    .unwrap();
+            }
+        }
+    }
 
     #[test]
     fn rfc8037_a3_thumbprint() {

@@ -163,6 +163,25 @@ pub(crate) fn encode_header(kid: &str) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
+/// A compact JWS `header.payload.signature` in one buffer sized up front:
+/// the cached encoded header, the payload encoded straight after it, and
+/// the signature that `sign` makes over that signing input.
+pub(crate) fn compact(
+    header_b64: &str,
+    payload: &[u8],
+    sign: impl FnOnce(&[u8]) -> [u8; 64],
+) -> String {
+    let payload_b64 = payload.len().div_ceil(3) * 4;
+    let mut out = String::with_capacity(header_b64.len() + payload_b64 + 2 + SIGNATURE_B64_LEN);
+    out.push_str(header_b64);
+    out.push('.');
+    b64_append(payload, &mut out);
+    let signature = sign(out.as_bytes());
+    out.push('.');
+    b64_append(&signature, &mut out);
+    out
+}
+
 /// Unpadded base64url, appended to `out`.
 pub(crate) fn b64_append(bytes: &[u8], out: &mut String) {
     URL_SAFE_NO_PAD.encode_string(bytes, out);

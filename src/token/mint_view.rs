@@ -5,6 +5,7 @@ use crate::error::{ContextError, Result};
 use crate::id::ContextId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
+use crate::wallet::AccountId;
 
 /// A live member's standing, as minting needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +24,31 @@ impl MemberGrant {
     pub fn new(key: PublicKey, permissions: Permissions, window: (u64, u64)) -> Self {
         Self {
             key,
+            permissions,
+            window,
+        }
+    }
+}
+
+/// A live wallet-account member's standing, as minting needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AccountGrant {
+    /// The member's primary account: the account asked about, or the
+    /// member it is linked to when it is a linked alias. Tokens name it as
+    /// `sub`.
+    pub account: AccountId,
+    /// Its current permissions.
+    pub permissions: Permissions,
+    /// Its window `[not_before, expires_at)`.
+    pub window: (u64, u64),
+}
+
+impl AccountGrant {
+    /// A grant (for implementations of [`MintView`] outside keytree).
+    pub fn new(account: AccountId, permissions: Permissions, window: (u64, u64)) -> Self {
+        Self {
+            account,
             permissions,
             window,
         }
@@ -52,6 +78,22 @@ pub trait MintView {
     /// [`ContextError::Revoked`] for a revoked one; a view that cannot
     /// answer refuses (a stale replica: [`ContextError::ReplicaStale`]).
     fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant>;
+
+    /// A wallet-account member's standing at `now`: its primary account
+    /// (aliases resolve to the member they are linked to), current
+    /// permissions and window (the issuer checks the window against `now`
+    /// itself). The default knows no wallet member and answers
+    /// [`ContextError::NotMember`].
+    ///
+    /// # Errors
+    /// [`ContextError::NotMember`] for an account that is not a member nor
+    /// linked to one, [`ContextError::Revoked`] for a revoked one; a view
+    /// that cannot answer refuses (a stale replica:
+    /// [`ContextError::ReplicaStale`]).
+    fn account_grant(&self, account: &AccountId, now: u64) -> Result<AccountGrant> {
+        let _ = now;
+        Err(ContextError::NotMember(account.to_string()).into())
+    }
 }
 
 impl MintView for Context {
@@ -75,6 +117,20 @@ impl MintView for Context {
             window,
         })
     }
+
+    fn account_grant(&self, account: &AccountId, _now: u64) -> Result<AccountGrant> {
+        let member = self
+            .account_member(account)
+            .ok_or_else(|| ContextError::NotMember(account.to_string()))?;
+        let permissions = member
+            .permissions()
+            .ok_or_else(|| ContextError::Revoked(account.to_string()))?;
+        Ok(AccountGrant {
+            account: member.primary().clone(),
+            permissions: permissions.clone(),
+            window: member.window(),
+        })
+    }
 }
 
 macro_rules! forward_mint_view {
@@ -85,6 +141,9 @@ macro_rules! forward_mint_view {
             }
             fn member_grant(&self, key: &PublicKey, now: u64) -> Result<MemberGrant> {
                 (**self).member_grant(key, now)
+            }
+            fn account_grant(&self, account: &AccountId, now: u64) -> Result<AccountGrant> {
+                (**self).account_grant(account, now)
             }
         }
     )+};

@@ -10,8 +10,10 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 use crate::encoding::{base64url_decode, base64url_encode, hex_decode, hex_encode};
 use crate::error::{DecodeReason, Error, Result};
 use crate::id::ContextId;
+use crate::member_id::MemberId;
 use crate::permission::Permissions;
 use crate::public_key::PublicKey;
+use crate::wallet::AccountId;
 
 /// The BLAKE3 key-derivation context of refresh-token hashes.
 const HASH_CONTEXT: &str = "keytree/v1 refresh-token hash";
@@ -187,17 +189,108 @@ impl<'de> Deserialize<'de> for FamilyId {
 
 /// What a store keeps for one refresh token (never the token itself).
 ///
-/// Serializable, so that a store backend can keep it as JSON.
+/// Serializable, so that a store backend can keep it as JSON, in one of two
+/// versions (a record of any other version is refused, so a store written
+/// by a newer keytree fails closed):
+///
+/// - a key member's record (version 1, no `v` member, the form keytree has
+///   always written): `{"family","context_id","executor","subject",
+///   "audience","permissions","expires_at"}`, `executor` the member key's
+///   text;
+/// - a wallet-account member's record: `{"v":2,"family","context_id",
+///   "account","subject","audience","permissions","expires_at"}`,
+///   `account` the member's primary account in canonical CAIP-10 text.
+///
+/// `family` is 32 hex digits, `context_id` base58, `permissions` the
+/// sorted array, `expires_at` unix seconds; unknown and duplicated members
+/// are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RecordWire", into = "RecordWire")]
 pub struct RefreshRecord {
     family: FamilyId,
     context_id: ContextId,
-    executor: PublicKey,
+    member: MemberId,
     subject: String,
     audience: String,
     permissions: Permissions,
     expires_at: u64,
+}
+
+/// The record's JSON: `v` absent for a key member (version 1), `2` for a
+/// wallet-account member.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    v: Option<u32>,
+    family: FamilyId,
+    context_id: ContextId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    executor: Option<PublicKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    account: Option<AccountId>,
+    subject: String,
+    audience: String,
+    permissions: Permissions,
+    expires_at: u64,
+}
+
+/// The record version of a wallet-account member's records (refresh and
+/// API key); a key member's records carry no version (version 1).
+pub(crate) const ACCOUNT_RECORD_VERSION: u32 = 2;
+
+/// The member of a stored record from its version and member fields:
+/// version 1 (no `v`) names a key, version 2 an account; anything else is
+/// refused.
+pub(crate) fn record_member(
+    what: &str,
+    v: Option<u32>,
+    key: Option<PublicKey>,
+    account: Option<AccountId>,
+) -> std::result::Result<MemberId, String> {
+    match (v, key, account) {
+        (None, Some(key), None) => Ok(MemberId::Key(key)),
+        (Some(ACCOUNT_RECORD_VERSION), None, Some(account)) => Ok(MemberId::Account(account)),
+        (None | Some(ACCOUNT_RECORD_VERSION), _, _) => Err(format!(
+            "{what}: the member fields do not match the version"
+        )),
+        (Some(v), _, _) => Err(format!("{what}: unknown record version {v}")),
+    }
+}
+
+impl TryFrom<RecordWire> for RefreshRecord {
+    type Error = String;
+    fn try_from(w: RecordWire) -> std::result::Result<Self, String> {
+        Ok(Self {
+            member: record_member("refresh record", w.v, w.executor, w.account)?,
+            family: w.family,
+            context_id: w.context_id,
+            subject: w.subject,
+            audience: w.audience,
+            permissions: w.permissions,
+            expires_at: w.expires_at,
+        })
+    }
+}
+
+impl From<RefreshRecord> for RecordWire {
+    fn from(r: RefreshRecord) -> Self {
+        let (v, executor, account) = match r.member {
+            MemberId::Key(key) => (None, Some(key), None),
+            MemberId::Account(account) => (Some(ACCOUNT_RECORD_VERSION), None, Some(account)),
+        };
+        Self {
+            v,
+            family: r.family,
+            context_id: r.context_id,
+            executor,
+            account,
+            subject: r.subject,
+            audience: r.audience,
+            permissions: r.permissions,
+            expires_at: r.expires_at,
+        }
+    }
 }
 
 impl RefreshRecord {
@@ -205,7 +298,7 @@ impl RefreshRecord {
     pub(crate) fn new(
         family: FamilyId,
         context_id: ContextId,
-        executor: PublicKey,
+        member: MemberId,
         subject: String,
         audience: String,
         permissions: Permissions,
@@ -214,7 +307,7 @@ impl RefreshRecord {
         Self {
             family,
             context_id,
-            executor,
+            member,
             subject,
             audience,
             permissions,
@@ -230,9 +323,15 @@ impl RefreshRecord {
     pub fn context_id(&self) -> &ContextId {
         &self.context_id
     }
-    /// The member key the session is for.
-    pub fn executor(&self) -> &PublicKey {
-        &self.executor
+    /// The member the session is for (a wallet-account member by its
+    /// primary account).
+    pub fn member(&self) -> &MemberId {
+        &self.member
+    }
+    /// The member key the session is for; `None` for a wallet-account
+    /// member's session.
+    pub fn executor(&self) -> Option<&PublicKey> {
+        self.member.key()
     }
     /// The `sub` of the access tokens.
     pub fn subject(&self) -> &str {

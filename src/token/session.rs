@@ -13,7 +13,7 @@ use super::refresh::{FamilyId, RefreshToken};
 use super::validator::{TokenValidator, ValidatedToken};
 use crate::error::{Result, TokenError};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::revocation::RevocationView;
 
 /// A session id: the [`FamilyId`] of the refresh family a login started.
@@ -37,7 +37,8 @@ pub type SessionId = FamilyId;
 ///   session a refresh token belongs to (spent or not), found by its hash;
 ///   `None` when the token is unknown.
 /// - [`revoke_member_sessions`](Self::revoke_member_sessions) revokes every
-///   session of a member key in a context ("log out everywhere") and
+///   session of a member (a key, or a wallet account by its primary
+///   account) in a context ("log out everywhere") and
 ///   returns how many were live.
 /// - [`session_revoked`](Self::session_revoked) answers whether a session is
 ///   revoked. **A session the store does not know counts as revoked**
@@ -67,14 +68,14 @@ pub trait SessionStore: Send + Sync {
         refresh: &RefreshHash,
     ) -> impl Future<Output = Result<Option<SessionId>>> + Send;
 
-    /// Revokes every session of `key` in `context`; returns how many were live.
+    /// Revokes every session of `member` in `context`; returns how many were live.
     ///
     /// # Errors
     /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn revoke_member_sessions(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send;
 
     /// Whether `session` is revoked (or unknown: see the trait docs).
@@ -99,9 +100,9 @@ macro_rules! forward_session_store {
             fn revoke_member_sessions(
                 &self,
                 context: &ContextId,
-                key: &PublicKey,
+                member: &MemberId,
             ) -> impl Future<Output = Result<usize>> + Send {
-                (**self).revoke_member_sessions(context, key)
+                (**self).revoke_member_sessions(context, member)
             }
             fn session_revoked(&self, session: &SessionId) -> impl Future<Output = Result<bool>> + Send {
                 (**self).session_revoked(session)
@@ -160,7 +161,8 @@ impl TokenIssuer {
     }
 
     /// "Log out everywhere": revokes every session of the token's member
-    /// (its executor key in its context); returns how many were live.
+    /// (its executor key, or for a wallet-account member its primary
+    /// account, in its context); returns how many were live.
     ///
     /// # Errors
     /// [`crate::Error::InvalidKey`] for a token whose executor key is not
@@ -170,9 +172,9 @@ impl TokenIssuer {
         token: &ValidatedToken,
         store: &S,
     ) -> Result<usize> {
-        let key = token.executor_public_key()?;
+        let member = token.member()?;
         store
-            .revoke_member_sessions(token.claims().context_id(), &key)
+            .revoke_member_sessions(token.claims().context_id(), &member)
             .await
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::refresh::{FamilyId, RefreshHash, RefreshRecord};
 use crate::error::Result;
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 
 /// Where refresh tokens live, by hash, grouped in families.
 ///
@@ -38,7 +38,7 @@ use crate::public_key::PublicKey;
 /// - [`revoke_family`](Self::revoke_family) revokes every token of a family,
 ///   present and future.
 /// - [`revoke_member`](Self::revoke_member) revokes every family of a member
-///   key in a context and returns how many it revoked.
+///   (a key, or a wallet account by its primary account) in a context and returns how many it revoked.
 ///
 /// Implemented for `&T`, `Box<T>` and `Arc<T>`. The trait uses `impl Future`
 /// return types, so it is not object-safe; wrap a concrete store instead of
@@ -80,14 +80,14 @@ pub trait RefreshStore: Send + Sync {
     /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn revoke_family(&self, family: &FamilyId) -> impl Future<Output = Result<()>> + Send;
 
-    /// Revokes every family of `key` in `context`; returns how many.
+    /// Revokes every family of `member` in `context`; returns how many.
     ///
     /// # Errors
     /// [`crate::Error::StoreUnavailable`] when the store fails.
     fn revoke_member(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send;
 }
 
@@ -117,9 +117,9 @@ macro_rules! forward_refresh_store {
             fn revoke_member(
                 &self,
                 context: &ContextId,
-                key: &PublicKey,
+                member: &MemberId,
             ) -> impl Future<Output = Result<usize>> + Send {
-                (**self).revoke_member(context, key)
+                (**self).revoke_member(context, member)
             }
         }
     )*};

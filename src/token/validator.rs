@@ -6,16 +6,18 @@ use std::sync::Arc;
 use ed25519_dalek::{Signature as DalekSignature, VerifyingKey};
 
 use super::cache::TokenCache;
-use super::claims::{TokenClaims, TokenType};
+use super::claims::{TokenClaims, TokenMember, TokenType};
 use super::defaults::{DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN};
 use super::helpers::{clip, unix_now};
 use super::jwks::{Jwk, Jwks};
 use super::jws::{self, Parts};
 use crate::encoding::check_timestamp;
 use crate::error::{Error, KeyError, Result, TokenError};
+use crate::member_id::MemberId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
+use crate::wallet::AccountId;
 
 /// The largest size limit a validator may be configured with.
 const MAX_TOKEN_LEN_LIMIT: usize = 64 * 1024;
@@ -64,6 +66,15 @@ struct ValidatorKey {
 ///    delegation refuses the token even when its `exp` is later), and every
 ///    permission in the token must still be held, so that a revocation, an
 ///    expiry or a narrowing takes effect at once, not when the token expires.
+///    A wallet-account member's token (no `executor_public_key`, `sub` its
+///    CAIP-10 account) is checked the same way through
+///    [`RevocationView::account_window`] and
+///    [`RevocationView::account_permissions_cover`].
+///
+/// `executor_public_key` is optional: a token without it is a
+/// wallet-account member's, and its `sub` must parse as a canonical
+/// CAIP-10 account (else [`TokenError::InvalidClaims`]); present, it must
+/// be a key text (never `null`).
 ///
 /// Unknown header members and unknown claims are refused: keytree validates
 /// only the tokens it mints.
@@ -240,6 +251,8 @@ impl ValidatedToken {
     /// The executor's key.
     ///
     /// # Errors
+    /// [`TokenError::InvalidRequest`] for a wallet-account member's token,
+    /// which has no executor key (use [`ValidatedToken::member`]);
     /// [`Error::InvalidKey`] if the token's key bytes are not a valid key
     /// (keytree never mints such a token; a token validated with
     /// [`TokenValidator::validate_for`] has its key resolved already).
@@ -247,6 +260,20 @@ impl ValidatedToken {
         match self.executor {
             Some(key) => Ok(key),
             None => self.claims.executor_public_key(),
+        }
+    }
+
+    /// The member the token is for: its executor key, or for a
+    /// wallet-account member's token the account (`sub`, the member's
+    /// primary account).
+    ///
+    /// # Errors
+    /// [`Error::InvalidKey`] if a key token's key bytes are not a valid key
+    /// (keytree never mints such a token).
+    pub fn member(&self) -> Result<MemberId> {
+        match &self.claims.member {
+            TokenMember::Key(_) => self.executor_public_key().map(MemberId::Key),
+            TokenMember::Account(account) => Ok(MemberId::Account(account.clone())),
         }
     }
 
@@ -466,7 +493,12 @@ impl TokenValidator {
     /// window ([`RevocationView::member_window`]) must cover `now` exactly
     /// (the leeway applies to the token's own times, never to the
     /// delegation), and every permission in the token must still be held by
-    /// that key now.
+    /// that key now. For a wallet-account member's token the account must be
+    /// a live member (or linked to one) whose window
+    /// ([`RevocationView::account_window`]) covers `now` exactly and which
+    /// still holds every permission
+    /// ([`RevocationView::account_permissions_cover`]); the errors then
+    /// name the account.
     ///
     /// # Errors
     /// Those of [`TokenValidator::validate`], then
@@ -585,13 +617,20 @@ pub(super) fn bind<V: RevocationView + ?Sized>(
     if claims.context_id != *view.context_id() {
         return Err(TokenError::WrongContext.into());
     }
-    let revoked = || {
-        TokenError::ExecutorRevoked(format!(
-            "ed25519:{}",
-            bs58::encode(&claims.executor).into_string()
-        ))
+    let key_bytes = match &claims.member {
+        TokenMember::Key(key) => key,
+        TokenMember::Account(account) => {
+            bind_account(view, account, &claims, now)?;
+            return Ok(ValidatedToken {
+                claims,
+                executor: None,
+            });
+        }
     };
-    let executor = view.resolve_key(&claims.executor).ok_or_else(revoked)?;
+    let revoked = || {
+        TokenError::ExecutorRevoked(format!("ed25519:{}", bs58::encode(key_bytes).into_string()))
+    };
+    let executor = view.resolve_key(key_bytes).ok_or_else(revoked)?;
     if view.is_key_revoked(&executor) {
         return Err(revoked().into());
     }
@@ -611,6 +650,30 @@ pub(super) fn bind<V: RevocationView + ?Sized>(
         claims,
         executor: Some(executor),
     })
+}
+
+/// The live checks of a wallet-account member's token: the account (or
+/// the member it is linked to) is a live member whose window covers `now`
+/// exactly, and still holds every permission of the token.
+fn bind_account<V: RevocationView + ?Sized>(
+    view: &V,
+    account: &AccountId,
+    claims: &TokenClaims,
+    now: u64,
+) -> Result<()> {
+    match view.account_window(account) {
+        None => return Err(TokenError::ExecutorRevoked(account.to_string()).into()),
+        Some((not_before, expires_at)) if !(not_before <= now && now < expires_at) => {
+            return Err(TokenError::ExecutorOutsideWindow(account.to_string()).into());
+        }
+        Some(_) => {}
+    }
+    for p in &claims.permissions {
+        if !view.account_permissions_cover(account, p) {
+            return Err(TokenError::PermissionRevoked(p.to_string()).into());
+        }
+    }
+    Ok(())
 }
 
 /// Whether a signature's nonce point `R` can pass `verify_strict`: its

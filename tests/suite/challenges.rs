@@ -701,7 +701,7 @@ mod redis {
             // Member revocation through the store, from B.
             let third = issuer.issue(&fx.ctx, &request, &a, now).await.unwrap();
             assert_eq!(
-                b.revoke_member(fx.ctx.id(), &client.public_key())
+                b.revoke_member(fx.ctx.id(), &client.public_key().into())
                     .await
                     .unwrap(),
                 1

@@ -689,7 +689,7 @@ fn refresh_expiry_and_member_revocation() {
     // Revoking a member's families through the store.
     let pair = block_on(s.issuer.issue(&s.fx.ctx, &s.request(), &store, now)).unwrap();
     let pair2 = block_on(s.issuer.issue(&s.fx.ctx, &s.request(), &store, now)).unwrap();
-    let n = block_on(store.revoke_member(&s.fx.id(), &s.client.public_key())).unwrap();
+    let n = block_on(store.revoke_member(&s.fx.id(), &s.client.public_key().into())).unwrap();
     assert_eq!(n, 2);
     for p in [&pair, &pair2] {
         assert_eq!(

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::RefreshStore;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
@@ -34,7 +34,7 @@ pub struct MemoryRefreshStore {
 pub(super) struct Inner {
     pub(super) tokens: HashMap<RefreshHash, Entry>,
     pub(super) families: HashMap<FamilyId, Family>,
-    pub(super) by_member: HashMap<([u8; 32], [u8; 32]), Vec<FamilyId>>,
+    pub(super) by_member: HashMap<(ContextId, MemberId), Vec<FamilyId>>,
 }
 
 #[derive(Debug)]
@@ -107,10 +107,7 @@ impl MemoryRefreshStore {
             return Err(TokenError::RefreshReused.into());
         }
         let family = *record.family();
-        let member = (
-            *record.context_id().as_bytes(),
-            record.executor().to_bytes(),
-        );
+        let member = (*record.context_id(), record.member().clone());
         let fam = inner.families.entry(family).or_default();
         fam.tokens.push(hash);
         let ids = inner.by_member.entry(member).or_default();
@@ -201,12 +198,16 @@ impl MemoryRefreshStore {
         Ok(())
     }
 
-    pub(super) fn revoke_member_sync(&self, context: &ContextId, key: &PublicKey) -> Result<usize> {
+    pub(super) fn revoke_member_sync(
+        &self,
+        context: &ContextId,
+        member: &MemberId,
+    ) -> Result<usize> {
         let mut g = self.lock()?;
         let inner = &mut *g;
         let ids = inner
             .by_member
-            .get(&(*context.as_bytes(), key.to_bytes()))
+            .get(&(*context, member.clone()))
             .cloned()
             .unwrap_or_default();
         let mut count = 0;
@@ -248,8 +249,8 @@ impl RefreshStore for MemoryRefreshStore {
     fn revoke_member(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send {
-        ready(self.revoke_member_sync(context, key))
+        ready(self.revoke_member_sync(context, member))
     }
 }

@@ -5,7 +5,7 @@ use std::future::{Future, ready};
 use super::refresh::MemoryRefreshStore;
 use crate::error::Result;
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::{RefreshHash, SessionId, SessionStore};
 
 impl MemoryRefreshStore {
@@ -41,9 +41,9 @@ impl SessionStore for MemoryRefreshStore {
     fn revoke_member_sessions(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send {
-        ready(self.revoke_member_sync(context, key))
+        ready(self.revoke_member_sync(context, member))
     }
 
     fn session_revoked(&self, session: &SessionId) -> impl Future<Output = Result<bool>> + Send {

@@ -1,17 +1,17 @@
 //! [`ApiKeyStore`] on Redis: a string per key (`ak:<id>`, the record JSON,
 //! with a TTL to its expiry plus the retention) and a set of ids per owner
-//! (`ako:<context hex>:<owner hex>`).
+//! (`ako:<context hex>:<owner>`, the owner a key's 64 hex digits or a
+//! wallet-account member's CAIP-10 text).
 
 use std::future::Future;
 use std::sync::LazyLock;
 
 use redis::Script;
 
-use super::client::RedisStore;
-use crate::encoding::hex_encode;
+use super::client::{RedisStore, member_part};
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::{ApiKeyId, ApiKeyRecord, ApiKeyStore};
 
 /// KEYS: key, owner set. ARGV: record JSON, id hex, keep-for (ms, relative
@@ -51,15 +51,8 @@ impl RedisStore {
         self.key("ak", &id.to_string())
     }
 
-    fn api_key_owner_key(&self, context: &ContextId, owner: &PublicKey) -> String {
-        self.key(
-            "ako",
-            &format!(
-                "{}:{}",
-                hex_encode(context.as_bytes()),
-                hex_encode(&owner.to_bytes())
-            ),
-        )
+    fn api_key_owner_key(&self, context: &ContextId, owner: &MemberId) -> String {
+        self.key("ako", &member_part(context, owner))
     }
 }
 
@@ -107,7 +100,7 @@ impl ApiKeyStore for RedisStore {
     fn list(
         &self,
         context: &ContextId,
-        owner: &PublicKey,
+        owner: &MemberId,
     ) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send {
         let set = self.api_key_owner_key(context, owner);
         async move {

@@ -13,7 +13,7 @@ use super::{nonce_scripts, refresh_scripts};
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 
 /// The default key prefix.
 pub const DEFAULT_PREFIX: &str = "keytree:";
@@ -183,17 +183,10 @@ impl RedisStore {
         &self,
         what: &'static str,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
         ttl_ms: u64,
     ) -> impl Future<Output = Result<usize>> + Send {
-        let member = self.key(
-            "rm",
-            &format!(
-                "{}:{}",
-                hex_encode(context.as_bytes()),
-                hex_encode(&key.to_bytes())
-            ),
-        );
+        let member = self.key("rm", &member_part(context, member));
         async move {
             let mut conn = self.conn.clone();
             let mut invocation = refresh_scripts::REVOKE_MEMBER.key(member);
@@ -234,5 +227,20 @@ impl RedisStore {
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// `<context hex>:<member>` in the keys that index a member's families and
+/// API keys: the member key as 64 hex digits, or a wallet-account member's
+/// canonical CAIP-10 text (which always holds a `:`, so the two never
+/// collide).
+pub(super) fn member_part(context: &ContextId, member: &MemberId) -> String {
+    match member {
+        MemberId::Key(key) => format!(
+            "{}:{}",
+            hex_encode(context.as_bytes()),
+            hex_encode(key.as_bytes())
+        ),
+        MemberId::Account(account) => format!("{}:{account}", hex_encode(context.as_bytes())),
     }
 }

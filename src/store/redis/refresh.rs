@@ -3,12 +3,12 @@
 
 use std::future::Future;
 
-use super::client::RedisStore;
+use super::client::{RedisStore, member_part};
 use super::refresh_scripts::{CONSUME, INSERT, REVOKE_FAMILY};
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result, TokenError};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::RefreshStore;
 use crate::token::{FamilyId, RefreshHash, RefreshRecord};
 
@@ -35,11 +35,7 @@ impl RefreshStore for RedisStore {
         let json = serde_json::to_string(&record)
             .map_err(|e| Error::StoreUnavailable(format!("redis: encoding record: {e}")))?;
         let family = record.family().to_string();
-        let member = format!(
-            "{}:{}",
-            hex_encode(record.context_id().as_bytes()),
-            hex_encode(&record.executor().to_bytes())
-        );
+        let member = member_part(record.context_id(), record.member());
         let keep_for_ms = self.keep_for_ms(record.expires_at(), now);
         let mut conn = self.conn.clone();
         let mut invocation = INSERT.key(self.key("rt", &hex_encode(hash.as_bytes())));
@@ -111,8 +107,13 @@ impl RefreshStore for RedisStore {
     fn revoke_member(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send {
-        self.revoke_member_families("revoke member", context, key, self.unknown_family_ttl_ms())
+        self.revoke_member_families(
+            "revoke member",
+            context,
+            member,
+            self.unknown_family_ttl_ms(),
+        )
     }
 }

@@ -11,7 +11,7 @@ use super::refresh_scripts::REVOKE_FAMILY;
 use crate::encoding::hex_encode;
 use crate::error::{Error, Result};
 use crate::id::ContextId;
-use crate::public_key::PublicKey;
+use crate::member_id::MemberId;
 use crate::token::{RefreshHash, SessionId, SessionStore};
 
 /// KEYS: token. ARGV: family key prefix, TTL (ms) for a family key that is
@@ -81,12 +81,12 @@ impl SessionStore for RedisStore {
     fn revoke_member_sessions(
         &self,
         context: &ContextId,
-        key: &PublicKey,
+        member: &MemberId,
     ) -> impl Future<Output = Result<usize>> + Send {
         self.revoke_member_families(
             "revoke member sessions",
             context,
-            key,
+            member,
             self.session_ttl_ms(),
         )
     }

@@ -164,6 +164,13 @@ def check_delegation(ex, f, lines, d):
     record(ex, "field-by-field listing", listings[-1] == d.signed_bytes().hex(), "concatenation vs signed bytes")
 
 
+def json_swap_sub(claims_json: str, sub: str) -> str:
+    """The same claims JSON with another `sub` (order kept)."""
+    o = kf.json.loads(claims_json)
+    o["sub"] = sub
+    return kf.json_dumps(o)
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else "/work/formats/FORMATS.md"
     md = open(path, encoding="utf-8").read()
@@ -232,6 +239,32 @@ def main():
     record(ex, "printed state hash = BLAKE3(printed listing)",
            kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f["state hash = BLAKE3"][0])
 
+    # wallet members (§9 kinds 7-11, §12 fields 12-14; added on the keytree side)
+    acc_ops = [op for op, _ in g.account_ops()]
+    by_seq = {"op-add-account": 7, "op-link-account": 8, "op-set-account-permissions": 9,
+              "op-unlink-account": 12, "op-revoke-account": 13}
+    for ex, seq in by_seq.items():
+        op = acc_ops[seq]
+        lines = blocks[ex]; f = fields(lines); seen.add(ex)
+        cmp(ex, f, "signed bytes (hex)", op.signed_bytes().hex())
+        cmp(ex, f, "op hash = BLAKE3", op.hash().hex())
+        cmp(ex, f, "op hash (base58)", b58encode(op.hash()))
+        for i, (signer, sig) in enumerate(op.signatures):
+            cmp(ex, f, "signature by", f"{key_text(signer)} {sig.hex()}", i)
+        record(ex, "signature count", len(f.get("signature by", [])) == len(op.signatures))
+        cmp(ex, f, "JSON", op.to_json())
+        record(ex, "field-by-field listing", field_listings(lines)[0] == op.signed_bytes().hex())
+
+    ex = "state-hash-accounts"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    st = kf.State()
+    for op in acc_ops:
+        st.apply(op)
+    record(ex, "field-by-field listing (state bytes)", field_listings(lines)[0] == st.state_bytes().hex(),
+           f"FORMATS.md: {field_listings(lines)[0]}\n    mine:       {st.state_bytes().hex()}")
+    cmp(ex, f, "state hash = BLAKE3", st.state_hash().hex())
+    record(ex, "printed state hash = BLAKE3(printed listing)",
+           kf.blake3(bytes.fromhex(field_listings(lines)[0])).hex() == f["state hash = BLAKE3"][0])
+
     ex = "token"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
     tc = g.gen_token()["cases"][0]["expected"]
     cmp(ex, f, "issuer public key", tc["issuer_public_key_hex"])
@@ -243,6 +276,34 @@ def main():
     cmp(ex, f, "signing input", tc["signing_input"])
     cmp(ex, f, "signature (hex)", tc["signature_hex"])
     cmp(ex, f, "token", tc["token"])
+
+    # token-account: a wallet-account member's token (no executor_public_key,
+    # sub = the canonical CAIP-10 account). The jti comes from keytree's
+    # seeded generator, so it is read from the printed claims.
+    ex = "token-account"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
+    account = kf.eip155_account_canonical("eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
+    cmp(ex, f, "account (CAIP-10)", account)
+    printed = kf.json.loads(f["claims JSON"][0])
+    jti = kf.b64u_decode(printed["jti"])
+    tok_pub = kf.ed25519_public(g.TOKEN_SEED)
+    header = kf.token_header_json(tok_pub)
+    claims = kf.token_claims_json("https://auth.example.com", account, "api.example.com", g.T0 + 1000,
+                                  g.T0 + 100, g.T0 + 100, jti, g.CONTEXT_ID, None, ["context:execute"])
+    si, sig, tok = kf.token_sign(g.TOKEN_SEED, header, claims)
+    cmp(ex, f, "header JSON", header)
+    cmp(ex, f, "claims JSON", claims)
+    cmp(ex, f, "signing input", si)
+    cmp(ex, f, "signature (hex)", sig.hex())
+    cmp(ex, f, "token", tok)
+    record(ex, "decodes as an account token", kf.token_decode(f["token"][0], tok_pub)["sub"] == account)
+    for bad_sub in ["eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", "alice"]:
+        bad = json_swap_sub(claims, bad_sub)
+        _, _, bad_tok = kf.token_sign(g.TOKEN_SEED, header, bad)
+        try:
+            kf.token_decode(bad_tok, tok_pub)
+            record(ex, f"sub {bad_sub!r} refused", False)
+        except kf.FormatError:
+            record(ex, f"sub {bad_sub!r} refused", True)
 
     login = {c["name"]: c for c in g.gen_login()["cases"]}
     for ex, name, extra in [("login-siwe", "siwe", [("EIP-191 hash (signed)", "eip191_hash_hex")]),

@@ -25,6 +25,9 @@ SPEC_COMMIT = "49abfc4c67cc7d35acdf23740c3bfa38cc0b3e4b"
 # FORMATS.md commit of the files added later (challenge_nonce, stored_op,
 # api_key); the earlier files keep SPEC_COMMIT so they stay byte-identical.
 SPEC_COMMIT_2 = "2ea1b49e2f57a85fcbdabacf5ff9fbf9a2efb415"
+# FORMATS.md commit of account_ops.json (wallet members, §9 kinds 7-11 and
+# §12 fields 12-14; written on the keytree side, see PROVENANCE.md).
+SPEC_COMMIT_3 = ""
 
 
 def seed(b: int) -> bytes:
@@ -308,6 +311,37 @@ def spec_ops():
     return build_ops(CONTEXT_ID, plan)
 
 
+ETH = "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+NEAR = "near:mainnet:alice.near"
+XLM = "stellar:pubnet:GBXFXNDLV4LSWA4VB7YIL5GBD7BVNR22SGBTDKMO2SBZZHDXSKZYCP7L"
+SOL = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:7S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv"
+
+
+def account_plan():
+    """The wallet-member ops of FORMATS.md §9 (seq 7-13), after the spec log."""
+    return [
+        dict(type="add_account", account=ETH, permissions=["blob", "context:execute"], not_before=T0,
+             expires_at=T0 + 86400),
+        dict(type="link_account", member=ETH, account=NEAR),
+        dict(type="set_account_permissions", account=ETH, permissions=["context:execute"]),
+        dict(type="add_account", account=XLM, permissions=["blob"], not_before=T0 + 100, expires_at=T0 + 3600),
+        dict(type="link_account", member=XLM, account=SOL),
+        dict(type="unlink_account", account=NEAR),
+        dict(type="revoke_account", account=SOL),
+    ]
+
+
+def account_ops():
+    """The spec log continued with the wallet-member ops (14 ops)."""
+    ops = spec_ops()
+    prev = ops[-1][0].hash()
+    for i, body in enumerate(account_plan()):
+        op = kf.Op(CONTEXT_ID, len(ops), prev, T0 + 70 + 10 * i, body).sign([ROOT_SEED])
+        ops.append((op, [ROOT_SEED]))
+        prev = op.hash()
+    return ops
+
+
 def second_ops():
     """A second small log: 2 admins besides the root, threshold 2, a 2-link
     member chain, extra signatures beyond the threshold."""
@@ -346,6 +380,8 @@ def op_inputs(op: kf.Op, signers):
         fields.update(member_hex=h(b["member"]), permissions=b["permissions"])
     elif b["type"] == "revoke_delegation":
         fields["id_hex"] = h(b["id"])
+    elif b["type"] in kf.ACCOUNT_OPS:
+        fields.update({k: v for k, v in b.items() if k != "type"})
     else:
         fields["key_hex"] = h(b["key"])
     return {"context_id_hex": h(op.context_id), "seq": op.seq, "prev_hex": h(op.prev), "timestamp": op.timestamp,
@@ -663,6 +699,84 @@ def gen_stored_op():
     return doc("stored_op", cases, SPEC_COMMIT_2)
 
 
+# ---------------------------------------------------------------- §9 kinds 7-11, §12 fields 12-14
+
+def gen_account_ops():
+    ops = account_ops()
+    cases = []
+    for op, signers in ops[7:]:
+        c = op_case(f"spec-log-seq{op.seq}-{op.body['type']}", op, signers)
+        stored = kf.stored_op(op)
+        assert kf.stored_op_open(stored).to_json() == op.to_json()
+        c["expected"]["stored_hex"] = h(stored)
+        cases.append(c)
+    c = log_case("spec-log-with-accounts", ops)
+    cases.append(c)
+    for name, upto in [("state-spec-log-with-accounts", None), ("state-first-8-ops", 8),
+                       ("state-first-12-ops", 12)]:
+        c = state_case(name, ops, upto)
+        cases.append(c)
+    # must-refuse forms: each the first account op (seq 7) changed, re-signed
+    op7 = ops[7][0]
+    lower = dict(op7.body, account=ETH.lower().replace("0X", "0x"))
+    bad_op = kf.Op(op7.context_id, 7, op7.prev, op7.timestamp, dict(op7.body))
+    bad_op.body = lower
+    try:
+        bad_op.signed_bytes()
+        raise AssertionError("lowercase accepted")
+    except kf.FormatError:
+        pass
+    # build the lowercase signed bytes by hand (the encoder refuses them)
+    good_sb = op7.signed_bytes()
+    low_sb = good_sb.replace(ETH.encode(), lower["account"].encode())
+    assert len(low_sb) == len(good_sb) and low_sb != good_sb
+
+    def envelope(sb):
+        sig = kf.ed25519_sign(ROOT_SEED, sb)
+        return kf.u8(1) + kf.bstr(sb) + kf.u32(1) + kf.bstr(ROOT) + kf.bstr(sig)
+
+    kind12 = good_sb.replace(b"\x00\x00\x00\x00\x65\x53\xf1\x46\x07", b"\x00\x00\x00\x00\x65\x53\xf1\x46\x0c", 1)
+    assert kind12 != good_sb
+    empty_window = good_sb[:-16] + kf.u64(T0 + 86400) + kf.u64(T0 + 86400)
+    bad = [
+        ("reject-stored-account-not-eip55", {"stored_hex": h(envelope(low_sb))}),
+        ("reject-stored-unknown-kind-12", {"stored_hex": h(envelope(kind12))}),
+        ("reject-stored-trailing-byte", {"stored_hex": h(envelope(good_sb + b"\x00"))}),
+        ("reject-json-account-not-eip55", {"op_json": op7.to_json().replace(ETH, lower["account"])}),
+        ("reject-json-unknown-member", {"op_json": op7.to_json().replace('"type":"add_account",',
+                                                                         '"type":"add_account","x":1,')}),
+    ]
+    for name, inputs in bad:
+        try:
+            if "stored_hex" in inputs:
+                kf.stored_op_open(bytes.fromhex(inputs["stored_hex"]))
+            else:
+                o = json.loads(inputs["op_json"])
+                if list(o["op"].keys()) != ["type", "account", "permissions", "not_before", "expires_at"]:
+                    raise kf.FormatError("op members")
+                kf.Op.from_json_obj(o)
+            raise AssertionError(name)
+        except kf.FormatError:
+            pass
+        cases.append({"name": name, "inputs": inputs, "expected": {"accepted": False}})
+    # applied in a log, this op is refused (empty window): signed bytes that
+    # decode but whose grant keytree refuses
+    st = kf.State()
+    for op, _ in ops[:7]:
+        st.apply(op)
+    ew = kf.op_from_signed_bytes(empty_window)
+    ew.sign([ROOT_SEED])
+    try:
+        st.apply(ew)
+        raise AssertionError("empty window applied")
+    except kf.FormatError:
+        pass
+    cases.append({"name": "refuse-apply-empty-window",
+                  "inputs": {"log_json": kf.log_json([op for op, _ in ops[:7]] + [ew])},
+                  "expected": {"accepted": False}})
+    return doc("account_ops", cases, SPEC_COMMIT_3)
+
+
 # ---------------------------------------------------------------- §14 API keys
 
 def gen_api_key():
@@ -699,7 +813,7 @@ def gen_api_key():
 
 GENERATORS = [gen_key_texts, gen_derivation, gen_delegation, gen_wallet_statement, gen_context_ops, gen_genesis,
               gen_log, gen_delta, gen_state_hash, gen_token, gen_login, gen_challenge_nonce, gen_stored_op,
-              gen_api_key]
+              gen_api_key, gen_account_ops]
 
 
 def render(d) -> str:

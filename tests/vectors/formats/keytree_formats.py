@@ -644,7 +644,45 @@ def icp_self_authenticating_principal(der_spki: bytes) -> str:
 OP_KINDS = {
     "genesis": 0, "add_member": 1, "set_permissions": 2, "revoke_key": 3,
     "revoke_delegation": 4, "add_admin": 5, "remove_admin": 6,
+    # wallet members (added on the keytree side, see PROVENANCE.md)
+    "add_account": 7, "set_account_permissions": 8, "revoke_account": 9,
+    "link_account": 10, "unlink_account": 11,
 }
+
+ACCOUNT_OPS = ("add_account", "set_account_permissions", "revoke_account", "link_account", "unlink_account")
+
+
+def eip55(addr40: str) -> str:
+    """EIP-55 mixed-case form of 40 hex digits."""
+    raw = addr40.lower()
+    hh = keccak256(raw.encode("ascii")).hex()
+    return "".join(c.upper() if c.isalpha() and int(hh[i], 16) >= 8 else c for i, c in enumerate(raw))
+
+
+def check_account(text: str) -> str:
+    """§6 account text, as far as this implementation checks it: three parts,
+    at most 170 bytes of printable ASCII; for eip155 the full canonical form
+    (decimal chain id without leading zeros, 0x + EIP-55 address). Other
+    chains' address rules (strkey CRC, base58 length, NEAR syntax, principal
+    checksum) are not checked here: keytree does."""
+    if not isinstance(text, str) or len(text) > 170 or not all(0x21 <= ord(c) < 0x7f for c in text):
+        raise FormatError("account text")
+    parts = text.split(":", 2)
+    if len(parts) != 3 or not all(parts):
+        raise FormatError("account: namespace:reference:address")
+    ns, ref, addr = parts
+    if ns == "eip155":
+        if not ref.isdigit() or ref.startswith("0") or int(ref) >= 1 << 64:
+            raise FormatError("eip155 chain id")
+        if len(addr) != 42 or not addr.startswith("0x") or any(c not in "0123456789abcdefABCDEF" for c in addr[2:]):
+            raise FormatError("eip155 address")
+        if addr[2:] != eip55(addr[2:]):
+            raise FormatError("eip155 address not in EIP-55 form")
+    return text
+
+
+def enc_account(text: str) -> bytes:
+    return bstr(check_account(text).encode("ascii"))
 
 
 class Op:
@@ -654,6 +692,10 @@ class Op:
     set_permissions: member (32B), permissions [str]
     revoke_key/add_admin/remove_admin: key (32B)
     revoke_delegation: id (32B)
+    add_account: account (str), permissions [str], not_before, expires_at
+    set_account_permissions: account (str), permissions [str]
+    revoke_account/unlink_account: account (str)
+    link_account: member (str), account (str)
     """
 
     def __init__(self, context_id, seq, prev, timestamp, body, signatures=None):
@@ -683,6 +725,15 @@ class Op:
             return bstr(b["key"])
         if t == "revoke_delegation":
             return bstr(b["id"])
+        if t == "add_account":
+            return (enc_account(b["account"]) + enc_permissions(b["permissions"])
+                    + ts(b["not_before"]) + ts(b["expires_at"]))
+        if t == "set_account_permissions":
+            return enc_account(b["account"]) + enc_permissions(b["permissions"])
+        if t in ("revoke_account", "unlink_account"):
+            return enc_account(b["account"])
+        if t == "link_account":
+            return enc_account(b["member"]) + enc_account(b["account"])
         raise FormatError("unknown op type")
 
     def signed_bytes(self) -> bytes:
@@ -715,6 +766,15 @@ class Op:
             o["key"] = key_text(b["key"])
         elif t == "revoke_delegation":
             o["id"] = b58encode(b["id"])
+        elif t == "add_account":
+            o.update(account=b["account"], permissions=list(b["permissions"]), not_before=b["not_before"],
+                     expires_at=b["expires_at"])
+        elif t == "set_account_permissions":
+            o.update(account=b["account"], permissions=list(b["permissions"]))
+        elif t in ("revoke_account", "unlink_account"):
+            o["account"] = b["account"]
+        elif t == "link_account":
+            o.update(member=b["member"], account=b["account"])
         return o
 
     def to_json_obj(self) -> dict:
@@ -750,6 +810,15 @@ class Op:
             body = dict(type=t, key=parse_key_text(j["key"]))
         elif t == "revoke_delegation":
             body = dict(type=t, id=b58decode(j["id"], 32))
+        elif t == "add_account":
+            body = dict(type=t, account=check_account(j["account"]), permissions=j["permissions"],
+                        not_before=j["not_before"], expires_at=j["expires_at"])
+        elif t == "set_account_permissions":
+            body = dict(type=t, account=check_account(j["account"]), permissions=j["permissions"])
+        elif t in ("revoke_account", "unlink_account"):
+            body = dict(type=t, account=check_account(j["account"]))
+        elif t == "link_account":
+            body = dict(type=t, member=check_account(j["member"]), account=check_account(j["account"]))
         else:
             raise FormatError("unknown op type")
         op = cls(b58decode(o["context_id"], 32), o["seq"], b58decode(o["prev"], 32), o["timestamp"], body,
@@ -814,6 +883,13 @@ class State:
         self.members = {}
         self.revoked_keys = set()
         self.revoked_delegations = set()
+        # §12 fields 12-14 (wallet members): primary account text ->
+        # dict(not_before, expires_at, history=[(seq, perms)], revoked=None|seq);
+        # linked account -> (primary, linked seq); revoked account texts.
+        self.accounts = {}
+        self.aliases = {}
+        self.revoked_accounts = set()
+        self.had_account = False
 
     def apply(self, op: Op):
         """Applies an op (no authorization checks beyond the obvious)."""
@@ -842,6 +918,41 @@ class State:
             self.admins.add(b["key"])
         elif t == "remove_admin":
             self.admins.discard(b["key"])
+        elif t == "add_account":
+            a = b["account"]
+            if a in self.accounts or a in self.aliases or a in self.revoked_accounts:
+                raise FormatError("account already known")
+            if not b["permissions"] or not b["not_before"] < b["expires_at"] or op.timestamp >= b["expires_at"]:
+                raise FormatError("bad account grant")
+            self.accounts[a] = dict(not_before=b["not_before"], expires_at=b["expires_at"],
+                                    history=[(op.seq, list(b["permissions"]))], revoked=None)
+            self.had_account = True
+        elif t == "set_account_permissions":
+            m = self.accounts[b["account"]]
+            if m["revoked"] is not None or not set(b["permissions"]) <= set(m["history"][0][1]):
+                raise FormatError("bad set_account_permissions")
+            m["history"].append((op.seq, list(b["permissions"])))
+        elif t == "revoke_account":
+            a = b["account"]
+            primary = self.aliases[a][0] if a in self.aliases else a
+            m = self.accounts[primary]
+            if m["revoked"] is not None:
+                raise FormatError("already revoked")
+            m["revoked"] = op.seq
+            self.revoked_accounts.add(primary)
+            self.revoked_accounts.update(x for x, (p, _) in self.aliases.items() if p == primary)
+        elif t == "link_account":
+            member, a = b["member"], b["account"]
+            if a == member or a in self.accounts or a in self.aliases or a in self.revoked_accounts:
+                raise FormatError("account cannot be linked")
+            if member not in self.accounts or self.accounts[member]["revoked"] is not None:
+                raise FormatError("not a live primary member")
+            self.aliases[a] = (member, op.seq)
+        elif t == "unlink_account":
+            a = b["account"]
+            if a not in self.aliases or a in self.revoked_accounts:
+                raise FormatError("not linked")
+            del self.aliases[a]
         self.head_seq = op.seq
         self.head_hash = op.hash()
 
@@ -859,6 +970,21 @@ class State:
             out += u8(0) if m["revoked"] is None else u8(1) + u64(m["revoked"])
         out += u32(len(self.revoked_keys)) + b"".join(bstr(k) for k in sorted(self.revoked_keys))
         out += u32(len(self.revoked_delegations)) + b"".join(bstr(k) for k in sorted(self.revoked_delegations))
+        if self.had_account:
+            enc = lambda a: a.encode("ascii")  # noqa: E731
+            out += u32(len(self.accounts))
+            for a in sorted(self.accounts, key=enc):
+                m = self.accounts[a]
+                out += bstr(enc(a)) + u64(m["not_before"]) + u64(m["expires_at"]) + u32(len(m["history"]))
+                for seq, perms in m["history"]:
+                    out += u64(seq) + enc_permissions(perms)
+                out += u8(0) if m["revoked"] is None else u8(1) + u64(m["revoked"])
+            out += u32(len(self.aliases))
+            for a in sorted(self.aliases, key=enc):
+                primary, seq = self.aliases[a]
+                out += bstr(enc(a)) + bstr(enc(primary)) + u64(seq)
+            out += u32(len(self.revoked_accounts))
+            out += b"".join(bstr(enc(a)) for a in sorted(self.revoked_accounts, key=enc))
         return out
 
     def state_hash(self) -> bytes:
@@ -886,17 +1012,47 @@ def token_header_json(pub: bytes) -> str:
     return json_dumps({"alg": "EdDSA", "typ": "at+jwt", "kid": kid(pub)})
 
 
-def token_claims_json(iss, sub, aud, exp, nbf, iat, jti: bytes, context_id: bytes, executor: bytes,
+def token_claims_json(iss, sub, aud, exp, nbf, iat, jti: bytes, context_id: bytes, executor: bytes | None,
                       permissions) -> str:
+    """§13 claims. `executor=None` makes a wallet-account member's token (no
+    `executor_public_key`; `sub` must then be canonical CAIP-10)."""
     assert len(jti) == 16
     for t in (exp, nbf, iat):
         if t > MAX_TIMESTAMP:
             raise FormatError("timestamp above MAX_TIMESTAMP")
-    return json_dumps({
+    claims = {
         "iss": iss, "sub": sub, "aud": aud, "exp": exp, "nbf": nbf, "iat": iat, "jti": b64u(jti),
         "token_type": "access", "context_id": b58encode(context_id),
-        "executor_public_key": key_text(executor), "permissions": list(permissions),
-    })
+    }
+    if executor is None:
+        if eip155_account_canonical(sub) != sub:
+            raise FormatError("an account token's sub must be canonical CAIP-10")
+    else:
+        claims["executor_public_key"] = key_text(executor)
+    claims["permissions"] = list(permissions)
+    return json_dumps(claims)
+
+
+def eip155_account_canonical(text: str) -> str:
+    """The canonical CAIP-10 text of an Ethereum account (§6): `eip155`,
+    a decimal chain id without leading zero, `0x` + 40 hex printed EIP-55.
+    Lowercase (or all-uppercase) hex is accepted and re-cased; mixed case
+    must already be EIP-55. Other namespaces are not implemented here."""
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] != "eip155":
+        raise FormatError("not an eip155 CAIP-10 account")
+    ref, addr = parts[1], parts[2]
+    if not ref.isdigit() or not ref.isascii() or (ref.startswith("0") and ref != "0") or len(ref) > 32:
+        raise FormatError("bad eip155 chain id")
+    if len(addr) != 42 or not addr.startswith("0x") or any(c not in "0123456789abcdefABCDEF" for c in addr[2:]):
+        raise FormatError("bad eip155 address")
+    raw = addr[2:].lower()
+    h = keccak256(raw.encode("ascii")).hex()
+    checksummed = "0x" + "".join(c.upper() if c.isalpha() and int(h[i], 16) >= 8 else c for i, c in enumerate(raw))
+    body = addr[2:]
+    if body != body.lower() and body != body.upper() and addr != checksummed:
+        raise FormatError("EIP-55 checksum mismatch")
+    return f"eip155:{ref}:{checksummed}"
 
 
 def token_sign(seed: bytes, header_json: str, claims_json: str):
@@ -1048,7 +1204,15 @@ def token_decode(token: str, issuer_pub: bytes) -> dict:
         raise FormatError("kid mismatch")
     if not ed25519_verify(issuer_pub, b64u_decode(parts[2]), (parts[0] + "." + parts[1]).encode("ascii")):
         raise FormatError("bad token signature")
-    claims = json_loads_strict(b64u_decode(parts[1]).decode("utf-8"), CLAIM_MEMBERS)
+    text = b64u_decode(parts[1]).decode("utf-8")
+    members = [k for k in json.loads(text)] if text.lstrip().startswith("{") else []
+    if "executor_public_key" in members:
+        claims = json_loads_strict(text, CLAIM_MEMBERS)
+    else:
+        # A wallet-account member's token: no executor key, sub canonical CAIP-10.
+        claims = json_loads_strict(text, [m for m in CLAIM_MEMBERS if m != "executor_public_key"])
+        if type(claims["sub"]) is not str or eip155_account_canonical(claims["sub"]) != claims["sub"]:
+            raise FormatError("an account token's sub must be canonical CAIP-10")
     for k in ("exp", "nbf", "iat"):
         if type(claims[k]) is not int:
             raise FormatError("time claim not an integer")
@@ -1198,6 +1362,20 @@ def op_from_signed_bytes(data: bytes) -> Op:
         body = dict(type=typ, member=member, permissions=[r.bstr().decode("ascii") for _ in range(r.u32())])
     elif typ == "revoke_delegation":
         body = dict(type=typ, id=r.bstr(32))
+    elif typ in ACCOUNT_OPS:
+        def account():
+            try:
+                return check_account(r.bstr().decode("ascii"))
+            except UnicodeDecodeError:
+                raise FormatError("account text is not ASCII")
+        if typ == "link_account":
+            body = dict(type=typ, member=account(), account=account())
+        else:
+            body = dict(type=typ, account=account())
+        if typ in ("add_account", "set_account_permissions"):
+            body["permissions"] = [r.bstr().decode("ascii") for _ in range(r.u32())]
+        if typ == "add_account":
+            body["not_before"], body["expires_at"] = r.u64(), r.u64()
     else:
         body = dict(type=typ, key=r.bstr(32))
     r.end()
