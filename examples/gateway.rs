@@ -88,11 +88,11 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use keytree::{
     AccountId, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore, ChallengeIssuer,
-    ChallengeKey, ChallengeRequest, ClientKey, ClientProof, Context, ContextError, ContextId,
-    ContextReplica, ContextStore, Credential, Delegation, Error, MemoryApiKeyStore,
-    MemoryContextStore, MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions,
-    PublicKey, RedisContextStore, RedisStore, RefreshStore, RootKey, SessionStore, TokenError,
-    TokenIssuer, TokenRequest, TokenSigningKey, TokenValidator, ValidatedToken,
+    ChallengeKey, ChallengeRequest, ClientProof, Context, ContextError, ContextId, ContextReplica,
+    ContextStore, Credential, Error, MemoryApiKeyStore, MemoryContextStore, MemoryNonceStore,
+    MemoryRefreshStore, NonceStore, OpKind, Permissions, RedisContextStore, RedisStore,
+    RefreshStore, RootKey, SessionStore, TokenError, TokenIssuer, TokenRequest, TokenSigningKey,
+    TokenValidator, ValidatedToken,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -103,9 +103,12 @@ pub const DOMAIN: &str = "gateway.example";
 pub const ISSUER: &str = "https://gateway.example";
 /// `aud` of the tokens the gateway mints and accepts.
 pub const AUDIENCE: &str = "gateway.example/api";
+/// The statement of link challenges (login challenges have none), so a
+/// wallet sees that it links itself to an account, not that it signs in.
+pub const LINK_STATEMENT: &str = "Link this wallet to your gateway.example account.";
 /// What a wallet's member may do.
 pub const MEMBER_PERMISSIONS: [&str; 2] = ["api:read", "api:write"];
-/// A member's delegation lasts a year from its first login.
+/// A wallet member's window lasts a year from its first login.
 const MEMBER_TTL: u64 = 365 * 86_400;
 /// API keys last 30 days.
 const API_KEY_TTL: u64 = 30 * 86_400;
@@ -146,6 +149,7 @@ impl Stores for Redis {
 pub struct Gateway<S: Stores> {
     instance: String,
     challenges: ChallengeIssuer<S::Nonces>,
+    links: ChallengeIssuer<S::Nonces>,
     tokens: TokenIssuer,
     validator: TokenValidator,
     api_keys: ApiKeyIssuer,
@@ -153,7 +157,6 @@ pub struct Gateway<S: Stores> {
     keys: S::Keys,
     replica: Arc<ContextReplica<S::Log>>,
     root: RootKey,
-    member_secret: [u8; 32],
 }
 
 fn now() -> u64 {
@@ -169,14 +172,17 @@ fn derive(secret: &[u8; 32], what: &str) -> [u8; 32] {
 impl<S: Stores> Gateway<S> {
     /// Opens (or, the first time, creates) the gateway's context in `log`
     /// and follows it in the background; `token_cache` entries of verified
-    /// tokens (0: every validation verifies the signature).
+    /// tokens (0: every validation verifies the signature). Login and link
+    /// challenges each have their nonce store.
     ///
     /// # Errors
     /// The stores' errors.
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         instance: &str,
         secret: &[u8; 32],
         nonces: S::Nonces,
+        link_nonces: S::Nonces,
         sessions: S::Sessions,
         keys: S::Keys,
         log: S::Log,
@@ -206,6 +212,7 @@ impl<S: Stores> Gateway<S> {
             }
         });
         let challenge_key = ChallengeKey::from_bytes(&derive(secret, "challenge key"));
+        let link_key = ChallengeKey::from_bytes(&derive(secret, "link challenge key"));
         let tokens = TokenIssuer::new(
             ISSUER,
             TokenSigningKey::from_bytes(&derive(secret, "token signing seed")),
@@ -214,6 +221,8 @@ impl<S: Stores> Gateway<S> {
         Ok(Arc::new(Self {
             instance: instance.to_owned(),
             challenges: ChallengeIssuer::new(DOMAIN, challenge_key, nonces)?,
+            links: ChallengeIssuer::new(DOMAIN, link_key, link_nonces)?
+                .with_statement(LINK_STATEMENT)?,
             tokens,
             validator,
             api_keys: ApiKeyIssuer::new(ISSUER, &derive(secret, "api key secret")),
@@ -221,40 +230,55 @@ impl<S: Stores> Gateway<S> {
             keys,
             replica,
             root,
-            member_secret: derive(secret, "wallet member"),
         }))
     }
 
-    /// The member key of `wallet` (see the module docs).
-    fn member_key(&self, wallet: &AccountId) -> PublicKey {
-        let seed = blake3::keyed_hash(&self.member_secret, wallet.to_string().as_bytes());
-        ClientKey::from_bytes(seed.as_bytes()).public_key()
+    /// Submits the op `make` builds from the current state, signed by the
+    /// context's root, rebuilt after a lost race (op times never go back).
+    async fn submit(&self, make: impl Fn(&Context) -> Result<OpKind, Error>) -> Result<(), Error> {
+        let t = now();
+        let op = |ctx: &Context| {
+            let at = ctx.ops().last().map_or(t, |op| op.timestamp().max(t));
+            Ok(ctx.propose(make(ctx)?, at).sign(&self.root))
+        };
+        self.replica.submit_with(t, 10, op).await
     }
 
-    /// Adds `key` as a member on its first login; a no-op after.
-    async fn ensure_member(&self, key: PublicKey) -> Result<(), Error> {
+    /// Adds `account` as a wallet member on its first login; a no-op for a
+    /// member or a linked account (a revoked one is refused when its token
+    /// is issued).
+    async fn ensure_account(&self, account: &AccountId) -> Result<(), Error> {
         let t = now();
-        if self.replica.read(t)?.is_member(&key, t) {
-            return Ok(());
-        }
-        let grant = Delegation::builder(
-            key,
-            *self.replica.id(),
-            Permissions::parse(MEMBER_PERMISSIONS)?,
-        )
-        .valid_for(t.saturating_sub(60), MEMBER_TTL)
-        .sign_as_root(&self.root)?;
-        let added = self.replica.submit_with(t, 10, |ctx| {
-            let at = ctx.ops().last().map_or(t, |op| op.timestamp().max(t));
-            let op = OpKind::AddMember {
-                chain: vec![grant.clone()],
-            };
-            Ok(ctx.propose(op, at).sign(&self.root))
+        let added = self.submit(|ctx| match ctx.primary_account(account) {
+            Some(_) => Err(ContextError::AlreadyMember(account.to_string()).into()),
+            None => Ok(OpKind::AddAccount {
+                account: account.clone(),
+                permissions: Permissions::parse(MEMBER_PERMISSIONS)?,
+                not_before: t.saturating_sub(60),
+                expires_at: t.saturating_add(MEMBER_TTL),
+            }),
         });
         match added.await {
             Err(Error::Context(ContextError::AlreadyMember(_))) => Ok(()),
             other => other,
         }
+    }
+
+    /// Revokes the wallet member `account` names (its primary account or a
+    /// linked one) with every account linked to it: an operator's action
+    /// (the seed's API has no route for it).
+    ///
+    /// # Errors
+    /// [`ContextError::NotMember`] or [`ContextError::Revoked`]; the
+    /// context store's errors.
+    pub async fn revoke_account(&self, account: &AccountId) -> Result<(), Error> {
+        let account = account.clone();
+        self.submit(|_| {
+            Ok(OpKind::RevokeAccount {
+                account: account.clone(),
+            })
+        })
+        .await
     }
 
     /// Validates a bearer access token against the live context and its
@@ -285,6 +309,17 @@ impl<S: Stores> Gateway<S> {
             }
             Credential::AccessToken(token) => self.bearer(token).await,
         }
+    }
+
+    /// The wallet member (its primary account) of the caller's access
+    /// token, or with `api_key`, of its API key too.
+    async fn member(&self, headers: &HeaderMap, api_key: bool) -> Result<AccountId, Error> {
+        let caller = match api_key {
+            true => self.caller(headers).await?,
+            false => self.bearer(credential(headers)?.access_token()?).await?,
+        };
+        let account = caller.claims().account().cloned();
+        account.ok_or_else(|| TokenError::InvalidRequest("not a wallet member").into())
     }
 }
 
@@ -330,9 +365,8 @@ async fn challenge<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
 async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
     let proof: ClientProof = body(&bytes)?;
     let who = gw.challenges.redeem_client_now(&proof).await?;
-    let member = gw.member_key(&who.account);
-    gw.ensure_member(member).await?;
-    let request = TokenRequest::new(member, AUDIENCE).subject(who.account.to_string());
+    gw.ensure_account(&who.account).await?;
+    let request = TokenRequest::for_account(who.account.clone(), AUDIENCE);
     let pair = gw
         .tokens
         .issue_now(&*gw.replica, &request, &gw.sessions)
@@ -394,6 +428,55 @@ async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
     .into_response())
 }
 
+async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    gw.member(&headers, false).await?;
+    let request: ChallengeRequest = body(&bytes)?;
+    let issued = gw.links.issue_client_now(&request).await?;
+    Ok(Json(issued).into_response())
+}
+
+async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
+    let member = gw.member(&headers, false).await?;
+    let proof: ClientProof = body(&bytes)?;
+    let who = gw.links.redeem_client_now(&proof).await?;
+    let (m, account) = (member.clone(), who.account.clone());
+    gw.submit(|_| {
+        Ok(OpKind::LinkAccount {
+            member: m.clone(),
+            account: account.clone(),
+        })
+    })
+    .await?;
+    Ok(Json(json!({ "member": member, "linked": who.account })).into_response())
+}
+
+async fn accounts<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
+    let member = gw.member(&headers, true).await?;
+    let ctx = gw.replica.read_now()?;
+    let info = ctx
+        .account_member(&member)
+        .ok_or(ContextError::NotMember(member.to_string()))?;
+    let linked: Vec<_> = info.linked().collect();
+    Ok(Json(json!({ "member": info.primary(), "linked": linked })).into_response())
+}
+
+async fn unlink<S: Stores>(
+    State(gw): Gw<S>,
+    headers: HeaderMap,
+    Path(wallet): Path<String>,
+) -> Reply {
+    let member = gw.member(&headers, false).await?;
+    let account = AccountId::parse_lenient(&wallet)?;
+    gw.submit(|ctx| match ctx.primary_account(&account) {
+        Some(m) if *m == member && *m != account => Ok(OpKind::UnlinkAccount {
+            account: account.clone(),
+        }),
+        _ => Err(ContextError::AccountNotLinked(account.to_string()).into()),
+    })
+    .await?;
+    Ok(Json(json!({ "unlinked": account })).into_response())
+}
+
 async fn create_api_key<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
     let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
     let request = ApiKeyRequest::new("gateway", API_KEY_TTL);
@@ -441,6 +524,10 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .route("/v1/auth/refresh", post(refresh::<S>))
         .route("/v1/auth/logout", post(logout::<S>))
         .route("/v1/auth/whoami", get(whoami::<S>))
+        .route("/v1/auth/link/challenge", post(link_challenge::<S>))
+        .route("/v1/auth/link", post(link::<S>))
+        .route("/v1/auth/accounts", get(accounts::<S>))
+        .route("/v1/auth/accounts/{wallet}", delete(unlink::<S>))
         .route(
             "/v1/auth/api-key",
             post(create_api_key::<S>).get(list_api_keys::<S>),
@@ -452,22 +539,27 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .with_state(gw)
 }
 
-/// A gateway on memory stores, with `cache` verified-token cache entries.
+/// A gateway on memory stores, with `cache` verified-token cache entries
+/// (serve it with [`router`]).
 ///
 /// # Errors
 /// As [`Gateway::start`].
-pub async fn memory(instance: &str, secret: &[u8; 32], cache: usize) -> Result<Router, Error> {
-    let gw = Gateway::<Memory>::start(
+pub async fn memory(
+    instance: &str,
+    secret: &[u8; 32],
+    cache: usize,
+) -> Result<Arc<Gateway<Memory>>, Error> {
+    Gateway::<Memory>::start(
         instance,
         secret,
+        MemoryNonceStore::new(),
         MemoryNonceStore::new(),
         MemoryRefreshStore::new(),
         MemoryApiKeyStore::new(),
         MemoryContextStore::new(),
         cache,
     )
-    .await?;
-    Ok(router(gw))
+    .await
 }
 
 /// A gateway on the Redis at `url`, its keys under `prefix`, with `cache`
@@ -482,23 +574,23 @@ pub async fn redis(
     url: &str,
     prefix: &str,
     cache: usize,
-) -> Result<Router, Error> {
+) -> Result<Arc<Gateway<Redis>>, Error> {
     let store = RedisStore::builder(url).prefix(prefix).connect().await?;
     let log = RedisContextStore::builder(url)
         .prefix(prefix)
         .connect()
         .await?;
-    let gw = Gateway::<Redis>::start(
+    Gateway::<Redis>::start(
         instance,
         secret,
+        store.clone(),
         store.clone(),
         store.clone(),
         store,
         log,
         cache,
     )
-    .await?;
-    Ok(router(gw))
+    .await
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -543,8 +635,8 @@ pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         false => TOKEN_CACHE,
     };
     let app = match arg(args, "--redis") {
-        Some(url) => redis(&instance, &secret, &url, "keytree-gateway:", cache).await?,
-        None => memory(&instance, &secret, cache).await?,
+        Some(url) => router(redis(&instance, &secret, &url, "keytree-gateway:", cache).await?),
+        None => router(memory(&instance, &secret, cache).await?),
     };
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!(
