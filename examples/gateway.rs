@@ -27,6 +27,16 @@
 //!   expires_at}`; `GET /v1/auth/api-key` (bearer) → `{keys: [{id, name,
 //!   permissions, created_at, expires_at}]}` (the caller's live keys);
 //!   `DELETE /v1/auth/api-key/{id}` (bearer) → `{revoked}`.
+//! - `POST /v1/auth/link/challenge` `{wallet}` or `{chain, address,
+//!   network?}` with the member's bearer token → a link challenge (its
+//!   text carries [`LINK_STATEMENT`]); `POST /v1/auth/link` `{wallet,
+//!   nonce, signature, public_key?, delegation?}` with the bearer token →
+//!   `{member, linked}`: the proved account now logs in as the caller's
+//!   member. An account that is a member already, or linked to one, is a
+//!   `409 conflict`.
+//! - `GET /v1/auth/accounts` (bearer or API key) → `{member, linked}`;
+//!   `DELETE /v1/auth/accounts/{wallet}` (bearer) → `{unlinked}` for an
+//!   account linked to the caller's member.
 //! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
 //!
 //! Errors are `{"error": kind, "message": …}` with the status of
@@ -36,21 +46,24 @@
 //! Every instance of one gateway holds the same 32-byte secret,
 //! `KEYTREE_GATEWAY_SECRET` (64 hex digits; required with `--redis`, random
 //! per process without it). Five keys are derived from it with BLAKE3
-//! `derive_key`, one context string each: the challenge (nonce-sealing)
-//! key, the token signing seed, the API-key hashing secret, the root key of
-//! the gateway's context (whose id is derived too) and the wallet-member
-//! secret below. Rotate by restarting the fleet with a new secret (every
-//! session and API key ends).
+//! `derive_key`, one context string each: the login and the link challenge
+//! (nonce-sealing) keys, the token signing seed, the API-key hashing
+//! secret, and the root key of the gateway's context (whose id is derived
+//! too). Rotate by restarting the fleet with a new secret (every session
+//! and API key ends).
 //!
-//! # Wallet → member
-//! Wallet accounts are not context members yet, so the gateway gives each
-//! wallet an Ed25519 member key of its own: the seed is the keyed BLAKE3
-//! hash (under the wallet-member secret) of the wallet's CAIP-10 text, so
-//! every instance derives the same key, and nobody without the secret can.
-//! The key never signs anything: it only names the member in the context
-//! (a root-signed delegation, added on first login) and in the tokens,
-//! whose `sub` is the CAIP-10 wallet. (`RootKey::derive_client_key` takes
-//! a `u32` index, too small to hash wallets into without collisions.)
+//! # Wallets are members
+//! A wallet's first login adds its account to the gateway's context as a
+//! wallet-account member (`OpKind::AddAccount`, [`MEMBER_PERMISSIONS`] for
+//! a year, signed by the context root): no key of its own. Tokens name the
+//! member by its primary account (`sub`, CAIP-10), so every wallet linked
+//! to it (`OpKind::LinkAccount`) logs in as the same member, with its
+//! permissions and its "log out everywhere". Revoking the member
+//! ([`Gateway::revoke_account`], an operator's action) revokes every
+//! linked account; unlinking (`OpKind::UnlinkAccount`) frees the account,
+//! which logs in as a member of its own next time. Sessions opened with a
+//! linked wallet are the member's and outlive an unlink (log them out, or
+//! everywhere, to end them).
 //!
 //! # Redis
 //! With `--redis`, nonces, refresh families and sessions, API keys

@@ -7,9 +7,11 @@
 // @dfinity/identity Ed25519, ECDSA P-256, secp256k1 and a DelegationChain
 // signing the tagged "keytree/v1/login/icp\n" wrapper) goes through the full
 // cycle: challenge, sign, verify, replay refused, whoami, refresh, old refresh
-// refused, an API key (both headers) listed, revoked (and no longer listed) and refused, logout,
-// refresh and access token refused after logout. With a second URL every step
-// after a login runs on the other instance (two gateways on one Redis).
+// refused, an API key (both headers) listed, revoked (and no longer listed)
+// and refused, logout, refresh and access token refused after logout. Then an
+// Ethereum and a Solana wallet linked to one member log in to the same
+// identity. With a second URL every step after a login runs on the other
+// instance (two gateways on one Redis).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
@@ -252,6 +254,54 @@ test("gateway is up", async () => {
 for (const wallet of wallets) {
   test(`full cycle: ${wallet.name}`, () => fullCycle(wallet));
 }
+
+/// Proves `wallet` for the challenge at `path` (login or link): the body
+/// for /verify or /link.
+async function proof(base, path, wallet, headers) {
+  const ch = ok(await post(base, path, wallet.request, headers), `${wallet.name}: ${path}`);
+  return [ch, { wallet: ch.wallet, nonce: ch.nonce, ...(await wallet.sign(ch)) }];
+}
+
+test("linking: an Ethereum and a Solana wallet log in as one member", async () => {
+  const eth = ethereum();
+  const sol = solana();
+  const [, s1] = await login(A, eth);
+  const auth = bearer(s1.access_token);
+
+  // The Ethereum member links the Solana wallet: a link challenge, signed by
+  // the Solana key, redeemed with the member's bearer token.
+  const [ch, body] = await proof(B, "/v1/auth/link/challenge", sol, auth);
+  assert.ok(ch.message.includes("Link this wallet"), ch.message);
+  const linked = ok(await post(B, "/v1/auth/link", body, auth), "link");
+  assert.deepEqual(linked, { member: s1.wallet, linked: ch.wallet });
+  refused(await post(A, "/v1/auth/link", body, auth), 401, "unauthorized", "replayed link");
+
+  // The Solana wallet now logs in to the same identity.
+  const [, s2] = await login(A, sol);
+  assert.equal(s2.wallet, ch.wallet, "verify names the wallet that signed");
+  const me1 = ok(await get(B, "/v1/auth/whoami", auth), "whoami eth");
+  const me2 = ok(await get(B, "/v1/auth/whoami", bearer(s2.access_token)), "whoami sol");
+  assert.equal(me2.wallet, me1.wallet);
+  assert.equal(me1.wallet, s1.wallet);
+  assert.deepEqual(me2.permissions, me1.permissions);
+  assert.notEqual(me2.session, me1.session);
+  const list = ok(await get(A, "/v1/auth/accounts", bearer(s2.access_token)), "accounts");
+  assert.deepEqual(list, { member: s1.wallet, linked: [ch.wallet] });
+
+  // Another member cannot take the Solana wallet (409).
+  const other = ethereum();
+  const [, s3] = await login(B, other);
+  const [, steal] = await proof(A, "/v1/auth/link/challenge", sol, bearer(s3.access_token));
+  refused(await post(A, "/v1/auth/link", steal, bearer(s3.access_token)), 409, "conflict", "another member's wallet");
+
+  // Unlinked, the Solana wallet is a member of its own.
+  const path = `/v1/auth/accounts/${encodeURIComponent(ch.wallet)}`;
+  const out = ok(await call(B, "DELETE", path, { headers: auth }), "unlink");
+  assert.equal(out.unlinked, ch.wallet);
+  const [, s4] = await login(A, sol);
+  const me4 = ok(await get(B, "/v1/auth/whoami", bearer(s4.access_token)), "whoami after unlink");
+  assert.equal(me4.wallet, ch.wallet);
+});
 
 test("a bad signature is refused (ethers key signs another text)", async () => {
   const wallet = Wallet.createRandom();
