@@ -34,7 +34,7 @@
 //!   `{member, linked}`: the proved account now logs in as the caller's
 //!   member. An account that is a member already, or linked to one, is a
 //!   `409 conflict`.
-//! - `GET /v1/auth/accounts` (bearer or API key) → `{member, linked}`;
+//! - `GET /v1/auth/accounts` (bearer) → `{member, linked}`;
 //!   `DELETE /v1/auth/accounts/{wallet}` (bearer) → `{unlinked}` for an
 //!   account linked to the caller's member.
 //! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
@@ -246,35 +246,21 @@ impl<S: Stores> Gateway<S> {
         }))
     }
 
-    /// Submits the op `make` builds from the current state, signed by the
-    /// context's root, rebuilt after a lost race (op times never go back).
-    async fn submit(&self, make: impl Fn(&Context) -> Result<OpKind, Error>) -> Result<(), Error> {
-        let t = now();
-        let op = |ctx: &Context| {
-            let at = ctx.ops().last().map_or(t, |op| op.timestamp().max(t));
-            Ok(ctx.propose(make(ctx)?, at).sign(&self.root))
-        };
-        self.replica.submit_with(t, 10, op).await
-    }
-
     /// Adds `account` as a wallet member on its first login; a no-op for a
     /// member or a linked account (a revoked one is refused when its token
     /// is issued).
-    async fn ensure_account(&self, account: &AccountId) -> Result<(), Error> {
+    async fn ensure_account(&self, account: &AccountId) -> Result<bool, Error> {
         let t = now();
-        let added = self.submit(|ctx| match ctx.primary_account(account) {
-            Some(_) => Err(ContextError::AlreadyMember(account.to_string()).into()),
-            None => Ok(OpKind::AddAccount {
+        let add = |ctx: &Context| match ctx.primary_account(account) {
+            Some(_) => Ok(None),
+            None => Ok(Some(OpKind::AddAccount {
                 account: account.clone(),
                 permissions: Permissions::parse(MEMBER_PERMISSIONS)?,
                 not_before: t.saturating_sub(60),
                 expires_at: t.saturating_add(MEMBER_TTL),
-            }),
-        });
-        match added.await {
-            Err(Error::Context(ContextError::AlreadyMember(_))) => Ok(()),
-            other => other,
-        }
+            })),
+        };
+        self.replica.submit_as(&self.root, t, 10, add).await
     }
 
     /// Revokes the wallet member `account` names (its primary account or a
@@ -284,14 +270,13 @@ impl<S: Stores> Gateway<S> {
     /// # Errors
     /// [`ContextError::NotMember`] or [`ContextError::Revoked`]; the
     /// context store's errors.
-    pub async fn revoke_account(&self, account: &AccountId) -> Result<(), Error> {
-        let account = account.clone();
-        self.submit(|_| {
-            Ok(OpKind::RevokeAccount {
+    pub async fn revoke_account(&self, account: &AccountId) -> Result<bool, Error> {
+        let revoke = |_: &Context| {
+            Ok(Some(OpKind::RevokeAccount {
                 account: account.clone(),
-            })
-        })
-        .await
+            }))
+        };
+        self.replica.submit_as_now(&self.root, 10, revoke).await
     }
 
     /// Validates a bearer access token against the live context and its
@@ -324,14 +309,10 @@ impl<S: Stores> Gateway<S> {
         }
     }
 
-    /// The wallet member (its primary account) of the caller's access
-    /// token, or with `api_key`, of its API key too.
-    async fn member(&self, headers: &HeaderMap, api_key: bool) -> Result<AccountId, Error> {
-        let caller = match api_key {
-            true => self.caller(headers).await?,
-            false => self.bearer(credential(headers)?.access_token()?).await?,
-        };
-        let account = caller.claims().account().cloned();
+    /// The wallet member (its primary account) of the caller's access token.
+    async fn member(&self, headers: &HeaderMap) -> Result<AccountId, Error> {
+        let token = self.bearer(credential(headers)?.access_token()?).await?;
+        let account = token.claims().account().cloned();
         account.ok_or_else(|| TokenError::InvalidRequest("not a wallet member").into())
     }
 }
@@ -442,29 +423,26 @@ async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
 }
 
 async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    gw.member(&headers, false).await?;
+    gw.member(&headers).await?;
     let request: ChallengeRequest = body(&bytes)?;
     let issued = gw.links.issue_client_now(&request).await?;
     Ok(Json(issued).into_response())
 }
 
 async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let member = gw.member(&headers, false).await?;
+    let member = gw.member(&headers).await?;
     let proof: ClientProof = body(&bytes)?;
     let who = gw.links.redeem_client_now(&proof).await?;
-    let (m, account) = (member.clone(), who.account.clone());
-    gw.submit(|_| {
-        Ok(OpKind::LinkAccount {
-            member: m.clone(),
-            account: account.clone(),
-        })
-    })
-    .await?;
+    let link = |_: &Context| {
+        let (member, account) = (member.clone(), who.account.clone());
+        Ok(Some(OpKind::LinkAccount { member, account }))
+    };
+    gw.replica.submit_as_now(&gw.root, 10, link).await?;
     Ok(Json(json!({ "member": member, "linked": who.account })).into_response())
 }
 
 async fn accounts<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let member = gw.member(&headers, true).await?;
+    let member = gw.member(&headers).await?;
     let ctx = gw.replica.read_now()?;
     let info = ctx
         .account_member(&member)
@@ -478,15 +456,16 @@ async fn unlink<S: Stores>(
     headers: HeaderMap,
     Path(wallet): Path<String>,
 ) -> Reply {
-    let member = gw.member(&headers, false).await?;
+    let member = gw.member(&headers).await?;
     let account = AccountId::parse_lenient(&wallet)?;
-    gw.submit(|ctx| match ctx.primary_account(&account) {
-        Some(m) if *m == member && *m != account => Ok(OpKind::UnlinkAccount {
-            account: account.clone(),
-        }),
-        _ => Err(ContextError::AccountNotLinked(account.to_string()).into()),
-    })
-    .await?;
+    gw.replica
+        .submit_as_now(&gw.root, 10, |ctx| match ctx.primary_account(&account) {
+            Some(m) if *m == member && *m != account => Ok(Some(OpKind::UnlinkAccount {
+                account: account.clone(),
+            })),
+            _ => Err(ContextError::AccountNotLinked(account.to_string()).into()),
+        })
+        .await?;
     Ok(Json(json!({ "unlinked": account })).into_response())
 }
 

@@ -1,6 +1,8 @@
 //! [`ContextReplica`]: one instance's verified copy of a context whose log
 //! lives in a shared [`ContextStore`].
 
+mod submit_as;
+
 use std::ops::Deref;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
