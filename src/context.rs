@@ -67,7 +67,8 @@
 //!   it are revoked and can never be added or linked again. Naming a linked
 //!   account revokes the whole member it belongs to.
 //! - `LinkAccount` makes another account an alias of a live wallet member
-//!   (same permissions, window and identity); `UnlinkAccount` removes the
+//!   (same permissions, window and identity), refused once that member's
+//!   window has ended by the op's timestamp; `UnlinkAccount` removes the
 //!   alias without revoking it. An account is at most one member's: a
 //!   member, a linked account or a revoked account is refused by both
 //!   `AddAccount` and `LinkAccount`.
@@ -75,7 +76,9 @@
 //!   member or a revoked key is refused, and a key whose raw account is a
 //!   wallet member, linked or revoked is refused by `AddMember` and
 //!   `AddAdmin`: one key never holds two memberships with separate
-//!   revocations.
+//!   revocations. `RevokeKey` of a key whose raw account is a live wallet
+//!   member (or linked to one) also revokes that member, and no key whose
+//!   raw account is revoked appears in a new `AddMember` chain.
 //!
 //! The queries mirror the key ones: [`Context::is_account_member`],
 //! [`Context::account_permissions`], [`Context::authorize_account`] (the
@@ -596,7 +599,7 @@ impl Context {
             OpKind::RevokeAccount { account } => self.accounts.check_revoke(account),
             OpKind::LinkAccount { member, account } => {
                 self.check_account_not_key(account)?;
-                self.accounts.check_link(member, account)
+                self.accounts.check_link(member, account, op.timestamp)
             }
             OpKind::UnlinkAccount { account } => self.accounts.check_unlink(account),
         }
@@ -730,6 +733,14 @@ impl Context {
                 if self.revoked_keys.contains(key.as_bytes()) {
                     return Err(ContextError::Revoked(key.to_string()).into());
                 }
+                // A revoked `rawkey:ed25519` account is a revoked identity:
+                // its key appears in no new chain, as issuer or subject.
+                if !self.accounts.is_empty() {
+                    let account = AccountId::raw_ed25519(key);
+                    if self.accounts.is_revoked(&account) {
+                        return Err(ContextError::Revoked(account.to_string()).into());
+                    }
+                }
             }
         }
         let subject = leaf.subject();
@@ -791,6 +802,14 @@ impl Context {
             }
             OpKind::RevokeKey { key } => {
                 self.revoke_cascade(&[key.to_bytes()], seq);
+                // The key's `rawkey:ed25519` account is the same identity:
+                // revoking the key revokes the wallet member it is (or is
+                // linked to). Only the named key can have one: keys a
+                // cascade reaches are key members, which never have one.
+                if !self.accounts.is_empty() {
+                    self.accounts
+                        .revoke_with_key(&AccountId::raw_ed25519(key), seq);
+                }
             }
             OpKind::RevokeDelegation { id } => {
                 self.revoked_delegations.insert(*id.as_bytes());

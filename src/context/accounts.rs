@@ -266,13 +266,27 @@ impl AccountMembers {
         }
     }
 
-    /// Checks op 10.
-    pub(super) fn check_link(&self, member: &AccountId, account: &AccountId) -> Result<()> {
+    /// Checks op 10 at the op's `timestamp`: like `AddAccount`, a link is
+    /// refused once the member's window has ended (the alias would be tied
+    /// to a member that can never hold anything again).
+    pub(super) fn check_link(
+        &self,
+        member: &AccountId,
+        account: &AccountId,
+        timestamp: u64,
+    ) -> Result<()> {
         if account == member {
             return Err(ContextError::AlreadyMember(account.to_string()).into());
         }
         self.check_free(account)?;
-        self.live_primary(member).map(|_| ())
+        let m = self.live_primary(member)?;
+        if timestamp >= m.expires_at {
+            return Err(ContextError::InvalidAccountGrant(
+                "the member's window has ended by the op's timestamp",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     /// Checks op 11.
@@ -330,6 +344,16 @@ impl AccountMembers {
             }
         }
         self.revoked.insert(primary);
+    }
+
+    /// The wallet-member side of a key revocation: when `account` (a key's
+    /// `rawkey:ed25519` account) is a live wallet member or linked to one,
+    /// revokes that whole member, as `RevokeAccount` naming it would.
+    /// Nothing happens for an unknown or already revoked account.
+    pub(super) fn revoke_with_key(&mut self, account: &AccountId, seq: u64) {
+        if self.check_revoke(account).is_ok() {
+            self.commit_revoke(account, seq);
+        }
     }
 
     /// Applies op 10 (checked).

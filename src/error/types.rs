@@ -409,7 +409,9 @@ pub enum ContextError {
     #[error("account {0} is not linked to a wallet member")]
     AccountNotLinked(String),
     /// An `AddAccount` grant that cannot be applied: empty permissions, an
-    /// empty window, or a window that has ended by the op's timestamp.
+    /// empty window, or a window that has ended by the op's timestamp; or a
+    /// `LinkAccount` to a member whose window has ended by the op's
+    /// timestamp.
     #[error("invalid wallet member grant: {0}")]
     InvalidAccountGrant(&'static str),
     /// The replica has not heard from its context store within its bound,

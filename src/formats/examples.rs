@@ -709,6 +709,15 @@ fn ex_token_account(f: &Fixture) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "issuer key seed        {}", hex_encode(&[0x06; 32]));
     let _ = writeln!(s, "account (CAIP-10)      {account}");
+    let _ = writeln!(s, "iss                    https://auth.example.com");
+    let _ = writeln!(s, "aud                    api.example.com");
+    let _ = writeln!(s, "context id text        {}", f.context);
+    let jti = serde_json::from_slice::<serde_json::Value>(&claims)
+        .ok()
+        .and_then(|c| c.get("jti").and_then(|j| j.as_str()).map(str::to_owned))
+        .and_then(|j| crate::encoding::base64url_decode(&j, "jti").ok())
+        .unwrap();
+    let _ = writeln!(s, "jti (16 bytes)         {}", hex_encode(&jti));
     let _ = writeln!(
         s,
         "header JSON            {}",

@@ -1218,6 +1218,6 @@ fn account_ops_both_ways() {
             states += 1;
         }
     }
-    assert_eq!((ops, logs, states, rejected), (7, 1, 3, 6));
+    assert_eq!((ops, logs, states, rejected), (7, 1, 7, 8));
     assert_eq!(kinds.len(), 5, "every account op kind: {kinds:?}");
 }

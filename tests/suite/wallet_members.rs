@@ -707,3 +707,363 @@ fn random_account_op_sequences_keep_invariants_and_replay() {
         f.ctx.state_hash()
     );
 }
+
+// ---- Rules FORMATS.md §6/§9 states for a second implementation
+// (tests/vectors/formats/independent/FINDINGS.md items 1-8).
+
+/// FINDINGS 1 and 2: `SetAccountPermissions` takes any set its ceiling
+/// covers by §6 coverage (`blob` covers `blob:add`), the empty set
+/// included; `SetPermissions` for key members follows the same rule.
+#[test]
+fn set_account_permissions_takes_covered_names_and_the_empty_set() {
+    let mut f = Fixture::new(81);
+    add(&mut f, ETH, &["blob", "context:read"]).unwrap();
+    let eth = acct(ETH);
+    let set = |f: &mut Fixture, names: &[&str]| {
+        f.apply(OpKind::SetAccountPermissions {
+            account: acct(ETH),
+            permissions: perms(names),
+        })
+    };
+    // Covered but not an element of the ceiling: accepted.
+    set(&mut f, &["blob:add"]).unwrap();
+    assert_eq!(
+        f.ctx.account_permissions(&eth, f.now).unwrap(),
+        &perms(&["blob:add"])
+    );
+    // The empty set: accepted; the member stays a member holding nothing.
+    set(&mut f, &[]).unwrap();
+    assert!(f.ctx.is_account_member(&eth, f.now));
+    assert_eq!(f.ctx.account_permissions(&eth, f.now).unwrap(), &perms(&[]));
+    assert!(
+        f.ctx
+            .authorize_account(&eth, &p("blob:add"), 3, f.now)
+            .is_err()
+    );
+    // And restored from it, up to the ceiling.
+    set(&mut f, &["blob", "context:read"]).unwrap();
+    // Not covered: a sibling name, a parent name, `admin`.
+    for names in [&["blobs"][..], &["context"], &["admin"]] {
+        assert!(
+            matches!(set(&mut f, names), Err(Error::Permission(_))),
+            "{names:?}"
+        );
+    }
+    // Key members: the same rule for SetPermissions.
+    let (client, _) = f.add_member(0, &["blob"]);
+    for names in [&["blob:add"][..], &[], &["blob"]] {
+        f.apply(OpKind::SetPermissions {
+            member: client.public_key(),
+            permissions: perms(names),
+        })
+        .unwrap();
+    }
+    assert!(matches!(
+        f.apply(OpKind::SetPermissions {
+            member: client.public_key(),
+            permissions: perms(&["blobs"]),
+        }),
+        Err(Error::Permission(_))
+    ));
+}
+
+/// FINDINGS 3: "live" is "not revoked", whatever the window, for
+/// `SetAccountPermissions`, `RevokeAccount` and `UnlinkAccount`; but
+/// `LinkAccount` (like `AddAccount`) is refused once the member's window
+/// has ended by the op's timestamp. A future start is accepted.
+#[test]
+fn link_account_needs_a_window_that_has_not_ended() {
+    let mut f = Fixture::new(82);
+    let end = f.now + 100;
+    f.apply(OpKind::AddAccount {
+        account: acct(ETH),
+        permissions: perms(&["a", "b"]),
+        not_before: f.now,
+        expires_at: end,
+    })
+    .unwrap();
+    f.apply(OpKind::AddAccount {
+        account: acct(NEAR2),
+        permissions: perms(&["a"]),
+        not_before: f.now + 1_000,
+        expires_at: f.now + 2_000,
+    })
+    .unwrap();
+    // Not yet started: linking is accepted.
+    link(&mut f, NEAR2, XLM).unwrap();
+    // One second before the end: accepted.
+    f.now = end - 1;
+    link(&mut f, ETH, SOL).unwrap();
+    // At the end and after: refused, state untouched.
+    for t in [end, end + 1] {
+        f.now = t;
+        let before = f.ctx.state_hash();
+        assert!(matches!(
+            link(&mut f, ETH, NEAR),
+            Err(Error::Context(ContextError::InvalidAccountGrant(_)))
+        ));
+        assert_eq!(f.ctx.state_hash(), before);
+    }
+    // The ended member is still live for the other ops.
+    f.apply(OpKind::SetAccountPermissions {
+        account: acct(ETH),
+        permissions: perms(&["a"]),
+    })
+    .unwrap();
+    f.apply(OpKind::UnlinkAccount { account: acct(SOL) })
+        .unwrap();
+    revoke(&mut f, ETH).unwrap();
+}
+
+/// FINDINGS 4: `RevokeKey K` also revokes the wallet member whose primary
+/// or linked account is `rawkey:ed25519:K` (the whole member). The other
+/// way, `RevokeAccount` does not revoke the key K, but K can then no more
+/// become a key member or admin nor appear in a chain; `RevokeKey K` is
+/// still accepted.
+#[test]
+fn revoke_key_revokes_its_raw_account_member() {
+    // As the primary account.
+    let mut f = Fixture::new(83);
+    let k = f.root.derive_client_key(&f.id(), 5);
+    let raw = AccountId::raw_ed25519(&k.public_key());
+    add(&mut f, &raw.to_string(), &["a"]).unwrap();
+    f.apply(OpKind::RevokeKey {
+        key: k.public_key(),
+    })
+    .unwrap();
+    assert!(f.ctx.is_revoked(&k.public_key()));
+    assert!(f.ctx.is_account_revoked(&raw));
+    assert!(!f.ctx.is_account_member(&raw, f.now));
+    assert_eq!(f.ctx.account_member(&raw).unwrap().revoked_seq(), Some(2));
+
+    // As a linked account: the whole member goes, its other aliases too.
+    let mut f = Fixture::new(84);
+    let k = f.root.derive_client_key(&f.id(), 5);
+    let raw = AccountId::raw_ed25519(&k.public_key());
+    add(&mut f, ETH, &["a"]).unwrap();
+    link(&mut f, ETH, &raw.to_string()).unwrap();
+    link(&mut f, ETH, SOL).unwrap();
+    f.apply(OpKind::RevokeKey {
+        key: k.public_key(),
+    })
+    .unwrap();
+    for a in [acct(ETH), raw.clone(), acct(SOL)] {
+        assert!(f.ctx.is_account_revoked(&a), "{a}");
+    }
+    assert_eq!(
+        f.ctx.account_member(&acct(ETH)).unwrap().revoked_seq(),
+        Some(4)
+    );
+
+    // An unlinked raw account is not touched by a later key revocation.
+    let mut f = Fixture::new(85);
+    let k = f.root.derive_client_key(&f.id(), 5);
+    let raw = AccountId::raw_ed25519(&k.public_key());
+    add(&mut f, ETH, &["a"]).unwrap();
+    link(&mut f, ETH, &raw.to_string()).unwrap();
+    f.apply(OpKind::UnlinkAccount {
+        account: raw.clone(),
+    })
+    .unwrap();
+    f.apply(OpKind::RevokeKey {
+        key: k.public_key(),
+    })
+    .unwrap();
+    assert!(f.ctx.is_account_member(&acct(ETH), f.now));
+    assert!(!f.ctx.is_account_revoked(&raw));
+
+    // The other direction: revoking the account leaves the key unrevoked,
+    // but the key gets no membership, admin role or chain afterwards.
+    let mut f = Fixture::new(86);
+    let k = f.root.derive_client_key(&f.id(), 5);
+    let raw = AccountId::raw_ed25519(&k.public_key());
+    add(&mut f, &raw.to_string(), &["a"]).unwrap();
+    revoke(&mut f, &raw.to_string()).unwrap();
+    assert!(!f.ctx.is_revoked(&k.public_key()));
+    assert!(matches!(
+        f.apply(OpKind::AddAdmin {
+            key: k.public_key()
+        }),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    let d = keytree::Delegation::builder(k.public_key(), f.id(), perms(&["a"]))
+        .valid_for(f.now - 10, 86_400)
+        .sign_as_root(&f.root)
+        .unwrap();
+    assert!(matches!(
+        f.apply(OpKind::AddMember { chain: vec![d] }),
+        Err(Error::Context(ContextError::Revoked(_)))
+    ));
+    f.apply(OpKind::RevokeKey {
+        key: k.public_key(),
+    })
+    .unwrap();
+    assert!(f.ctx.is_revoked(&k.public_key()));
+}
+
+/// FINDINGS 5: `AddMember` refuses a chain whose leaf subject's raw
+/// account is a wallet member, linked or revoked; and a chain in which any
+/// key (issuer or subject of any link) has a revoked raw account. A key
+/// whose raw account is a live member may still issue an inner link; its
+/// `RevokeKey` then takes both the member below it and the account.
+#[test]
+fn add_member_checks_raw_accounts_along_the_chain() {
+    let mut f = Fixture::new(87);
+    let k = f.root.derive_client_key(&f.id(), 5);
+    let raw = AccountId::raw_ed25519(&k.public_key());
+    add(&mut f, &raw.to_string(), &["a"]).unwrap();
+    let chain_through_k = |f: &Fixture, leaf: u32| {
+        let top = keytree::Delegation::builder(k.public_key(), f.id(), perms(&["a"]))
+            .valid_for(f.now - 10, 86_400)
+            .sign_as_root(&f.root)
+            .unwrap();
+        let sub = ClientKey::from_bytes(&[leaf as u8 + 200; 32]);
+        let low = keytree::Delegation::builder(sub.public_key(), f.id(), perms(&["a"]))
+            .valid_for(f.now - 10, 3_600)
+            .child_of(&top)
+            .sign_as_client(&k)
+            .unwrap();
+        (sub, vec![top, low])
+    };
+    // K's account is a live member: K as an inner issuer is accepted.
+    let (sub, chain) = chain_through_k(&f, 1);
+    f.apply(OpKind::AddMember { chain }).unwrap();
+    assert!(f.ctx.is_member(&sub.public_key(), f.now));
+    // K as the leaf is refused.
+    let d = keytree::Delegation::builder(k.public_key(), f.id(), perms(&["a"]))
+        .valid_for(f.now - 10, 86_400)
+        .sign_as_root(&f.root)
+        .unwrap();
+    assert!(matches!(
+        f.apply(OpKind::AddMember { chain: vec![d] }),
+        Err(Error::Context(ContextError::AlreadyMember(_)))
+    ));
+    // Once K's account is revoked, no new chain goes through K.
+    let mut g = Fixture::new(87);
+    add(&mut g, &raw.to_string(), &["a"]).unwrap();
+    revoke(&mut g, &raw.to_string()).unwrap();
+    let (_, chain) = chain_through_k(&g, 2);
+    let before = g.ctx.state_hash();
+    assert!(matches!(
+        g.apply(OpKind::AddMember { chain }),
+        Err(Error::Context(ContextError::Revoked(_)))
+    ));
+    assert_eq!(g.ctx.state_hash(), before);
+    // In `f`, revoking the key K takes the member below it and the account.
+    f.apply(OpKind::RevokeKey {
+        key: k.public_key(),
+    })
+    .unwrap();
+    assert!(!f.ctx.is_member(&sub.public_key(), f.now));
+    assert!(f.ctx.is_account_revoked(&raw));
+}
+
+/// FINDINGS 6: the `AddAccount` refusals are apply-time. An op with empty
+/// permissions, an empty window or a time above `MAX_TIMESTAMP` decodes
+/// (JSON) and is refused when applied; a non-canonical account text is
+/// refused when decoding.
+#[test]
+fn add_account_refusals_are_apply_time() {
+    let mut f = Fixture::new(88);
+    for (names, nb, ea) in [
+        (&[][..], f.now, f.now + 10),
+        (&["a"], f.now + 10, f.now + 10),
+        (&["a"], f.now, MAX_TIMESTAMP + 1),
+    ] {
+        let op = f
+            .ctx
+            .propose(
+                OpKind::AddAccount {
+                    account: acct(ETH),
+                    permissions: perms(names),
+                    not_before: nb,
+                    expires_at: ea,
+                },
+                f.now,
+            )
+            .sign(&f.root);
+        let json = serde_json::to_string(&op).unwrap();
+        let back: ContextOp = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, op);
+        let err = f.ctx.apply(back).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Context(ContextError::InvalidAccountGrant(_))
+                    | Error::TimestampOutOfRange { .. }
+            ),
+            "{err}"
+        );
+    }
+    let op = f
+        .ctx
+        .propose(
+            OpKind::AddAccount {
+                account: acct(ETH),
+                permissions: perms(&["a"]),
+                not_before: f.now,
+                expires_at: f.now + 10,
+            },
+            f.now,
+        )
+        .sign(&f.root);
+    let json = serde_json::to_string(&op).unwrap().replace(ETH, ETH_LOWER);
+    assert!(serde_json::from_str::<ContextOp>(&json).is_err());
+}
+
+/// FINDINGS 7 and 8: the account texts keytree accepts and prints.
+#[test]
+fn account_text_rules_for_custom_chains_and_implicit_keys() {
+    // Custom chains: CAIP-2/CAIP-10 grammar, kept byte for byte.
+    for ok in [
+        "cosmos:cosmoshub-4:cosmos1t2uflqwqe0fsj0shcfkrvpukewcw40yjj6hdc0",
+        "hedera:mainnet:0.0.1234-ABCde",
+        "abc:A_b-9:x%20y",
+        "eip155x:ref:addr",
+        &format!("abcdefgh:{}:{}", "r".repeat(32), "a".repeat(128)),
+    ] {
+        let a = acct(ok);
+        assert_eq!(a.to_string(), ok);
+    }
+    for bad in [
+        "Cosmos:cosmoshub-4:cosmos1abc",
+        "ab:ref:addr",
+        "abcdefghi:ref:addr",
+        "ed25519:ref:addr",
+        "did:key:z6Mk",
+        &format!("abc:{}:addr", "r".repeat(33)),
+        &format!("abc:ref:{}", "a".repeat(129)),
+        "abc:re.f:addr",
+        "abc:ref:a_b",
+        "abc:ref:a:b",
+        "abc:ref:",
+        "abc::addr",
+    ] {
+        assert!(bad.parse::<AccountId>().is_err(), "{bad}");
+    }
+    // Solana and NEAR implicit addresses: any 32 bytes, on the curve or
+    // not; raw keys must be valid. [0xff; 32] is no Ed25519 point.
+    let off = [0xffu8; 32];
+    let sol = format!(
+        "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp:{}",
+        bs58::encode(off).into_string()
+    );
+    assert_eq!(acct(&sol).to_string(), sol);
+    assert!(keytree::PublicKey::from_bytes(&off).is_err());
+    let hex = "ff".repeat(32);
+    assert_eq!(
+        acct(&format!("near:mainnet:{hex}")).to_string(),
+        format!("near:mainnet:{hex}")
+    );
+    assert!(
+        format!("rawkey:ed25519:{hex}")
+            .parse::<AccountId>()
+            .is_err()
+    );
+    // Any 32 base58 characters are a Solana reference.
+    let other_ref = format!(
+        "solana:{}:7S3P4HxJpyyigGzodYwHtCxZyUQe9JiBMHyRWXArAaKv",
+        "1".repeat(32)
+    );
+    assert_eq!(acct(&other_ref).to_string(), other_ref);
+}

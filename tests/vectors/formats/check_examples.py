@@ -279,15 +279,20 @@ def main():
 
     # token-account: a wallet-account member's token (no executor_public_key,
     # sub = the canonical CAIP-10 account). The jti comes from keytree's
-    # seeded generator, so it is read from the printed claims.
+    # seeded generator: it is printed as an input row (`jti (16 bytes)`),
+    # with `iss`, `aud` and the context id, and the claims are built from
+    # those rows alone.
     ex = "token-account"; lines = blocks[ex]; f = fields(lines); seen.add(ex)
     account = kf.eip155_account_canonical("eip155:1:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed")
     cmp(ex, f, "account (CAIP-10)", account)
-    printed = kf.json.loads(f["claims JSON"][0])
-    jti = kf.b64u_decode(printed["jti"])
+    cmp(ex, f, "iss", "https://auth.example.com")
+    cmp(ex, f, "aud", "api.example.com")
+    cmp(ex, f, "context id text", kf.b58encode(g.CONTEXT_ID))
+    jti = bytes.fromhex(f["jti (16 bytes)"][0])
+    record(ex, "jti row is 16 bytes", len(jti) == 16)
     tok_pub = kf.ed25519_public(g.TOKEN_SEED)
     header = kf.token_header_json(tok_pub)
-    claims = kf.token_claims_json("https://auth.example.com", account, "api.example.com", g.T0 + 1000,
+    claims = kf.token_claims_json(f["iss"][0], account, f["aud"][0], g.T0 + 1000,
                                   g.T0 + 100, g.T0 + 100, jti, g.CONTEXT_ID, None, ["context:execute"])
     si, sig, tok = kf.token_sign(g.TOKEN_SEED, header, claims)
     cmp(ex, f, "header JSON", header)

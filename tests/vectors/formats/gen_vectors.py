@@ -27,7 +27,7 @@ SPEC_COMMIT = "49abfc4c67cc7d35acdf23740c3bfa38cc0b3e4b"
 SPEC_COMMIT_2 = "2ea1b49e2f57a85fcbdabacf5ff9fbf9a2efb415"
 # FORMATS.md commit of account_ops.json (wallet members, §9 kinds 7-11 and
 # §12 fields 12-14; written on the keytree side, see PROVENANCE.md).
-SPEC_COMMIT_3 = ""
+SPEC_COMMIT_3 = "f7bca67f17864c8e9d78cf6becdf876126be0873"
 
 
 def seed(b: int) -> bytes:
@@ -774,7 +774,75 @@ def gen_account_ops():
     cases.append({"name": "refuse-apply-empty-window",
                   "inputs": {"log_json": kf.log_json([op for op, _ in ops[:7]] + [ew])},
                   "expected": {"accepted": False}})
+    cases += settled_rule_cases(ops)
     return doc("account_ops", cases, SPEC_COMMIT_3)
+
+
+def settled_rule_cases(ops):
+    """Cases for the §9 rules settled after the independent check
+    (independent/FINDINGS.md 1-5): each a log continuing a prefix of the
+    account log, applied (state hash) or refused when applied."""
+    eth2 = "eip155:1:0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
+    wallet_key = kf.ed25519_public(WALLET_ED_SEED)
+    raw = "rawkey:ed25519:" + wallet_key.hex()
+    leaf = kf.ed25519_public(seed(0x0C))
+
+    def cont(prefix, plan):
+        out = list(ops[:prefix])
+        prev = out[-1][0].hash()
+        for t, body in plan:
+            op = kf.Op(CONTEXT_ID, len(out), prev, t, body).sign([ROOT_SEED])
+            out.append((op, [ROOT_SEED]))
+            prev = op.hash()
+        return out
+
+    def chain_through_wallet_key(t):
+        d1 = kf.Delegation(ROOT, wallet_key, CONTEXT_ID, ["blob"], T0, T0 + 86400, bytes([0x0D]) * 16
+                           ).sign_native(ROOT_SEED)
+        d2 = kf.Delegation(wallet_key, leaf, CONTEXT_ID, ["blob:add"], T0, T0 + 3600, bytes([0x0E]) * 16,
+                           d1.id()).sign_native(WALLET_ED_SEED)
+        return dict(type="add_member", chain=[d1, d2])
+
+    add_raw = (T0 + 70, dict(type="add_account", account=raw, permissions=["blob"], not_before=T0,
+                              expires_at=T0 + 86400))
+    cases = []
+    # 1, 2: covered names and the empty set fit within the ceiling
+    # [blob, context:execute] of seq 7.
+    cases.append(state_case("state-set-account-permissions-covered-then-empty", cont(8, [
+        (T0 + 80, dict(type="set_account_permissions", account=ETH, permissions=["blob:add"])),
+        (T0 + 81, dict(type="set_account_permissions", account=ETH, permissions=[]))])))
+    # 3: link_account up to the member's last second (XLM's window ends at
+    # T0 + 3600), refused from its end on.
+    cases.append(state_case("state-link-account-in-the-last-second", cont(12, [
+        (T0 + 3599, dict(type="link_account", member=XLM, account=eth2))])))
+    late = cont(12, [(T0 + 3600, dict(type="link_account", member=XLM, account=eth2))])
+    refused_case(cases, "refuse-apply-link-account-after-the-window", late)
+    # 4: revoke_key of a key whose rawkey account is a wallet member
+    # revokes that member too.
+    cases.append(state_case("state-revoke-key-revokes-its-rawkey-member", cont(7, [
+        add_raw, (T0 + 80, dict(type="revoke_key", key=wallet_key))])))
+    # 5: a key whose rawkey account is live may issue an inner link; once
+    # the account is revoked, no new chain goes through the key.
+    cases.append(state_case("state-chain-through-a-live-rawkey-member", cont(7, [
+        add_raw, (T0 + 80, chain_through_wallet_key(T0 + 80))])))
+    through_revoked = cont(7, [add_raw, (T0 + 80, dict(type="revoke_account", account=raw)),
+                               (T0 + 90, chain_through_wallet_key(T0 + 90))])
+    refused_case(cases, "refuse-apply-chain-through-a-revoked-rawkey-account", through_revoked)
+    return cases
+
+
+def refused_case(cases, name, ops):
+    """A log whose last op keytree refuses when applying (the model agrees)."""
+    st = kf.State()
+    for op, _ in ops[:-1]:
+        st.apply(op)
+    try:
+        st.apply(ops[-1][0])
+        raise AssertionError(name + " applied")
+    except kf.FormatError:
+        pass
+    cases.append({"name": name, "inputs": {"log_json": kf.log_json([op for op, _ in ops])},
+                  "expected": {"accepted": False}})
 
 
 # ---------------------------------------------------------------- §14 API keys

@@ -870,6 +870,11 @@ def delta_json(context_id, signer, seq, timestamp, payload, signature) -> str:
 # ------------------------------------------------------------- §12 state hash
 
 
+def covered_by(held, name: str) -> bool:
+    """§6: `blob` covers `blob` and `blob:add`; `admin` covers everything."""
+    return "admin" in held or any(name == h or name.startswith(h + ":") for h in held)
+
+
 class State:
     def __init__(self):
         self.context_id = None
@@ -902,6 +907,11 @@ class State:
             self.threshold = b["threshold"]
             self.max_chain_depth = b["max_chain_depth"]
         elif t == "add_member":
+            # §9: no key whose rawkey:ed25519 account is revoked in a new chain.
+            for d in b["chain"]:
+                for k in (d.issuer if d.issuer_kind == 1 else None, d.subject):
+                    if k is not None and "rawkey:ed25519:" + bytes(k).hex() in self.revoked_accounts:
+                        raise FormatError("key of a revoked rawkey account")
             leaf = b["chain"][-1]
             self.members[leaf.subject] = dict(chain=[d.id() for d in b["chain"]],
                                               history=[(op.seq, list(leaf.permissions))], revoked=None)
@@ -912,6 +922,12 @@ class State:
             m = self.members.get(b["key"])
             if m is not None and m["revoked"] is None:
                 m["revoked"] = op.seq
+            # §9: the key's rawkey:ed25519 account, when it is a live wallet
+            # member or linked to one, is revoked with it (the whole member).
+            raw = "rawkey:ed25519:" + b["key"].hex()
+            primary = self.aliases[raw][0] if raw in self.aliases else raw
+            if primary in self.accounts and self.accounts[primary]["revoked"] is None:
+                self.apply_revoke_account(primary, op.seq)
         elif t == "revoke_delegation":
             self.revoked_delegations.add(b["id"])
         elif t == "add_admin":
@@ -929,24 +945,25 @@ class State:
             self.had_account = True
         elif t == "set_account_permissions":
             m = self.accounts[b["account"]]
-            if m["revoked"] is not None or not set(b["permissions"]) <= set(m["history"][0][1]):
+            # §6 "fits within": every name covered by the ceiling (the
+            # empty set included), not set inclusion.
+            if m["revoked"] is not None or not all(covered_by(m["history"][0][1], n) for n in b["permissions"]):
                 raise FormatError("bad set_account_permissions")
             m["history"].append((op.seq, list(b["permissions"])))
         elif t == "revoke_account":
             a = b["account"]
             primary = self.aliases[a][0] if a in self.aliases else a
-            m = self.accounts[primary]
-            if m["revoked"] is not None:
+            if self.accounts[primary]["revoked"] is not None:
                 raise FormatError("already revoked")
-            m["revoked"] = op.seq
-            self.revoked_accounts.add(primary)
-            self.revoked_accounts.update(x for x, (p, _) in self.aliases.items() if p == primary)
+            self.apply_revoke_account(primary, op.seq)
         elif t == "link_account":
             member, a = b["member"], b["account"]
             if a == member or a in self.accounts or a in self.aliases or a in self.revoked_accounts:
                 raise FormatError("account cannot be linked")
             if member not in self.accounts or self.accounts[member]["revoked"] is not None:
                 raise FormatError("not a live primary member")
+            if op.timestamp >= self.accounts[member]["expires_at"]:
+                raise FormatError("the member's window has ended")
             self.aliases[a] = (member, op.seq)
         elif t == "unlink_account":
             a = b["account"]
@@ -955,6 +972,11 @@ class State:
             del self.aliases[a]
         self.head_seq = op.seq
         self.head_hash = op.hash()
+
+    def apply_revoke_account(self, primary: str, seq: int):
+        self.accounts[primary]["revoked"] = seq
+        self.revoked_accounts.add(primary)
+        self.revoked_accounts.update(x for x, (p, _) in self.aliases.items() if p == primary)
 
     def state_bytes(self) -> bytes:
         out = tag("context-state") + bstr(self.context_id) + bstr(self.root)

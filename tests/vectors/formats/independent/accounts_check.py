@@ -657,9 +657,8 @@ def check_body(body):
     elif t == "link_account":
         canonical_account(body["member"])
         canonical_account(body["account"])
-    if t == "add_account":
-        need(body["not_before"] <= MAX_TIMESTAMP and body["expires_at"] <= MAX_TIMESTAMP,
-             "add_account: time above MAX_TIMESTAMP")
+    # [keytree engineer, after the fact: FINDINGS 6 settled] times above
+    # MAX_TIMESTAMP are refused when applying (op_add_account), not here.
     return body
 
 
@@ -932,6 +931,11 @@ class State:
             need(d["issuer_kind"] == 1, "link: wallet issuer")
             need(d["issuer"] not in self.revoked_keys and d["subject"] not in self.revoked_keys,
                  "link: revoked key")
+            # [keytree engineer, after the fact: FINDINGS 5 settled] a key whose
+            # rawkey account is revoked appears in no new chain.
+            need(self.rawkey_account(d["issuer"]) not in self.revoked_accounts
+                 and self.rawkey_account(d["subject"]) not in self.revoked_accounts,
+                 "link: key of a revoked rawkey account")
             if i == 0:
                 need(d["parent"] is None, "first link has a parent")
                 need(self.is_admin(d["issuer"]), "first link not issued by root/admin")
@@ -957,6 +961,14 @@ class State:
 
     def op_revoke_key(self, op, body):
         self.cascade({body["key"]}, op["seq"])
+        # [keytree engineer, after the fact: FINDINGS 4 settled] the key's
+        # rawkey:ed25519 account, if a live wallet member or linked to one,
+        # is revoked with it (the whole member).
+        a = self.rawkey_account(body["key"])
+        primary = self.links[a][0] if a in self.links else a
+        m = self.accounts.get(primary)
+        if a not in self.revoked_accounts and m is not None and m["revoked"] is None:
+            self.revoke_member(primary, op["seq"])
 
     def op_revoke_delegation(self, op, body):
         self.revoked_dels.add(body["id"])
@@ -1007,8 +1019,10 @@ class State:
         need(a not in self.links, "names a linked account")
         m = self.accounts.get(a)
         need(m is not None and m["revoked"] is None, "not a live wallet member")
-        ceiling = set(m["history"][0][1])
-        need(set(body["permissions"]) <= ceiling, "beyond the ceiling")
+        # [keytree engineer, after the fact: FINDINGS 2 settled] §6 coverage
+        # ("fits within"), not set inclusion.
+        ceiling = m["history"][0][1]
+        need(all(covers(ceiling, n) for n in body["permissions"]), "beyond the ceiling")
         m["history"].append((op["seq"], body["permissions"]))
 
     def op_revoke_account(self, op, body):
@@ -1022,7 +1036,10 @@ class State:
             raise Refused("unknown account")
         m = self.accounts[primary]
         need(m["revoked"] is None, "member already revoked")
-        m["revoked"] = op["seq"]
+        self.revoke_member(primary, op["seq"])
+
+    def revoke_member(self, primary, seq):
+        self.accounts[primary]["revoked"] = seq
         self.revoked_accounts.add(primary)
         for la, (pm, _) in self.links.items():
             if pm == primary:
@@ -1036,6 +1053,9 @@ class State:
         need(a not in self.revoked_accounts, "account revoked")
         m = self.accounts.get(mem)
         need(m is not None and m["revoked"] is None, "member is not a live primary member")
+        # [keytree engineer, after the fact: FINDINGS 3 settled] refused once
+        # the member's window has ended by the op's timestamp.
+        need(op["timestamp"] < m["ea"], "member's window has ended")
         self.check_rawkey(a)
         self.links[a] = (mem, op["seq"])
 
@@ -1473,7 +1493,12 @@ def main(path):
             accept=True)
     attempt(9, sap(ETH, ["admin"]), name="set_account_permissions beyond the ceiling",
             why="beyond the ceiling")
-    attempt(9, sap(ETH, ["blob:add"]), name="set_account_permissions outside the ceiling's names",
+    # [keytree engineer, after the fact: FINDINGS 1/2 settled] covered names
+    # and the empty set fit within the ceiling; an uncovered name does not.
+    attempt(9, sap(ETH, ["blob:add"]), name="set_account_permissions of a name the ceiling covers accepted",
+            accept=True)
+    attempt(9, sap(ETH, []), name="set_account_permissions to the empty set accepted", accept=True)
+    attempt(9, sap(ETH, ["blobs"]), name="set_account_permissions of a name the ceiling does not cover",
             why="beyond the ceiling")
     attempt(9, sap(NEAR, ["blob"]), name="set_account_permissions naming a linked account",
             why="names a linked account")
@@ -1508,6 +1533,11 @@ def main(path):
     attempt(13, la(STELLAR, other), name="link_account to a revoked member",
             why="member is not a live primary member")
     attempt(12, la(ETH, NEAR), name="link_account again after unlink accepted", accept=True)
+    # [keytree engineer, after the fact: FINDINGS 3 settled]
+    attempt(11, la(STELLAR, other), ts=1700003600, name="link_account once the member's window has ended",
+            why="member's window has ended")
+    attempt(11, la(STELLAR, other), ts=1700003599, name="link_account in the member's last second accepted",
+            accept=True)
     attempt(9, la(ETH, "rawkey:ed25519:" + root.hex()), name="link_account of the root's rawkey account",
             why="rawkey account of the root or an admin")
     ua = lambda acct: {"type": "unlink_account", "account": acct}
@@ -1529,6 +1559,15 @@ def main(path):
     add_adm = prose_op(rk, 8, 1700000071, {"type": "add_admin", "key": wkey})
     ck.refuses("add_admin of a key whose rawkey account is a wallet member",
                lambda: s_raw.apply(add_adm))
+    # [keytree engineer, after the fact: FINDINGS 4 settled] revoke_key of
+    # that key revokes the wallet member too.
+    rev = prose_op(rk, 8, 1700000071, {"type": "revoke_key", "key": wkey})
+    s_rev = State()
+    for op in full[:7] + [rk, rev]:
+        s_rev.apply(op)
+    ck.ok("revoke_key revokes the key's rawkey wallet member",
+          s_rev.accounts["rawkey:ed25519:" + wkey.hex()]["revoked"] == 8
+          and "rawkey:ed25519:" + wkey.hex() in s_rev.revoked_accounts)
     # signatures on wallet-member ops follow the §9 rules like every op
     body7 = seq7["op"]
     op = prose_op(full[6], 7, 1700000070, body7)
