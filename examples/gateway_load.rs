@@ -15,6 +15,23 @@
 //! `--connections` keep-alive HTTP/1.1 connections, and stops it. Every
 //! phase runs one second of warm-up, then `--seconds` (at most 60) or
 //! 2 000 000 requests, whichever comes first.
+//!
+//! Each line gives requests (or logins) per second, the p50 and p99 latency
+//! seen by the client, and the gateway's own CPU time per request, read from
+//! `/proc/PID/task/*/schedstat`: on a busy machine the first three depend on
+//! what else runs on core 0, the last does not. Measured on the 2-core
+//! development VM (2026-11-30, load average 4.3-4.9 from other builds;
+//! three runs, the median, release build, memory stores):
+//!
+//! | phase | req/s | p99 | gateway CPU |
+//! |---|---|---|---|
+//! | `whoami`, token cache | 18 552 | 5.2 ms | 16.2 µs/req |
+//! | `whoami`, no token cache | 6 808 | 11.5 ms | 54.7 µs/req |
+//! | login (challenge + `personal_sign` + verify) | 2 751 logins | 23.9 ms | 131 µs/login |
+//!
+//! The cache saves about 38 µs of CPU per `whoami` (the signature check);
+//! one free core would serve about 1 / CPU-time: some 60 000 cached
+//! `whoami`/s, 18 000 uncached and 7 600 logins/s.
 
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
