@@ -3,16 +3,19 @@
 //! - `validate_for_replica` (a fresh-checked read of a `ContextReplica`) vs
 //!   `validate_for_context` (the same token against a plain `Context`),
 //!   target ≤ 1.05×, with `ed25519_verify_strict` as the raw baseline;
-//! - `catch_up_memory_2000`: a cold replica replaying 2,000 add-member ops
-//!   from the memory store (throughput in ops/s), beside
-//!   `baseline_two_verify_strict_2000` (the two signature checks each op
-//!   carries, done one by one);
-//! - `catch_up_redis_2000` the same from Redis, when `REDIS_URL` is set;
-//! - memory per member: printed once (resident-set growth while a context
-//!   of 20,000 key members and its log is built, from `/proc/self/statm`;
-//!   Linux only).
+//! - `catch_up_memory_4096`: a cold replica replaying 4,096 add-member ops
+//!   from the memory store (throughput in ops/s: the signatures of each
+//!   window of 256 ops batch-verified on all cores), beside
+//!   `baseline_two_verify_strict_4096` (the two signature checks each op
+//!   carries, done one by one on one core, as before batching);
+//! - `catch_up_redis_4096` the same from Redis, when `REDIS_URL` is set
+//!   (start one with `redis-server --port 6379 --save '' --appendonly no`);
+//! - `snapshot_start_100k`: a replica of a 100,000-member context started
+//!   from a local snapshot ([`keytree::ContextReplica::open_with_snapshot`],
+//!   the store's head checked, nothing to catch up);
+//! - memory per member: `benches/fleet_memory.rs` (a counting allocator).
 //!
-//! Run: `cargo bench --bench fleet --features redis -- --warm-up-time 1 --measurement-time 3`
+//! Run: `cargo bench -p keytree-benches --bench fleet --features redis -- --warm-up-time 1 --measurement-time 3`
 //! (with `REDIS_URL=redis://127.0.0.1:6379` for the Redis case).
 
 #![allow(
@@ -28,11 +31,12 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use ed25519_dalek::{Signer as _, SigningKey};
 use keytree::{
     Context, ContextId, ContextReplica, ContextStore, Delegation, MemoryContextStore, OpKind,
-    Permissions, RootKey, TokenIssuer, TokenRequest, TokenSigningKey,
+    Permissions, RootKey, SnapshotKey, SnapshotStart, TokenIssuer, TokenRequest, TokenSigningKey,
 };
 
 const AUD: &str = "api.keytree.bench";
-const OPS: u32 = 2000;
+const OPS: u32 = 4096;
+const SNAPSHOT_MEMBERS: u32 = 100_000;
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -74,30 +78,9 @@ async fn publish<S: ContextStore>(store: S, ctx: &Context, now: u64) -> ContextR
         .unwrap()
 }
 
-fn statm_resident_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = text.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
-}
-
 fn fleet(c: &mut Criterion) {
     let now = unix_now();
     let rt = runtime();
-
-    // --- memory per member (first, before other benches free memory that
-    // later allocations would reuse) -------------------------------------
-    const MEMBERS: u32 = 20_000;
-    let before = statm_resident_bytes();
-    let (_, big) = context_with(MEMBERS, 12, now);
-    let after = statm_resident_bytes();
-    if let (Some(before), Some(after)) = (before, after) {
-        // What a replica holds: the state and its copy of the log.
-        eprintln!(
-            "memory: {} bytes per key member (a context of {MEMBERS} members with its log, resident-set growth)",
-            after.saturating_sub(before) / u64::from(MEMBERS)
-        );
-    }
-    drop(big);
 
     let (root, ctx) = context_with(OPS, 11, now);
     let id = *ctx.id();
@@ -164,7 +147,7 @@ fn fleet(c: &mut Criterion) {
         })
         .collect();
     let sigs: Vec<_> = keys.iter().map(|(k, m)| k.sign(m)).collect();
-    g.bench_function("baseline_two_verify_strict_2000", |b| {
+    g.bench_function("baseline_two_verify_strict_4096", |b| {
         b.iter(|| {
             for ((k, m), s) in keys.iter().zip(&sigs) {
                 let vk = k.verifying_key();
@@ -173,7 +156,7 @@ fn fleet(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("catch_up_memory_2000", |b| {
+    g.bench_function("catch_up_memory_4096", |b| {
         b.iter_batched(
             || store.clone(),
             |store| {
@@ -194,7 +177,24 @@ fn fleet(c: &mut Criterion) {
                 .unwrap()
         });
         rt.block_on(publish(redis_store.clone(), &ctx, now));
-        g.bench_function("catch_up_redis_2000", |b| {
+        // The read path alone: XRANGE pages of 1,024 ops and their decoding
+        // (every member key checked), without verifying or applying.
+        g.bench_function("read_redis_4096", |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let mut from = 0;
+                    loop {
+                        let ops = redis_store.read(&id, from, 1024).await.unwrap();
+                        from += ops.len() as u64;
+                        if ops.len() < 1024 {
+                            break;
+                        }
+                    }
+                    assert_eq!(from, u64::from(OPS) + 1);
+                })
+            })
+        });
+        g.bench_function("catch_up_redis_4096", |b| {
             b.iter_batched(
                 || redis_store.clone(),
                 |store| {
@@ -205,8 +205,45 @@ fn fleet(c: &mut Criterion) {
             )
         });
     } else {
-        eprintln!("catch_up_redis_2000 skipped: set REDIS_URL to run it");
+        eprintln!("catch_up_redis_4096 skipped: set REDIS_URL to run it");
     }
+
+    // --- cold start from a local snapshot ----------------------------------
+    // Built on first use, so a filtered run that skips this bench does not
+    // pay for a 100,000-member context.
+    g.throughput(Throughput::Elements(u64::from(SNAPSHOT_MEMBERS)));
+    let key = SnapshotKey::from_bytes(&[7; 32]);
+    let big: std::cell::OnceCell<(ContextId, MemoryContextStore, Vec<u8>)> =
+        std::cell::OnceCell::new();
+    g.bench_function("snapshot_start_100k", |b| {
+        let (big_id, big_store, snapshot) = big.get_or_init(|| {
+            let (_, ctx) = context_with(SNAPSHOT_MEMBERS, 13, now);
+            let store = MemoryContextStore::new();
+            let replica = rt.block_on(publish(store.clone(), &ctx, now));
+            let snapshot = replica.snapshot(&key).unwrap();
+            eprintln!(
+                "snapshot of {SNAPSHOT_MEMBERS} members: {} bytes",
+                snapshot.len()
+            );
+            (*ctx.id(), store, snapshot)
+        });
+        // The replica is dropped outside the timing: a cold start does not
+        // free a context of 100,000 members.
+        b.iter_with_large_drop(|| {
+            let (r, start) = rt
+                .block_on(ContextReplica::open_with_snapshot(
+                    big_store.clone(),
+                    *big_id,
+                    black_box(snapshot),
+                    &key,
+                    now,
+                ))
+                .unwrap();
+            assert!(matches!(start, SnapshotStart::Used { .. }));
+            assert_eq!(r.head_seq().unwrap(), u64::from(SNAPSHOT_MEMBERS));
+            r
+        })
+    });
     g.finish();
 }
 

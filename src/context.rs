@@ -122,14 +122,16 @@
 //! signer's window closed but delivered after it is refused too.
 
 mod accounts;
+mod batch;
 mod op;
 
 pub use accounts::AccountMemberInfo;
+pub(crate) use batch::{ProvenSigs, SigCheck, prove};
 pub use op::{ContextLog, ContextOp, LOG_VERSION, OP_VERSION, OpKind, OpSignature, Signer};
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::delegation::{ChainPolicy, Delegation, Issuer, verify_chain_structure};
+use crate::delegation::{ChainPolicy, Delegation, Issuer, verify_chain_structure_with};
 use crate::delta::{Delta, MAX_DELTA_PAYLOAD};
 use crate::encoding::{CanonicalWriter, MAX_TIMESTAMP, check_timestamp, unix_now};
 use crate::error::{ContextError, DecodeReason, Error, Result};
@@ -478,8 +480,14 @@ impl Context {
     /// [`Error::TimestampOutOfRange`], [`Error::Delegation`] for a bad
     /// member chain, or [`Error::InvalidSignature`].
     pub fn apply(&mut self, op: ContextOp) -> Result<()> {
+        self.apply_checked(op, SigCheck::Strict)
+    }
+
+    /// [`Context::apply`] with the op's signatures checked as `sigs` says
+    /// (batch-proven ones not again: `context/batch.rs`).
+    pub(crate) fn apply_checked(&mut self, op: ContextOp, sigs: SigCheck<'_>) -> Result<()> {
         let bytes = op.signing_bytes();
-        self.check(&op, &bytes)?;
+        self.check_with(&op, &bytes, sigs)?;
         self.commit(op, OpHash(*blake3::hash(&bytes).as_bytes()));
         Ok(())
     }
@@ -511,6 +519,10 @@ impl Context {
     }
 
     pub(crate) fn check(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
+        self.check_with(op, bytes, SigCheck::Strict)
+    }
+
+    fn check_with(&self, op: &ContextOp, bytes: &[u8], sigs: SigCheck<'_>) -> Result<()> {
         if op.context_id != self.id {
             return Err(ContextError::WrongContext.into());
         }
@@ -529,10 +541,10 @@ impl Context {
             return Err(ContextError::TimeWentBackwards.into());
         }
         check_timestamp("op", op.timestamp)?;
-        self.check_signatures(op, bytes)?;
+        self.check_signatures(op, bytes, sigs)?;
         match &op.op {
             OpKind::Genesis { .. } => Err(ContextError::Genesis.into()),
-            OpKind::AddMember { chain } => self.check_add_member(chain, op.timestamp),
+            OpKind::AddMember { chain } => self.check_add_member(chain, op.timestamp, sigs),
             OpKind::SetPermissions {
                 member,
                 permissions,
@@ -682,7 +694,7 @@ impl Context {
     /// strictly ascending by signer key bytes (so an op's signature list has
     /// one encoding). Signatures beyond the threshold are accepted, under
     /// the same rules: all are checked.
-    fn check_signatures(&self, op: &ContextOp, bytes: &[u8]) -> Result<()> {
+    fn check_signatures(&self, op: &ContextOp, bytes: &[u8], sigs: SigCheck<'_>) -> Result<()> {
         let mut seen = BTreeSet::new();
         let mut last: Option<&PublicKey> = None;
         for s in &op.signatures {
@@ -699,7 +711,7 @@ impl Context {
                 ));
             }
             last = Some(&s.signer);
-            s.signer.verify(bytes, &s.signature)?;
+            sigs.verify(&s.signer, bytes, &s.signature)?;
         }
         let required = usize::try_from(self.threshold).unwrap_or(usize::MAX);
         if seen.len() < required {
@@ -712,11 +724,17 @@ impl Context {
         Ok(())
     }
 
-    fn check_add_member(&self, chain: &[Delegation], timestamp: u64) -> Result<()> {
-        let leaf = verify_chain_structure(
+    fn check_add_member(
+        &self,
+        chain: &[Delegation],
+        timestamp: u64,
+        sigs: SigCheck<'_>,
+    ) -> Result<()> {
+        let leaf = verify_chain_structure_with(
             chain,
             |issuer| matches!(issuer, Issuer::Key(k) if self.admins.contains(k)),
             &self.policy,
+            |link| sigs.verify_link(link),
         )?;
         for link in chain {
             if link.context() != &self.id {

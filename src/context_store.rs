@@ -210,7 +210,7 @@ impl ContextOp {
         let len = usize::try_from(len).map_err(|_| malformed("truncated"))?;
         let signing = rest.get(..len).ok_or_else(|| malformed("truncated"))?;
         let rest = rest.get(len..).unwrap_or_default();
-        let mut op = decode_signing_bytes(signing)?;
+        let mut op = decode_signing_bytes(signing, keys)?;
         let (count, mut rest) = split_u32(rest).ok_or_else(|| malformed("truncated"))?;
         if count > MAX_OP_SIGNATURES {
             return Err(malformed("too many signatures"));
@@ -252,21 +252,96 @@ impl ContextOp {
     }
 }
 
-/// Signer keys decoded (and checked) so far, by their bytes.
+/// Signer and delegation keys decoded (and checked) so far, by their bytes.
 #[derive(Default)]
-pub(crate) struct KeyCache(std::collections::HashMap<[u8; 32], PublicKey>);
+pub(crate) struct KeyCache {
+    keys: std::collections::HashMap<[u8; 32], PublicKey>,
+    /// Keys come from a snapshot this process sealed: decompress only.
+    sealed: bool,
+}
+
+/// The most keys a [`KeyCache`] holds before it starts over (so the keys
+/// seen again and again, the admins', stay in it).
+const KEY_CACHE_MAX: usize = 4096;
 
 impl KeyCache {
-    fn get(&mut self, bytes: &[u8; 32]) -> Result<PublicKey> {
-        if let Some(key) = self.0.get(bytes) {
+    /// A cache for decoding a snapshot whose MAC was verified: its keys were
+    /// checked when the ops were first applied, so only decompressed.
+    pub(crate) fn sealed() -> Self {
+        Self {
+            keys: std::collections::HashMap::new(),
+            sealed: true,
+        }
+    }
+
+    pub(crate) fn get(&mut self, bytes: &[u8; 32]) -> Result<PublicKey> {
+        if let Some(key) = self.keys.get(bytes) {
             return Ok(*key);
         }
-        let key = PublicKey::from_bytes(bytes)?;
-        if self.0.len() < 1024 {
-            self.0.insert(*bytes, key);
+        let key = if self.sealed {
+            PublicKey::from_checked_bytes(bytes)?
+        } else {
+            PublicKey::from_bytes(bytes)?
+        };
+        if self.keys.len() >= KEY_CACHE_MAX {
+            self.keys.clear();
         }
+        self.keys.insert(*bytes, key);
         Ok(key)
     }
+}
+
+/// Decodes stored ops ([`ContextOp::from_bytes`]) on the calling thread,
+/// each key once; `sealed`: see [`KeyCache::sealed`]. One result per input.
+pub(crate) fn decode_ops_here(entries: &[&[u8]], sealed: bool) -> Vec<Result<ContextOp>> {
+    let mut keys = if sealed {
+        KeyCache::sealed()
+    } else {
+        KeyCache::default()
+    };
+    entries
+        .iter()
+        .map(|bytes| ContextOp::from_bytes_with_keys(bytes, &mut keys))
+        .collect()
+}
+
+/// Decodes many stored ops ([`ContextOp::from_bytes`]), split across the
+/// machine's cores when there are enough of them (a key check costs about
+/// as much as a signature check, and a member's key is new in every
+/// add-member op). One result per input, in order.
+#[cfg(feature = "redis")]
+pub(crate) fn decode_ops(entries: &[&[u8]]) -> Vec<Result<ContextOp>> {
+    const MIN_PER_THREAD: usize = 64;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(8)
+        .min(entries.len() / MIN_PER_THREAD)
+        .max(1);
+    let decode = |part: &[&[u8]]| decode_ops_here(part, false);
+    if threads == 1 {
+        return decode(entries);
+    }
+    let part_len = entries.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut parts = entries.chunks(part_len);
+        let mine = parts.next().unwrap_or_default();
+        let others: Vec<_> = parts
+            .map(|p| (p.len(), scope.spawn(move || decode(p))))
+            .collect();
+        let mut out = decode(mine);
+        for (len, handle) in others {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(_) => out.extend((0..len).map(|_| {
+                    Err(Error::decode(
+                        WHAT,
+                        DecodeReason::Malformed("decoder thread failed".into()),
+                    ))
+                })),
+            }
+        }
+        out
+    })
 }
 
 fn split_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
@@ -276,7 +351,7 @@ fn split_u32(bytes: &[u8]) -> Option<(u32, &[u8])> {
 
 /// Rebuilds an unsigned op from its signing bytes; the op must re-encode to
 /// exactly `bytes`.
-fn decode_signing_bytes(bytes: &[u8]) -> Result<ContextOp> {
+fn decode_signing_bytes(bytes: &[u8], keys: &mut KeyCache) -> Result<ContextOp> {
     let mut r = CanonicalReader::new(bytes, OP_DOMAIN, WHAT)?;
     let version = r.u8()?;
     if version != OP_VERSION {
@@ -338,7 +413,9 @@ fn decode_signing_bytes(bytes: &[u8]) -> Result<ContextOp> {
             let n = count(&mut r)?;
             let mut chain = Vec::with_capacity(n.min(64));
             for _ in 0..n {
-                chain.push(Delegation::decode_unverified(r.bytes()?)?);
+                chain.push(Delegation::decode_unverified_with(r.bytes()?, &mut |b| {
+                    keys.get(b)
+                })?);
             }
             OpKind::AddMember { chain }
         }

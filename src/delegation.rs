@@ -29,7 +29,7 @@ use crate::wallet::{AccountId, Chain, StatementProof, WalletRegistry};
 mod chain;
 mod statement;
 
-pub(crate) use chain::verify_chain_structure;
+pub(crate) use chain::verify_chain_structure_with;
 pub use chain::{ChainPolicy, verify_chain, verify_chain_with_wallets};
 const DOMAIN: &str = "keytree/v1/delegation";
 const WHAT: &str = "delegation";
@@ -39,6 +39,10 @@ pub const DELEGATION_VERSION: u8 = 1;
 pub const MAX_DELEGATION_BYTES: usize = 16 * 1024;
 /// The default maximum chain length (root link included).
 pub const DEFAULT_MAX_CHAIN_DEPTH: usize = 4;
+
+/// Turns 32 key bytes into a checked [`PublicKey`] (normally
+/// [`PublicKey::from_bytes`]; a cache of keys already checked in bulk decodes).
+pub(crate) type KeyDecoder<'a> = dyn FnMut(&[u8; 32]) -> Result<PublicKey> + 'a;
 
 /// Issuer kind byte of a native Ed25519 key in the canonical encoding.
 const ISSUER_ED25519: u8 = 1;
@@ -87,9 +91,9 @@ impl Issuer {
         }
     }
 
-    fn decode(r: &mut CanonicalReader<'_>) -> Result<Self> {
+    fn decode(r: &mut CanonicalReader<'_>, keys: &mut KeyDecoder<'_>) -> Result<Self> {
         match r.u8()? {
-            ISSUER_ED25519 => Ok(Self::Key(PublicKey::from_bytes(&r.sized::<32>()?)?)),
+            ISSUER_ED25519 => Ok(Self::Key(keys(&r.sized::<32>()?)?)),
             ISSUER_WALLET => {
                 let raw = r.bytes()?;
                 let text = std::str::from_utf8(raw)
@@ -262,7 +266,7 @@ impl Body {
         w.finish()
     }
 
-    fn decode(r: &mut CanonicalReader<'_>) -> Result<Self> {
+    fn decode(r: &mut CanonicalReader<'_>, keys: &mut KeyDecoder<'_>) -> Result<Self> {
         let version = r.u8()?;
         if version != DELEGATION_VERSION {
             return Err(Error::decode(
@@ -270,8 +274,8 @@ impl Body {
                 DecodeReason::UnsupportedVersion(u32::from(version)),
             ));
         }
-        let issuer = Issuer::decode(r)?;
-        let subject = PublicKey::from_bytes(&r.sized::<32>()?)?;
+        let issuer = Issuer::decode(r, keys)?;
+        let subject = keys(&r.sized::<32>()?)?;
         let context = ContextId::from_bytes(r.sized::<32>()?);
         let count = r.u32()?;
         if usize::try_from(count).map_or(true, |c| c > Permissions::MAX_COUNT) {
@@ -586,6 +590,12 @@ impl Delegation {
     }
 
     pub(crate) fn decode_unverified(bytes: &[u8]) -> Result<Self> {
+        Self::decode_unverified_with(bytes, &mut PublicKey::from_bytes)
+    }
+
+    /// [`Delegation::decode_unverified`] with the issuer and subject keys
+    /// decoded by `keys` (a cache of keys already checked).
+    pub(crate) fn decode_unverified_with(bytes: &[u8], keys: &mut KeyDecoder<'_>) -> Result<Self> {
         if bytes.len() > MAX_DELEGATION_BYTES {
             return Err(Error::decode(
                 WHAT,
@@ -595,7 +605,7 @@ impl Delegation {
             ));
         }
         let mut r = CanonicalReader::new(bytes, DOMAIN, WHAT)?;
-        let body = Body::decode(&mut r)?;
+        let body = Body::decode(&mut r, keys)?;
         let signed_len = bytes.len() - r.remaining();
         let signature = r.bytes()?.to_vec();
         r.finish()?;

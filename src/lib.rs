@@ -151,7 +151,7 @@ pub use member_id::MemberId;
 pub use now::{verify_chain_now, verify_chain_with_wallets_now};
 pub use permission::{Permission, Permissions};
 pub use public_key::{PublicKey, Signature};
-pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead};
+pub use replica::{ContextReplica, DEFAULT_MAX_STALENESS, ReplicaRead, SnapshotKey, SnapshotStart};
 pub use revocation::{RevocationSet, RevocationView};
 pub use root::{RootIdentity, RootKey};
 pub use store::MemoryContextStore;

@@ -4,6 +4,9 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
+use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -50,11 +53,18 @@ impl PublicKey {
     /// a weak key ([`KeyError::Weak`]: small order or a torsion component).
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self> {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve)?;
-        let point = key.to_edwards();
-        if point.compress().as_bytes() != bytes {
+        // Canonical: `y < p`, and no sign bit on `x = 0` (`y = ±1`), the only
+        // ways decompression accepts bytes that `compress` would not give back.
+        let mut y = *bytes;
+        let sign = y.last().is_some_and(|top| top & 0x80 != 0);
+        if let Some(top) = y.last_mut() {
+            *top &= 0x7f;
+        }
+        let x_is_zero = SMALL_ORDER_Y.get(..2).is_some_and(|ys| ys.contains(&y));
+        if y_non_canonical(&y) || (sign && x_is_zero) {
             return Err(KeyError::NonCanonical.into());
         }
-        if key.is_weak() || !point.is_torsion_free() {
+        if key.is_weak() || !torsion_free(&key.to_edwards()) {
             return Err(KeyError::Weak.into());
         }
         Ok(Self(key))
@@ -92,7 +102,104 @@ impl PublicKey {
             .verify_strict(message, &signature.to_dalek())
             .map_err(|_| Error::InvalidSignature)
     }
+
+    /// Decodes 32 bytes that this process checked before (they come back
+    /// from a snapshot it sealed with its own MAC key): decompression only,
+    /// without the canonical-encoding and subgroup checks of
+    /// [`PublicKey::from_bytes`].
+    pub(crate) fn from_checked_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        VerifyingKey::from_bytes(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::NotOnCurve.into())
+    }
 }
+
+/// Whether every `(key, message, signature)` triple verifies, with one
+/// Ed25519 batch verification (false for an empty batch).
+///
+/// Signatures whose nonce point `R` is non-canonical or of small order
+/// (which `verify_strict` always refuses) fail the batch before any curve
+/// work. The keys are [`PublicKey`]s, so none is weak or mixed-order. What
+/// remains different from `verify_strict` needs the signer's secret key: a
+/// signer can make a nonce point with a torsion component, which the batch
+/// equation accepts with some probability and `verify_strict` refuses.
+pub(crate) fn verify_batch(
+    keys: &[PublicKey],
+    messages: &[&[u8]],
+    signatures: &[Signature],
+) -> bool {
+    if keys.is_empty()
+        || keys.len() != messages.len()
+        || keys.len() != signatures.len()
+        || !signatures.iter().all(|s| nonce_point_acceptable(&s.0))
+    {
+        return false;
+    }
+    let keys: Vec<VerifyingKey> = keys.iter().map(|k| k.0).collect();
+    let signatures: Vec<ed25519_dalek::Signature> =
+        signatures.iter().map(|s| s.to_dalek()).collect();
+    ed25519_dalek::verify_batch(messages, &signatures, &keys).is_ok()
+}
+
+/// Whether `point` lies in the prime-order subgroup: `[ℓ]P = O`, computed
+/// as `[ℓ − 1]P + P` in variable time (a public key is public).
+fn torsion_free(point: &EdwardsPoint) -> bool {
+    let l_minus_one = -Scalar::ONE;
+    (EdwardsPoint::vartime_double_scalar_mul_basepoint(&l_minus_one, point, &Scalar::ZERO) + point)
+        .is_identity()
+}
+
+/// Whether a signature's nonce point `R` can pass `verify_strict`: its
+/// encoding is canonical (`y < p`) and it is not one of the small-order
+/// points. Cheap byte checks.
+fn nonce_point_acceptable(signature: &[u8; 64]) -> bool {
+    let mut y = [0u8; 32];
+    y.copy_from_slice(signature.get(..32).unwrap_or(&[0u8; 32]));
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    !(y_non_canonical(&y) || SMALL_ORDER_Y.contains(&y))
+}
+
+/// `y ≥ p = 2^255 − 19` (sign bit already cleared).
+fn y_non_canonical(y: &[u8; 32]) -> bool {
+    // p little-endian: ed ff .. ff 7f.
+    let Some((first, rest)) = y.split_first() else {
+        return false;
+    };
+    let Some((last, middle)) = rest.split_last() else {
+        return false;
+    };
+    *last == 0x7f && middle.iter().all(|b| *b == 0xff) && *first >= 0xed
+}
+
+/// The `y` coordinates (sign bit clear) of the eight small-order points.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    // y = 1: the identity (order 1). The first two have x = 0.
+    [
+        0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0,
+    ],
+    // y = p − 1 (order 2).
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0x7f,
+    ],
+    // y = 0 (order 4).
+    [0; 32],
+    // The two y values of the order-8 points.
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+];
 
 impl PartialEq for PublicKey {
     fn eq(&self, other: &Self) -> bool {
@@ -278,6 +385,64 @@ impl<'de> Deserialize<'de> for Signature {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The checks as first written (compress round trip, constant-time
+    /// subgroup check), kept to show the faster ones refuse exactly the same.
+    fn reference(bytes: &[u8; 32]) -> std::result::Result<(), KeyError> {
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotOnCurve)?;
+        let point = key.to_edwards();
+        if point.compress().as_bytes() != bytes {
+            return Err(KeyError::NonCanonical);
+        }
+        if key.is_weak() || !point.is_torsion_free() {
+            return Err(KeyError::Weak);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn key_checks_match_the_reference_checks() {
+        let mut inputs: Vec<[u8; 32]> = (0u32..3000)
+            .map(|i| *blake3::hash(&i.to_be_bytes()).as_bytes())
+            .collect();
+        for y in SMALL_ORDER_Y {
+            for top in [0u8, 0x80] {
+                let mut b = y;
+                b[31] |= top;
+                inputs.push(b);
+            }
+        }
+        // y = p .. p + 18 and 2^255 - 1, both signs.
+        for low in 0xedu8..=0xff {
+            for top in [0x7fu8, 0xff] {
+                let mut b = [0xff; 32];
+                b[0] = low;
+                b[31] = top;
+                inputs.push(b);
+            }
+        }
+        // Valid points, and the same plus each torsion point (mixed order).
+        for i in 0u8..16 {
+            let p = ed25519_dalek::SigningKey::from_bytes(&[i; 32])
+                .verifying_key()
+                .to_edwards();
+            for t in curve25519_dalek::constants::EIGHT_TORSION {
+                inputs.push((p + t).compress().to_bytes());
+                inputs.push(t.compress().to_bytes());
+            }
+        }
+        let mut accepted = 0;
+        for b in &inputs {
+            let got = PublicKey::from_bytes(b).map(|_| ()).map_err(|e| match e {
+                Error::InvalidKey(k) => k,
+                other => panic!("unexpected {other}"),
+            });
+            assert_eq!(got, reference(b), "{}", crate::encoding::hex_encode(b));
+            accepted += usize::from(got.is_ok());
+        }
+        // Random points on the curve are torsion-free one time in eight.
+        assert!(accepted > 150, "{accepted}");
+    }
 
     #[test]
     fn refuses_small_order_and_non_canonical_points() {

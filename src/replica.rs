@@ -1,11 +1,18 @@
 //! [`ContextReplica`]: one instance's verified copy of a context whose log
 //! lives in a shared [`ContextStore`].
 
+mod snapshot;
+
+pub use snapshot::SnapshotKey;
+
 use std::ops::Deref;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use crate::context::{Context, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW, OpKind, Signer};
+use crate::context::{
+    Context, ContextLog, ContextOp, LOG_VERSION, MAX_OP_SKEW, OpKind, ProvenSigs, SigCheck, Signer,
+    prove,
+};
 use crate::context_store::{AppendOutcome, ContextStore};
 use crate::encoding::{MAX_TIMESTAMP, unix_now};
 use crate::error::{ContextError, Error, Result};
@@ -35,6 +42,8 @@ pub const DEFAULT_MAX_STALENESS: u64 = 10;
 const READ_BATCH: usize = 1024;
 /// How many ops a catch-up applies per hold of the write lock.
 const APPLY_CHUNK: usize = 64;
+/// How many ops' signatures a catch-up batch-verifies at once.
+const PROVE_WINDOW: usize = 256;
 
 struct State {
     context: Context,
@@ -62,6 +71,23 @@ struct State {
 ///   [`ContextReplica::submit_with`] rebuilds and re-signs the op on the new
 ///   head and tries again, which is safe because every attempt is checked
 ///   against the state it extends.
+/// - **Batched verification.** A catch-up checks the Ed25519 signatures of
+///   each window of 256 new ops with one batch verification split across
+///   the machine's cores (while the window before it is applied), and then
+///   applies every op through the same checks as [`Context::apply`],
+///   skipping only the signatures the batch proved. When a batch fails, its
+///   ops are verified one by one, and the first bad op is refused with its
+///   sequence number as above. Batch and one-by-one (`verify_strict`)
+///   verification differ only for a signature crafted by the holder of the
+///   signing key (a nonce point with a small torsion component), which
+///   [`ContextReplica::submit`] never appends; if an admin key holder wrote
+///   one into the store directly, replicas could disagree about that op
+///   (one that checked it alone fails closed).
+/// - **Snapshots** ([`ContextReplica::snapshot`],
+///   [`ContextReplica::open_with_snapshot`]) start a replica from a local
+///   file sealed with the operator's [`SnapshotKey`], then catch up; the
+///   store's log stays the source of truth (see the README, "Local
+///   snapshots", and FORMATS.md §15).
 /// - **Reads** are local and synchronous: [`ContextReplica::read`] returns
 ///   a guard that derefs to the [`Context`], for
 ///   [`crate::TokenIssuer::mint`] and
@@ -117,6 +143,24 @@ impl std::fmt::Debug for ReplicaRead<'_> {
             .field("head_seq", &self.guard.context.head_seq())
             .finish_non_exhaustive()
     }
+}
+
+/// How [`ContextReplica::open_with_snapshot`] started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SnapshotStart {
+    /// From the snapshot, whose head was op `seq`, then caught up.
+    Used {
+        /// The snapshot's head sequence number.
+        seq: u64,
+    },
+    /// The snapshot was refused (not sealed by this key, malformed,
+    /// another context's, or its head is not the store's op at that
+    /// sequence number) and the replica was rebuilt from the store.
+    Refused {
+        /// Why.
+        reason: Error,
+    },
 }
 
 fn poisoned() -> Error {
@@ -175,6 +219,49 @@ impl<S: ContextStore> ContextReplica<S> {
         Ok(replica)
     }
 
+    /// Starts a replica of context `id` from a local snapshot
+    /// ([`ContextReplica::snapshot`]) and catches it up from `store`; heard
+    /// from at `now`.
+    ///
+    /// The store's log stays the source of truth: the snapshot is used only
+    /// if its MAC is `key`'s and the store's op at the snapshot's head
+    /// sequence number hashes to the snapshot's head. Otherwise the
+    /// snapshot is refused and the replica is rebuilt from the store, as by
+    /// [`ContextReplica::open`]; [`SnapshotStart`] says which happened.
+    /// The snapshot's ops are replayed through the usual checks of
+    /// [`Context::apply`] except their signatures, which were verified when
+    /// they were first applied (the MAC vouches for that); every op after
+    /// the snapshot's head is verified as in [`ContextReplica::catch_up`].
+    ///
+    /// # Errors
+    /// As [`ContextReplica::open`]; the store's errors while checking the
+    /// snapshot's head.
+    pub async fn open_with_snapshot(
+        store: S,
+        id: ContextId,
+        snapshot: &[u8],
+        key: &SnapshotKey,
+        now: u64,
+    ) -> Result<(Self, SnapshotStart)> {
+        let context = match snapshot::open(snapshot, key, &id) {
+            Ok(context) => context,
+            Err(reason) => {
+                let replica = Self::open(store, id, now).await?;
+                return Ok((replica, SnapshotStart::Refused { reason }));
+            }
+        };
+        let head = context.head_seq();
+        let stored = store.read(&id, head, 1).await?;
+        if stored.first().map(ContextOp::hash).as_ref() != Some(context.head_hash()) {
+            let replica = Self::open(store, id, now).await?;
+            let reason = refused(head, ContextError::BrokenHashChain.into());
+            return Ok((replica, SnapshotStart::Refused { reason }));
+        }
+        let replica = Self::from_parts(store, context, now);
+        replica.catch_up(now).await?;
+        Ok((replica, SnapshotStart::Used { seq: head }))
+    }
+
     /// [`ContextReplica::open`] at the system clock's time.
     ///
     /// # Errors
@@ -207,6 +294,22 @@ impl<S: ContextStore> ContextReplica<S> {
     /// The context id.
     pub fn id(&self) -> &ContextId {
         &self.id
+    }
+
+    /// A snapshot of the local state (its log and head), sealed with
+    /// `key`, for [`ContextReplica::open_with_snapshot`] (format:
+    /// FORMATS.md, "Replica snapshot"). Takes the read lock for as long as
+    /// encoding takes (about a second per million ops).
+    ///
+    /// # Errors
+    /// [`ContextError::StoreLogRefused`] for a faulted replica (its state
+    /// is not worth keeping); a poisoned lock ([`Error::StoreUnavailable`]).
+    pub fn snapshot(&self, key: &SnapshotKey) -> Result<Vec<u8>> {
+        let state = self.state()?;
+        if let Some(fault) = &state.fault {
+            return Err(fault.clone());
+        }
+        Ok(snapshot::seal(&state.context, key))
     }
 
     /// The store.
@@ -297,26 +400,70 @@ impl<S: ContextStore> ContextReplica<S> {
                 Err(e) => return Err(e),
             };
             let full = ops.len() >= READ_BATCH;
-            // Apply in chunks, taking the write lock for each, so that reads
-            // (the token hot path) wait for at most one chunk.
+            let head = self.state()?.context.head_seq();
+            // Windows of ops: each window's signatures are batch-verified
+            // without any lock while the window before it is applied, in
+            // chunks that each take the write lock, so that reads (the
+            // token hot path) wait for at most one chunk.
+            let mut windows = Vec::with_capacity(ops.len() / PROVE_WINDOW + 1);
             let mut ops = ops.into_iter().peekable();
+            loop {
+                windows.push(ops.by_ref().take(PROVE_WINDOW).collect::<Vec<ContextOp>>());
+                if ops.peek().is_none() {
+                    break;
+                }
+            }
+            let mut windows = windows.into_iter();
+            let mut current = windows.next().unwrap_or_default();
+            let mut proven = prove_new(&current, head);
             let mut chunk_from = from;
             loop {
-                let chunk: Vec<ContextOp> = ops.by_ref().take(APPLY_CHUNK).collect();
-                let mut state = self.state_mut()?;
-                if let Err(e) = apply_batch(&mut state.context, &self.id, chunk_from, chunk) {
-                    state.fault = Some(e.clone());
-                    return Err(e);
-                }
-                match ops.peek() {
-                    Some(next) => chunk_from = next.seq(),
-                    None if full => break,
-                    None => {
+                let next = windows.next();
+                let (applied, next_proven) = std::thread::scope(|scope| {
+                    let next_proven = next
+                        .as_ref()
+                        .map(|w| scope.spawn(move || prove_new(w, head)));
+                    let applied = self.apply_window(current, chunk_from, &proven);
+                    // A prover thread that panicked proved nothing: its ops
+                    // are then verified one by one.
+                    let next_proven =
+                        next_proven.map(|h| h.join().unwrap_or_else(|_| ProvenSigs::default()));
+                    (applied, next_proven)
+                });
+                applied?;
+                match (next, next_proven) {
+                    (Some(window), Some(p)) => {
+                        chunk_from = window.first().map_or(chunk_from, ContextOp::seq);
+                        current = window;
+                        proven = p;
+                    }
+                    _ if full => break,
+                    _ => {
+                        let mut state = self.state_mut()?;
                         state.fault = None;
                         state.heard_at = state.heard_at.max(now);
                         return Ok(state.context.head_seq());
                     }
                 }
+            }
+        }
+    }
+
+    /// Applies a window of ops read from sequence `from` in chunks, one
+    /// hold of the write lock each; faults the replica on a refusal.
+    fn apply_window(&self, window: Vec<ContextOp>, from: u64, proven: &ProvenSigs) -> Result<()> {
+        let mut window = window.into_iter().peekable();
+        let mut chunk_from = from;
+        loop {
+            let chunk: Vec<ContextOp> = window.by_ref().take(APPLY_CHUNK).collect();
+            let mut state = self.state_mut()?;
+            if let Err(e) = apply_batch(&mut state.context, &self.id, chunk_from, chunk, proven) {
+                state.fault = Some(e.clone());
+                return Err(e);
+            }
+            match window.peek() {
+                Some(next) => chunk_from = next.seq(),
+                None => return Ok(()),
             }
         }
     }
@@ -456,6 +603,19 @@ impl<S: ContextStore> ContextReplica<S> {
     }
 }
 
+/// Batch-verifies the signatures of the ops in `window` after `head` (the
+/// ones not applied yet; see `context/batch.rs`).
+fn prove_new(window: &[ContextOp], head: u64) -> ProvenSigs {
+    let start = window
+        .iter()
+        .position(|op| op.seq() > head)
+        .unwrap_or(window.len());
+    match window.get(start..) {
+        Some(new) if new.len() >= 2 => prove(new),
+        _ => ProvenSigs::default(),
+    }
+}
+
 fn conflict(head: Option<(u64, String)>) -> Error {
     let (head_seq, head) = head.unwrap_or((0, String::new()));
     ContextError::Conflict { head_seq, head }.into()
@@ -559,6 +719,7 @@ fn apply_batch(
     id: &ContextId,
     from: u64,
     ops: Vec<ContextOp>,
+    proven: &ProvenSigs,
 ) -> Result<()> {
     let mut expected = from;
     let mut saw_from = false;
@@ -591,7 +752,9 @@ fn apply_batch(
             continue;
         }
         let seq = op.seq();
-        context.apply(op).map_err(|e| refused(seq, e))?;
+        context
+            .apply_checked(op, SigCheck::Proven(proven))
+            .map_err(|e| refused(seq, e))?;
     }
     if !saw_from {
         // The store no longer holds the op at this replica's head (read

@@ -88,11 +88,14 @@ pub(crate) fn verify_chain_structure<'a>(
     verify_chain_structure_with(chain, trusted_root, policy, Delegation::verify_signature)
 }
 
-fn verify_chain_structure_with<'a>(
+/// [`verify_chain_structure`] with every link's signature checked by
+/// `verify_link` (the first link's issuer may be a wallet there; the later
+/// links' issuers are always keys).
+pub(crate) fn verify_chain_structure_with<'a>(
     chain: &'a [Delegation],
     trusted_root: impl Fn(&Issuer) -> bool,
     policy: &ChainPolicy,
-    verify_first: impl Fn(&Delegation) -> Result<()>,
+    verify_link: impl Fn(&Delegation) -> Result<()>,
 ) -> Result<&'a Delegation> {
     let (first, rest) = chain.split_first().ok_or(DelegationError::EmptyChain)?;
     if chain.len() > policy.max_depth {
@@ -112,7 +115,7 @@ fn verify_chain_structure_with<'a>(
         }
         .into());
     }
-    verify_first(first)?;
+    verify_link(first)?;
     let mut parent = first;
     for (offset, link) in rest.iter().enumerate() {
         let index = offset + 1;
@@ -132,7 +135,7 @@ fn verify_chain_structure_with<'a>(
         if link.not_before() < parent.not_before() || link.expires_at() > parent.expires_at() {
             return Err(DelegationError::WindowOutsideParent { index }.into());
         }
-        link.verify_signature()?;
+        verify_link(link)?;
         parent = link;
     }
     Ok(parent)

@@ -484,6 +484,364 @@ fn memory_submit_refuses_an_invalid_op_before_appending() {
 }
 
 // ---------------------------------------------------------------------------
+// Batch-verified catch-up and snapshots.
+
+/// Which signature of the op at `bad_seq` is broken.
+#[derive(Clone, Copy, Debug)]
+enum Broken {
+    /// The admin's signature on the op.
+    Admin,
+    /// The delegation link's signature inside the op (the admin signed the
+    /// op with the broken link in it).
+    Link,
+}
+
+/// Appends (unverified, straight to the store) `len` add-member ops after
+/// the (stored) genesis, whose op at `bad_seq` carries a broken signature.
+async fn plant_log_with_bad_signature<S: ContextStore>(
+    setup: &Setup,
+    store: &S,
+    len: u64,
+    bad_seq: u64,
+    broken: Broken,
+) {
+    let mut prev = setup.genesis.head_hash().to_owned();
+    let t = now();
+    for seq in 1..=len {
+        let mut link = setup.delegation(u32::try_from(seq).unwrap());
+        if seq == bad_seq && matches!(broken, Broken::Link) {
+            let mut bytes = link.to_bytes();
+            let s_start = bytes.len() - 32;
+            bytes[s_start] ^= 1;
+            link = keytree::UnverifiedDelegation::from_bytes(&bytes)
+                .unwrap()
+                .dangerous_inspect()
+                .clone();
+        }
+        let mut op = ContextOp::new(
+            setup.id,
+            seq,
+            prev,
+            t,
+            OpKind::AddMember { chain: vec![link] },
+        )
+        .sign(&*setup.root);
+        if seq == bad_seq && matches!(broken, Broken::Admin) {
+            let mut sig = op.signatures()[0].clone();
+            let mut bytes = sig.signature.to_bytes();
+            bytes[40] ^= 1;
+            sig.signature = keytree::Signature::from_bytes(&bytes);
+            op.add_signature(sig);
+        }
+        prev = op.hash();
+        assert_eq!(store.append(&op).await.unwrap(), AppendOutcome::Appended);
+    }
+}
+
+/// A broken signature deep inside a batch-verified window is found and
+/// reported with its sequence number; every op before it is applied, none
+/// from it on, and the replica fails closed.
+async fn bad_signature_deep_in_a_batch<S: ContextStore + Clone>(store: S, broken: Broken) {
+    let setup = Setup::new(21);
+    let bad_seq = 700;
+    // A replica that has applied the genesis only.
+    let replica = ContextReplica::create(store.clone(), setup.genesis.clone(), now())
+        .await
+        .unwrap();
+    plant_log_with_bad_signature(&setup, &store, 1000, bad_seq, broken).await;
+    let err = ContextReplica::open(store.clone(), setup.id, now())
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Context(ContextError::StoreLogRefused { seq, reason }) => {
+            assert_eq!(*seq, bad_seq, "{err}");
+            assert_eq!(**reason, Error::InvalidSignature, "{err}");
+        }
+        other => panic!("expected a refused op at {bad_seq}, got {other}"),
+    }
+    // The replica at the genesis applies 1..=699 and stops.
+    assert!(store_refused(&replica.catch_up(now()).await.unwrap_err()));
+    assert_eq!(replica.head_seq().unwrap(), bad_seq - 1);
+    assert!(store_refused(&replica.read(now()).unwrap_err()));
+    assert!(store_refused(
+        &replica
+            .snapshot(&keytree::SnapshotKey::from_bytes(&[1; 32]))
+            .unwrap_err()
+    ));
+}
+
+/// A replica started from a snapshot reaches the state of one rebuilt from
+/// the store, then catches up; a snapshot that is not this key's, altered,
+/// another context's, or whose head the store does not hold is refused and
+/// the replica is rebuilt from the store.
+async fn snapshot_start<S: ContextStore + Clone>(store: S, fork: S) {
+    let setup = Setup::new(22);
+    let key = keytree::SnapshotKey::from_bytes(&[9; 32]);
+    let a = ContextReplica::create(store.clone(), setup.genesis.clone(), now())
+        .await
+        .unwrap();
+    for i in 0..300 {
+        add_member(&setup, &a, i).await.unwrap();
+    }
+    let snapshot = a.snapshot(&key).unwrap();
+    for i in 300..310 {
+        add_member(&setup, &a, i).await.unwrap();
+    }
+    revoke(&setup, &a, 5).await.unwrap();
+    let want = a.read(now()).unwrap().state_hash();
+
+    let (b, start) =
+        ContextReplica::open_with_snapshot(store.clone(), setup.id, &snapshot, &key, now())
+            .await
+            .unwrap();
+    assert_eq!(start, keytree::SnapshotStart::Used { seq: 300 });
+    assert_eq!(b.read(now()).unwrap().state_hash(), want);
+    assert!(
+        b.read(now())
+            .unwrap()
+            .is_revoked(&setup.client(5).public_key())
+    );
+
+    let refused =
+        |start: &keytree::SnapshotStart| matches!(start, keytree::SnapshotStart::Refused { .. });
+    // Another key's MAC: refused without detail, rebuilt from the store.
+    let other = keytree::SnapshotKey::from_bytes(&[10; 32]);
+    let (c, start) =
+        ContextReplica::open_with_snapshot(store.clone(), setup.id, &snapshot, &other, now())
+            .await
+            .unwrap();
+    assert_eq!(
+        start,
+        keytree::SnapshotStart::Refused {
+            reason: Error::InvalidSignature
+        }
+    );
+    assert_eq!(c.read(now()).unwrap().state_hash(), want);
+    // Any changed byte (here inside an op) fails the MAC.
+    let mut altered = snapshot.clone();
+    let middle = altered.len() / 2;
+    altered[middle] ^= 1;
+    let (_, start) =
+        ContextReplica::open_with_snapshot(store.clone(), setup.id, &altered, &key, now())
+            .await
+            .unwrap();
+    assert!(refused(&start), "{start:?}");
+    for cut in [0, 10, snapshot.len() - 1] {
+        let (_, start) = ContextReplica::open_with_snapshot(
+            store.clone(),
+            setup.id,
+            &snapshot[..cut],
+            &key,
+            now(),
+        )
+        .await
+        .unwrap();
+        assert!(refused(&start), "{start:?}");
+    }
+    // Another context's snapshot (same key): refused.
+    let stranger = Setup::new(23);
+    let s_replica = ContextReplica::create(fork.clone(), stranger.genesis.clone(), now())
+        .await
+        .unwrap();
+    let (_, start) = ContextReplica::open_with_snapshot(
+        store.clone(),
+        setup.id,
+        &s_replica.snapshot(&key).unwrap(),
+        &key,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(refused(&start), "{start:?}");
+    // A snapshot of a fork (the same context, other ops): its head is not
+    // the store's op at that seq, so the store's log wins.
+    let forked = ContextReplica::create(fork, setup.genesis.clone(), now())
+        .await
+        .unwrap();
+    for i in 1000..1300 {
+        add_member(&setup, &forked, i).await.unwrap();
+    }
+    let (d, start) = ContextReplica::open_with_snapshot(
+        store,
+        setup.id,
+        &forked.snapshot(&key).unwrap(),
+        &key,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            &start,
+            keytree::SnapshotStart::Refused { reason } if store_refused(reason)
+        ),
+        "{start:?}"
+    );
+    assert_eq!(d.read(now()).unwrap().state_hash(), want);
+}
+
+/// A log of every op kind (key members, wallet members, a link and an
+/// unlink, narrowing both kinds, revoking both kinds) under two admins and
+/// a 2-of-2 threshold, longer than one batch window: a cold replica
+/// (batch-verified) and one started from its snapshot reach the writer's
+/// state; the same log with one admin signature broken on a wallet op deep
+/// in it is refused at that op's seq.
+async fn every_op_kind_batched<S: ContextStore + Clone>(store: S, tampered: S) {
+    let setup = Setup::new(24);
+    let admin = RootKey::from_bytes(&[77; 32]);
+    let t = now();
+    let mut ctx = Context::builder(setup.id)
+        .admin(admin.public_key())
+        .threshold(2)
+        .create(&setup.root, t - 60)
+        .unwrap();
+    let account = |i: u32| -> keytree::AccountId {
+        format!("eip155:1:0x{:040x}", u64::from(i) + 1)
+            .parse()
+            .unwrap()
+    };
+    let apply = |ctx: &mut Context, kind: OpKind| {
+        let op = ctx.propose(kind, t).sign(&*setup.root).sign(&admin);
+        ctx.apply(op).unwrap();
+    };
+    for i in 0..200 {
+        apply(
+            &mut ctx,
+            OpKind::AddMember {
+                chain: vec![setup.delegation(i)],
+            },
+        );
+    }
+    for i in 0..200 {
+        apply(
+            &mut ctx,
+            OpKind::AddAccount {
+                account: account(i),
+                permissions: perms(&["blob", "context:execute"]),
+                not_before: t - 60,
+                expires_at: t + 86_400,
+            },
+        );
+    }
+    apply(
+        &mut ctx,
+        OpKind::SetPermissions {
+            member: setup.client(3).public_key(),
+            permissions: perms(&["blob"]),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::SetAccountPermissions {
+            account: account(5),
+            permissions: perms(&["blob"]),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::LinkAccount {
+            member: account(6),
+            account: account(1000),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::RevokeAccount {
+            account: account(7),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::RevokeKey {
+            key: setup.client(8).public_key(),
+        },
+    );
+    apply(
+        &mut ctx,
+        OpKind::UnlinkAccount {
+            account: account(1000),
+        },
+    );
+    let want = ctx.state_hash();
+
+    ContextReplica::create(store.clone(), ctx.clone(), t)
+        .await
+        .unwrap();
+    let cold = ContextReplica::open(store.clone(), setup.id, t)
+        .await
+        .unwrap();
+    assert_eq!(cold.read(t).unwrap().state_hash(), want);
+    let key = keytree::SnapshotKey::from_bytes(&[3; 32]);
+    let (warm, start) =
+        ContextReplica::open_with_snapshot(store, setup.id, &cold.snapshot(&key).unwrap(), &key, t)
+            .await
+            .unwrap();
+    assert_eq!(
+        start,
+        keytree::SnapshotStart::Used {
+            seq: ctx.head_seq()
+        }
+    );
+    assert_eq!(warm.read(t).unwrap().state_hash(), want);
+
+    let bad_seq = 300;
+    for op in ctx.ops() {
+        let mut op = op.clone();
+        if op.seq() == bad_seq {
+            assert!(matches!(op.kind(), OpKind::AddAccount { .. }));
+            let mut sig = op.signatures()[1].clone();
+            let mut bytes = sig.signature.to_bytes();
+            bytes[50] ^= 1;
+            sig.signature = keytree::Signature::from_bytes(&bytes);
+            op.add_signature(sig);
+        }
+        assert_eq!(tampered.append(&op).await.unwrap(), AppendOutcome::Appended);
+    }
+    match ContextReplica::open(tampered, setup.id, t)
+        .await
+        .unwrap_err()
+    {
+        Error::Context(ContextError::StoreLogRefused { seq, reason }) => {
+            assert_eq!(seq, bad_seq);
+            assert_eq!(*reason, Error::InvalidSignature);
+        }
+        other => panic!("expected a refused op at {bad_seq}, got {other}"),
+    }
+}
+
+#[test]
+fn memory_every_op_kind_catches_up_batched_and_from_a_snapshot() {
+    runtime().block_on(every_op_kind_batched(
+        MemoryContextStore::new(),
+        MemoryContextStore::new(),
+    ));
+}
+
+#[test]
+fn memory_bad_admin_signature_deep_in_a_batch_is_refused_with_its_seq() {
+    runtime().block_on(bad_signature_deep_in_a_batch(
+        MemoryContextStore::new(),
+        Broken::Admin,
+    ));
+}
+
+#[test]
+fn memory_bad_link_signature_deep_in_a_batch_is_refused_with_its_seq() {
+    runtime().block_on(bad_signature_deep_in_a_batch(
+        MemoryContextStore::new(),
+        Broken::Link,
+    ));
+}
+
+#[test]
+fn memory_snapshot_start_is_used_or_refused_and_rebuilt() {
+    runtime().block_on(snapshot_start(
+        MemoryContextStore::new(),
+        MemoryContextStore::new(),
+    ));
+}
+
+// ---------------------------------------------------------------------------
 // Redis.
 
 #[cfg(feature = "redis")]
@@ -555,6 +913,31 @@ mod redis {
         assert_eq!(tag(&s.log_key(&one)), format!("{{{one}}}"));
         assert_ne!(tag(&s.log_key(&one)), tag(&s.log_key(&two)));
     });
+
+    redis_test!(
+        redis_bad_signatures_deep_in_a_batch_are_refused_with_their_seq,
+        |server| async {
+            let url = server.url();
+            bad_signature_deep_in_a_batch(store(&url, "f8:").await, Broken::Admin).await;
+            bad_signature_deep_in_a_batch(store(&url, "f9:").await, Broken::Link).await;
+        }
+    );
+
+    redis_test!(
+        redis_every_op_kind_catches_up_batched_and_from_a_snapshot,
+        |server| async {
+            let url = server.url();
+            every_op_kind_batched(store(&url, "f12:").await, store(&url, "f13:").await).await
+        }
+    );
+
+    redis_test!(
+        redis_snapshot_start_is_used_or_refused_and_rebuilt,
+        |server| async {
+            let url = server.url();
+            snapshot_start(store(&url, "f10:").await, store(&url, "f11:").await).await
+        }
+    );
 
     redis_test!(redis_stale_replica_refuses, |server| async {
         staleness_fails_closed(store(&server.url(), "f4:").await).await
