@@ -136,6 +136,7 @@ mod issuer;
 mod key;
 mod nonce;
 pub(crate) mod render;
+mod request;
 mod store;
 
 pub use client_proof::ClientProof;
@@ -145,4 +146,5 @@ pub use issuer::{
 pub use key::ChallengeKey;
 pub use nonce::{ChallengeNonce, MAX_ATTEMPT_LIMIT};
 pub use render::ChallengeMessage;
+pub use request::ChallengeRequest;
 pub use store::NonceStore;

@@ -121,6 +121,7 @@ mod store;
 mod token;
 pub mod wallet;
 
+pub use challenge::ChallengeRequest;
 pub use challenge::{
     Challenge, ChallengeIssuer, ChallengeKey, ChallengeMessage, ChallengeNonce, ClientProof,
     DEFAULT_CHALLENGE_TTL, DEFAULT_MAX_ATTEMPTS, MAX_ATTEMPT_LIMIT, MAX_CHALLENGE_TTL, NonceStore,
@@ -173,6 +174,7 @@ pub use token::{
     API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
     MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
+pub use token::{ApiKeyInfo, Credential};
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
     DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,

@@ -5,10 +5,10 @@
 
 use crate::encoding::unix_now;
 use crate::{
-    ChainPolicy, Context, Delegation, DelegationBuilder, Expectations, Issuer, Jwks, MemberInfo,
-    MemoryNonceStore, MemoryRefreshStore, RefreshStore, RefreshToken, Result, RevocationView,
-    TokenIssuer, TokenPair, TokenRequest, TokenValidator, TokenValidatorBuilder, ValidatedToken,
-    WalletRegistry, verify_chain, verify_chain_with_wallets,
+    ChainPolicy, Delegation, DelegationBuilder, Expectations, Issuer, Jwks, MemberInfo,
+    MemoryNonceStore, MemoryRefreshStore, MintView, RefreshStore, RefreshToken, Result,
+    RevocationView, TokenIssuer, TokenPair, TokenRequest, TokenValidator, TokenValidatorBuilder,
+    ValidatedToken, WalletRegistry, verify_chain, verify_chain_with_wallets,
 };
 
 impl TokenIssuer {
@@ -16,9 +16,9 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// As [`TokenIssuer::issue`].
-    pub async fn issue_now<S: RefreshStore + ?Sized>(
+    pub async fn issue_now<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         request: &TokenRequest,
         store: &S,
     ) -> Result<TokenPair> {
@@ -29,9 +29,9 @@ impl TokenIssuer {
     ///
     /// # Errors
     /// As [`TokenIssuer::refresh`].
-    pub async fn refresh_now<S: RefreshStore + ?Sized>(
+    pub async fn refresh_now<V: MintView + ?Sized, S: RefreshStore + ?Sized>(
         &self,
-        ctx: &Context,
+        ctx: &V,
         refresh: &RefreshToken,
         store: &S,
     ) -> Result<TokenPair> {

@@ -20,9 +20,11 @@
 //! [`TokenValidator`], since this module is private.
 
 mod api_key;
+mod api_key_info;
 mod cache;
 mod claims;
 mod claims_json;
+mod credential;
 mod defaults;
 mod forms;
 mod helpers;
@@ -39,7 +41,9 @@ pub use api_key::{
     API_KEY_PREFIX, ApiKey, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore,
     MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
+pub use api_key_info::ApiKeyInfo;
 pub use claims::{TokenClaims, TokenType};
+pub use credential::Credential;
 pub use defaults::{
     ACCESS_TOKEN_TYP, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN,
     DEFAULT_REFRESH_GRACE, DEFAULT_REFRESH_TTL,

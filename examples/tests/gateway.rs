@@ -3,9 +3,11 @@
 //! over HTTP/1.1 by an Ethereum wallet (k256, EIP-191 `personal_sign` of
 //! the SIWE text): challenge, sign, verify, replay refused, whoami,
 //! refresh, old refresh refused, logout, refresh refused, API key works
-//! then is revoked, log out everywhere. On memory stores (one instance),
-//! and on two instances sharing a real redis-server (every step alternates
-//! between them).
+//! then is revoked, log out everywhere; and multi-wallet linking (link,
+//! log in as the same member, list, 409 for another member's account,
+//! unlink, revoke the member with its linked accounts). On memory stores
+//! (one instance), and on two instances sharing a real redis-server (every
+//! step alternates between them).
 
 #![allow(
     clippy::unwrap_used,
@@ -35,6 +37,19 @@ async fn serve(app: axum::Router) -> SocketAddr {
     addr
 }
 
+/// Sends `req` as is; the status and JSON body of the answer.
+async fn raw(addr: SocketAddr, req: &str) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let status = head[9..12].parse().unwrap();
+    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (status, json)
+}
+
 /// One HTTP/1.1 request (`Connection: close`); the status and JSON body.
 async fn call(
     addr: SocketAddr,
@@ -54,15 +69,7 @@ async fn call(
     }
     req.push_str("\r\n");
     req.push_str(&body);
-    let mut stream = TcpStream::connect(addr).await.unwrap();
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    stream.read_to_end(&mut out).await.unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap();
-    let status = head[9..12].parse().unwrap();
-    let json = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {text}"));
-    (status, json)
+    raw(addr, &req).await
 }
 
 fn bearer(token: &Value) -> Option<(&'static str, String)> {
@@ -248,12 +255,36 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     assert_eq!(me["session"], Value::Null);
     let (status, _) = get(a, "/v1/auth/whoami", bearer(&json!(api_key))).await;
     assert_eq!(status, 200);
+    // An API key cannot make API keys; two credentials at once are refused.
+    let reply = post(b, "/v1/auth/api-key", bearer(&json!(api_key)), json!({})).await;
+    assert_error(&reply, 400, "bad_request");
+    let mut req = format!(
+        "GET /v1/auth/whoami HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\nX-API-Key: {api_key}\r\n"
+    );
+    req.push_str(&format!("Authorization: Bearer {api_key}\r\n\r\n"));
+    assert_error(&raw(a, &req).await, 400, "bad_request");
+    let (status, listed) = get(b, "/v1/auth/api-key", bearer(&s2["access_token"])).await;
+    assert_eq!(status, 200, "{listed}");
+    let entry = listed["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key["id"])
+        .unwrap_or_else(|| panic!("key not listed: {listed}"));
+    assert_eq!(entry["expires_at"], key["expires_at"]);
+    assert_eq!(
+        entry["api_key"],
+        Value::Null,
+        "a listing never shows the secret"
+    );
     let path = format!("/v1/auth/api-key/{}", key["id"].as_str().unwrap());
     let auth = bearer(&s2["access_token"]).unwrap();
     let (status, revoked) = call(b, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
     assert_eq!((status, &revoked["revoked"]), (200, &json!(true)));
     let gone = get(a, "/v1/auth/whoami", Some(("X-API-Key", api_key))).await;
     assert_error(&gone, 401, "unauthorized");
+    let (_, listed) = get(a, "/v1/auth/api-key", bearer(&s2["access_token"])).await;
+    assert_eq!(listed["keys"], json!([]), "a revoked key is not listed");
 
     let (status, out) = post(
         b,
@@ -298,10 +329,158 @@ async fn full_cycle(a: SocketAddr, b: SocketAddr) {
     assert_error(&reply, 400, "bad_request");
 }
 
+/// The challenge and signed proof of `wallet` at `path` (the login or the
+/// link challenge), with the bearer `auth`.
+async fn proof(a: SocketAddr, path: &str, auth: Option<(&str, String)>, wallet: &Wallet) -> Value {
+    let (status, challenge) = post(a, path, auth, json!({"wallet": wallet.address})).await;
+    assert_eq!(status, 200, "{challenge}");
+    json!({
+        "wallet": challenge["wallet"],
+        "nonce": challenge["nonce"],
+        "signature": wallet.personal_sign(challenge["message"].as_str().unwrap()),
+    })
+}
+
+/// Multi-wallet linking: link a second wallet to a member (proved by a
+/// link challenge redeemed with the member's bearer token), log in with it
+/// as the same member, list, refuse another member's account (409) and a
+/// login challenge's signature, unlink, and revoke the member with every
+/// linked account. Steps alternate between `a` and `b`.
+async fn link_cycle<S: gateway_app::Stores>(
+    a: SocketAddr,
+    b: SocketAddr,
+    gw: &gateway_app::Gateway<S>,
+) {
+    let (w1, w2, w3, w4) = (
+        Wallet::new(0x31),
+        Wallet::new(0x32),
+        Wallet::new(0x33),
+        Wallet::new(0x34),
+    );
+    let (_, s1) = login(a, &w1).await;
+    let auth1 = || bearer(&s1["access_token"]);
+
+    // A link challenge needs the member's bearer token and says what it is for.
+    let reply = post(
+        b,
+        "/v1/auth/link/challenge",
+        None,
+        json!({"wallet": w2.address}),
+    )
+    .await;
+    assert_error(&reply, 400, "bad_request");
+    let (status, challenge) = post(
+        b,
+        "/v1/auth/link/challenge",
+        auth1(),
+        json!({"wallet": w2.address}),
+    )
+    .await;
+    assert_eq!(status, 200, "{challenge}");
+    let text = challenge["message"].as_str().unwrap();
+    assert!(text.contains(gateway_app::LINK_STATEMENT), "{text}");
+    let link = json!({
+        "wallet": challenge["wallet"],
+        "nonce": challenge["nonce"],
+        "signature": w2.personal_sign(text),
+    });
+    let (status, linked) = post(b, "/v1/auth/link", auth1(), link.clone()).await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["member"], w1.caip10());
+    assert_eq!(linked["linked"], w2.caip10());
+    let replay = post(a, "/v1/auth/link", auth1(), link).await;
+    assert_error(&replay, 401, "unauthorized");
+
+    // The linked wallet logs in as the member: same identity, permissions
+    // and context, its own session.
+    let (_, s2) = login(a, &w2).await;
+    let (status, me2) = get(b, "/v1/auth/whoami", bearer(&s2["access_token"])).await;
+    assert_eq!(status, 200, "{me2}");
+    let (_, me1) = get(b, "/v1/auth/whoami", auth1()).await;
+    assert_eq!(me2["wallet"], w1.caip10());
+    assert_eq!(me2["wallet"], me1["wallet"]);
+    assert_eq!(me2["permissions"], me1["permissions"]);
+    assert_ne!(me2["session"], me1["session"]);
+    for auth in [auth1(), bearer(&s2["access_token"])] {
+        let (status, list) = get(a, "/v1/auth/accounts", auth).await;
+        assert_eq!(status, 200, "{list}");
+        assert_eq!(
+            list,
+            json!({"member": w1.caip10(), "linked": [w2.caip10()]})
+        );
+    }
+
+    // Another member's account, or an account linked to another member,
+    // cannot be linked (409); a login challenge's signature cannot link.
+    let (_, s3) = login(b, &w3).await;
+    let body = proof(a, "/v1/auth/link/challenge", auth1(), &w3).await;
+    let reply = post(a, "/v1/auth/link", auth1(), body).await;
+    assert_error(&reply, 409, "conflict");
+    let auth3 = || bearer(&s3["access_token"]);
+    let body = proof(b, "/v1/auth/link/challenge", auth3(), &w2).await;
+    let reply = post(b, "/v1/auth/link", auth3(), body).await;
+    assert_error(&reply, 409, "conflict");
+    let body = proof(a, "/v1/auth/challenge", None, &w4).await;
+    let reply = post(a, "/v1/auth/link", auth1(), body).await;
+    assert_error(&reply, 401, "unauthorized");
+
+    // Only the member unlinks its accounts; its primary account is not a link.
+    let path = format!("/v1/auth/accounts/{}", w2.caip10());
+    let auth = auth3().unwrap();
+    let reply = call(b, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
+    assert_error(&reply, 400, "bad_request");
+    let auth = auth1().unwrap();
+    let own = format!("/v1/auth/accounts/{}", w1.caip10());
+    let reply = call(b, "DELETE", &own, Some((auth.0, &auth.1)), None).await;
+    assert_error(&reply, 400, "bad_request");
+    let (status, out) = call(b, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
+    assert_eq!(
+        (status, &out["unlinked"]),
+        (200, &json!(w2.caip10())),
+        "{out}"
+    );
+    let (_, list) = get(a, "/v1/auth/accounts", auth1()).await;
+    assert_eq!(list["linked"], json!([]));
+    // Unlinked, the wallet logs in as a member of its own.
+    let (_, s2b) = login(a, &w2).await;
+    let (_, me) = get(b, "/v1/auth/whoami", bearer(&s2b["access_token"])).await;
+    assert_eq!(me["wallet"], w2.caip10());
+
+    // Revoking the member revokes every account linked to it.
+    let body = proof(a, "/v1/auth/link/challenge", auth1(), &w4).await;
+    assert_eq!(post(b, "/v1/auth/link", auth1(), body).await.0, 200);
+    gw.revoke_account(&w1.caip10().parse().unwrap())
+        .await
+        .unwrap();
+    let refused = get(b, "/v1/auth/whoami", auth1()).await;
+    assert_error(&refused, 401, "unauthorized");
+    let body = proof(a, "/v1/auth/challenge", None, &w4).await;
+    let refused = post(b, "/v1/auth/verify", None, body).await;
+    assert_error(&refused, 403, "forbidden");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_memory_full_cycle() {
-    let app = gateway_app::memory("solo", &SECRET).await.unwrap();
-    let addr = serve(app).await;
+    let gw = gateway_app::memory("solo", &SECRET, gateway_app::TOKEN_CACHE)
+        .await
+        .unwrap();
+    let addr = serve(gateway_app::router(gw)).await;
+    full_cycle(addr, addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_memory_link_accounts() {
+    let gw = gateway_app::memory("solo", &SECRET, gateway_app::TOKEN_CACHE)
+        .await
+        .unwrap();
+    let addr = serve(gateway_app::router(gw.clone())).await;
+    link_cycle(addr, addr, &gw).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_memory_full_cycle_without_token_cache() {
+    let gw = gateway_app::memory("solo", &SECRET, 0).await.unwrap();
+    let addr = serve(gateway_app::router(gw)).await;
     full_cycle(addr, addr).await;
 }
 
@@ -318,14 +497,19 @@ fn gateway_redis_two_instances() {
         .unwrap();
     runtime.block_on(async {
         let url = server.url();
-        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:")
+        let a = gateway_app::redis("a", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
-        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:")
+        let b = gateway_app::redis("b", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
-        let (a, b) = (serve(a).await, serve(b).await);
+        let gw_a = a.clone();
+        let (a, b) = (
+            serve(gateway_app::router(a)).await,
+            serve(gateway_app::router(b)).await,
+        );
         full_cycle(a, b).await;
+        link_cycle(a, b, &gw_a).await;
         // Both instances follow one context log.
         let (_, ha) = get(a, "/health", None).await;
         let (_, hb) = get(b, "/health", None).await;
@@ -336,10 +520,10 @@ fn gateway_redis_two_instances() {
         // An instance started later (a restart: it holds nothing of its
         // own) serves a session begun on A.
         let (_, s) = login(a, &Wallet::new(0x22)).await;
-        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:")
+        let c = gateway_app::redis("c", &SECRET, &url, "gw-test:", gateway_app::TOKEN_CACHE)
             .await
             .unwrap();
-        let c = serve(c).await;
+        let c = serve(gateway_app::router(c)).await;
         let (status, me) = get(c, "/v1/auth/whoami", bearer(&s["access_token"])).await;
         assert_eq!(
             (status, &me["wallet"]),
@@ -349,10 +533,11 @@ fn gateway_redis_two_instances() {
         assert_eq!(post(c, "/v1/auth/refresh", None, body).await.0, 200);
 
         // Another fleet secret is another gateway: A's tokens mean nothing there.
-        let other = gateway_app::redis("x", &[0x77; 32], &url, "gw-test:")
-            .await
-            .unwrap();
-        let other = serve(other).await;
+        let other =
+            gateway_app::redis("x", &[0x77; 32], &url, "gw-test:", gateway_app::TOKEN_CACHE)
+                .await
+                .unwrap();
+        let other = serve(gateway_app::router(other)).await;
         let refused = get(other, "/v1/auth/whoami", bearer(&s["access_token"])).await;
         assert_eq!(refused.0, 401, "{refused:?}");
     });

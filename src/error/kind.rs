@@ -19,7 +19,7 @@ use super::types::{
 /// | [`Forbidden`](Self::Forbidden) | 403 | the caller is authenticated but may not do this (permission not granted or no longer held, not an admin) |
 /// | [`UnsupportedAccount`](Self::UnsupportedAccount) | 422 | this server cannot verify this kind of account (no verifier or resolver configured, a contract wallet, a key algorithm or network it does not accept): not a bad signature, and retrying will not help |
 /// | [`TooManyAttempts`](Self::TooManyAttempts) | 429 | a challenge was refused too often and is dead: ask for a new one |
-/// | [`Conflict`](Self::Conflict) | 409 | a compare-and-append on a shared context log lost to a concurrent op: propose again on the new head |
+/// | [`Conflict`](Self::Conflict) | 409 | the request conflicts with the context's current state: a compare-and-append on a shared context log lost to a concurrent op (propose again on the new head), or the member or wallet account to add or link is a member already or linked to one (`AlreadyMember`, `AccountLinked`: retrying will not help) |
 /// | [`Unavailable`](Self::Unavailable) | 503 | a store or resolver failed or timed out, or a context replica is stale or was served a refused op; nothing was accepted (fail closed); retry later |
 /// | [`Internal`](Self::Internal) | 500 | the server's own settings or stored data are wrong (invalid challenge settings, a corrupt record, a verifier given no expectation) |
 ///
@@ -46,7 +46,8 @@ pub enum ErrorKind {
     UnsupportedAccount,
     /// Too many failed attempts (429).
     TooManyAttempts,
-    /// A concurrent change won; retry on the new state (409).
+    /// The context's state conflicts: a concurrent change won (retry on
+    /// the new state), or the member or account exists already (409).
     Conflict,
     /// A store or resolver failed; nothing was accepted (503).
     Unavailable,
@@ -155,7 +156,7 @@ fn context_kind(e: &ContextError) -> ErrorKind {
         | C::SeenAfterRevocation
         | C::OutsideWindow { .. }
         | C::SeenOutsideWindow => ErrorKind::Forbidden,
-        C::Conflict { .. } => ErrorKind::Conflict,
+        C::Conflict { .. } | C::AlreadyMember(_) | C::AccountLinked { .. } => ErrorKind::Conflict,
         C::StoreLogRefused { .. } | C::ReplicaStale { .. } => ErrorKind::Unavailable,
         C::WrongContext
         | C::Sequence { .. }
@@ -163,12 +164,10 @@ fn context_kind(e: &ContextError) -> ErrorKind {
         | C::TimeWentBackwards
         | C::DuplicateSigner(_)
         | C::InvalidThreshold { .. }
-        | C::AlreadyMember(_)
         | C::NotMember(_)
         | C::AlreadyAdmin(_)
         | C::FutureSequence { .. }
         | C::BadOp { .. }
-        | C::AccountLinked { .. }
         | C::AccountNotLinked(_)
         | C::InvalidAccountGrant(_)
         | C::Genesis => ErrorKind::BadRequest,
@@ -498,7 +497,7 @@ mod tests {
             ),
             (C::Revoked(s()), K::Forbidden),
             (C::DelegationRevoked(s()), K::Forbidden),
-            (C::AlreadyMember(s()), K::BadRequest),
+            (C::AlreadyMember(s()), K::Conflict),
             (C::NotMember(s()), K::BadRequest),
             (C::AlreadyAdmin(s()), K::BadRequest),
             (C::RootImmutable, K::Forbidden),
@@ -557,7 +556,7 @@ mod tests {
                     account: s(),
                     member: s(),
                 },
-                K::BadRequest,
+                K::Conflict,
             ),
             (C::AccountNotLinked(s()), K::BadRequest),
             (C::InvalidAccountGrant("empty permissions"), K::BadRequest),
