@@ -252,14 +252,21 @@ impl<S: Stores> Gateway<S> {
         }))
     }
 
-    /// Adds `account` as a wallet member on its first login; a no-op for a
+    /// Adds `account` as a wallet member on its first login, or links it to
+    /// the member that holds its key in another account form; a no-op for a
     /// member or a linked account (a revoked one is refused when its token
     /// is issued).
     async fn ensure_account(&self, account: &AccountId) -> Result<bool, Error> {
         let t = now();
-        let add = |ctx: &Context| match ctx.primary_account(account) {
-            Some(_) => Ok(None),
-            None => Ok(Some(OpKind::AddAccount {
+        let add = |ctx: &Context| match (ctx.primary_account(account), ctx.key_holder(account)) {
+            (Some(_), _) => Ok(None),
+            // The same key in another form (another chain id, another chain's
+            // address of one Ed25519 key): the same wallet, so the same member.
+            (None, Some(holder)) => Ok(Some(OpKind::LinkAccount {
+                member: holder.clone(),
+                account: account.clone(),
+            })),
+            (None, None) => Ok(Some(OpKind::AddAccount {
                 account: account.clone(),
                 permissions: Permissions::parse(MEMBER_PERMISSIONS)?,
                 not_before: t.saturating_sub(60),

@@ -1071,6 +1071,17 @@ impl Context {
         self.accounts.primary(account)
     }
 
+    /// The wallet member (its primary account) that holds `account`'s key
+    /// in another account form — the same Ed25519 key as a Solana, Stellar,
+    /// NEAR implicit, raw or ICP self-authenticating account, or the same
+    /// Ethereum address on another chain id or as `rawkey:secp256k1` —
+    /// live or revoked; `None` when no member holds it. Such an account
+    /// cannot be added as a new member (one key, one membership); a server
+    /// that proved control of it can link it to this member instead.
+    pub fn key_holder(&self, account: &AccountId) -> Option<&AccountId> {
+        self.accounts.key_holder(account)
+    }
+
     /// The number of wallet members ever added (live and revoked; linked
     /// aliases not counted).
     pub fn account_member_count(&self) -> usize {

@@ -343,6 +343,11 @@ impl AccountMembers {
         Ok(())
     }
 
+    /// The primary member holding `account`'s key identity in any form.
+    pub(super) fn key_holder(&self, account: &AccountId) -> Option<&AccountId> {
+        KeyIdentity::all_of(account).find_map(|id| self.holders.get(&id).map(|(holder, _)| holder))
+    }
+
     /// Whether an Ed25519 key is known as an account in any form: held by
     /// a member or linked account (live or revoked), or revoked.
     pub(super) fn is_key_known(&self, key: &[u8; 32]) -> bool {

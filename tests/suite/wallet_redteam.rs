@@ -838,3 +838,24 @@ fn revoked_key_cannot_come_back_as_its_icp_principal() {
     let again = Context::import(&f.ctx.export_log()).unwrap();
     assert_eq!(again.state_hash(), f.ctx.state_hash());
 }
+
+/// `Context::key_holder` names the member that holds an account's key in
+/// another form (what a server links instead of a refused `AddAccount`),
+/// and nothing for an unrelated account.
+#[test]
+fn key_holder_names_the_member_of_another_form_of_its_key() {
+    const A1: &str = "eip155:1:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    const A137: &str = "eip155:137:0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf";
+    let mut f = Fixture::new(167);
+    add(&mut f, A1, &["blob"]).unwrap();
+    assert_eq!(f.ctx.key_holder(&acct(A137)), Some(&acct(A1)));
+    assert_eq!(f.ctx.key_holder(&acct(A1)), Some(&acct(A1)));
+    assert_eq!(f.ctx.key_holder(&acct(NEAR)), None);
+    assert_eq!(f.ctx.primary_account(&acct(A137)), None);
+    f.apply(OpKind::LinkAccount {
+        member: acct(A1),
+        account: acct(A137),
+    })
+    .unwrap();
+    assert_eq!(f.ctx.primary_account(&acct(A137)), Some(&acct(A1)));
+}
