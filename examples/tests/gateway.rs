@@ -452,7 +452,17 @@ async fn link_cycle<S: gateway_app::Stores>(
     gw.revoke_account(&w1.caip10().parse().unwrap())
         .await
         .unwrap();
-    let refused = get(b, "/v1/auth/whoami", auth1()).await;
+    // The revocation is an op on A's replica; B's follower hears of it
+    // within milliseconds (the propagation the fleet example measures), so
+    // B is asked until it refuses, for at most two seconds.
+    let mut refused = get(b, "/v1/auth/whoami", auth1()).await;
+    for _ in 0..200 {
+        if refused.0 != 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        refused = get(b, "/v1/auth/whoami", auth1()).await;
+    }
     assert_error(&refused, 401, "unauthorized");
     let body = proof(a, "/v1/auth/challenge", None, &w4).await;
     let refused = post(b, "/v1/auth/verify", None, body).await;
