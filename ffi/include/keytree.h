@@ -344,6 +344,22 @@ KtResult kt_context_authorize(const KtContext *context,
                               const char *permission,
                               uint64_t now);
 
+// Whether the wallet account `account` (CAIP-10: a wallet-account member,
+// or an account linked to one) may do `permission` in this context at time
+// `now`: `KT_OK` if so, else the reason (`KT_ERR_CONTEXT` for an unknown,
+// unlinked or revoked account, a permission it does not hold or a time
+// outside its window; `KT_ERR_DECODE` / `KT_ERR_PERMISSION` for a malformed
+// account or permission).
+//
+// Ownership: inputs are borrowed; nothing is returned but the code.
+//
+// # Safety
+// `account` and `permission` must be NUL-terminated strings.
+KtResult kt_context_authorize_account(const KtContext *context,
+                                      const char *account,
+                                      const char *permission,
+                                      uint64_t now);
+
 // Frees a context and sets `*context = NULL`.
 //
 // # Safety
@@ -380,6 +396,30 @@ KtResult kt_token_issuer_mint(const KtTokenIssuer *issuer,
                               size_t request_len,
                               uint64_t now,
                               KtBytes **out);
+
+// Mints a context token (compact JWS, EdDSA) for a live wallet-account
+// member of `context` at time `now`. `request_json`:
+// `{"account":"<CAIP-10>","audience":"api", "permissions":[…]?, "ttl":<s>?}`.
+// `account` is the member's primary account or an account linked to it;
+// the token has no `executor_public_key`, its `sub` is the primary
+// account, and a linked account is carried as `via`. There is no
+// `subject` field (`KT_ERR_JSON`). A key member is minted with
+// [`kt_token_issuer_mint`]. An account that is not a live member (unknown,
+// unlinked, revoked, outside its window) is `KT_ERR_CONTEXT`, as for a key
+// member; a malformed or non-canonical account is `KT_ERR_DECODE`.
+//
+// Ownership: inputs are borrowed; `*out` receives the token text in a new
+// buffer, freed with [`kt_bytes_free`].
+//
+// # Safety
+// `request_json` must point to `request_len` readable bytes; `out` must be
+// writable.
+KtResult kt_token_issuer_mint_account(const KtTokenIssuer *issuer,
+                                      const KtContext *context,
+                                      const uint8_t *request_json,
+                                      size_t request_len,
+                                      uint64_t now,
+                                      KtBytes **out);
 
 // The issuer's JWKS (RFC 7517 JSON) at time `now`, for
 // `/.well-known/jwks.json` and for [`kt_validator_new`].
@@ -433,8 +473,10 @@ KtResult kt_validator_validate(const KtValidator *validator,
                                KtBytes **claims_out);
 
 // Validates a token at time `now` and against the live `context`: the
-// token must be bound to it, its executor must be a live member (not
-// revoked) and still hold the token's permissions.
+// token must be bound to it, its executor key (or, for a wallet-account
+// member's token, its account, and `via` still linked to it) must be a
+// live member (not revoked, inside its window) and still hold the token's
+// permissions.
 //
 // Ownership: as [`kt_validator_validate`].
 //

@@ -171,6 +171,18 @@ pub(crate) fn context_authorize(
     Ok(context.authorize(&key, &permission, context.head_seq(), now)?)
 }
 
+pub(crate) fn context_authorize_account(
+    context: &Context,
+    account_text: &str,
+    permission: &str,
+    now: u64,
+) -> FfiResult<()> {
+    let account = account(account_text)?;
+    let permission: Permission = permission.parse()?;
+    // The current state (the log head) at the caller's time `now`.
+    Ok(context.authorize_account(&account, &permission, context.head_seq(), now)?)
+}
+
 // ---- tokens --------------------------------------------------------------
 
 pub(crate) fn token_issuer_new(issuer: &str, seed: &[u8]) -> FfiResult<TokenIssuer> {
@@ -209,6 +221,36 @@ pub(crate) fn token_mint(
     }
     if let Some(subject) = r.subject {
         request = request.subject(subject);
+    }
+    Ok(issuer.mint(context, &request, now)?)
+}
+
+/// `kt_token_issuer_mint_account`'s request. No `subject`: a wallet-account
+/// member's `sub` is always its primary account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MintAccountRequest {
+    account: String,
+    audience: String,
+    #[serde(default)]
+    permissions: Option<Vec<String>>,
+    #[serde(default)]
+    ttl: Option<u64>,
+}
+
+pub(crate) fn token_mint_account(
+    issuer: &TokenIssuer,
+    context: &Context,
+    request: &str,
+    now: u64,
+) -> FfiResult<String> {
+    let r: MintAccountRequest = parse_json(request, "account mint request")?;
+    let mut request = TokenRequest::for_account(account(&r.account)?, r.audience);
+    if let Some(p) = r.permissions {
+        request = request.permissions(Permissions::parse(&p)?);
+    }
+    if let Some(ttl) = r.ttl {
+        request = request.ttl(ttl);
     }
     Ok(issuer.mint(context, &request, now)?)
 }
@@ -252,6 +294,14 @@ pub(crate) fn validate_for(
 struct ClaimsOut<'a> {
     iss: &'a str,
     sub: &'a str,
+    /// A wallet-account member's primary account (canonical CAIP-10, equal
+    /// to `sub`); absent for a key member's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
+    /// The linked account a wallet-account member logged in with; absent
+    /// when the primary account did, and for a key member's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
     aud: &'a str,
     exp: u64,
     nbf: u64,
@@ -270,6 +320,8 @@ pub(crate) fn claims_json(token: &ValidatedToken) -> FfiResult<String> {
     let claims = ClaimsOut {
         iss: c.issuer(),
         sub: c.subject(),
+        account: c.account().map(ToString::to_string),
+        via: c.via().map(ToString::to_string),
         aud: c.audience(),
         exp: c.expires_at(),
         nbf: c.not_before(),

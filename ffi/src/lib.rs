@@ -593,6 +593,34 @@ pub unsafe extern "C" fn kt_context_authorize(
     })
 }
 
+/// Whether the wallet account `account` (CAIP-10: a wallet-account member,
+/// or an account linked to one) may do `permission` in this context at time
+/// `now`: `KT_OK` if so, else the reason (`KT_ERR_CONTEXT` for an unknown,
+/// unlinked or revoked account, a permission it does not hold or a time
+/// outside its window; `KT_ERR_DECODE` / `KT_ERR_PERMISSION` for a malformed
+/// account or permission).
+///
+/// Ownership: inputs are borrowed; nothing is returned but the code.
+///
+/// # Safety
+/// `account` and `permission` must be NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kt_context_authorize_account(
+    context: *const KtContext,
+    account: *const c_char,
+    permission: *const c_char,
+    now: u64,
+) -> KtResult {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let account = unsafe { input::c_text(account, "account") }?;
+        // SAFETY: forwarded from this function's contract.
+        let permission = unsafe { input::c_text(permission, "permission") }?;
+        let context = handle::get(context)?;
+        calls::context_authorize_account(&*lock_context(&context)?, account, permission, now)
+    })
+}
+
 /// Frees a context and sets `*context = NULL`.
 ///
 /// # Safety
@@ -659,6 +687,44 @@ pub unsafe extern "C" fn kt_token_issuer_mint(
         let issuer = handle::get(issuer)?;
         let context = handle::get(context)?;
         let token = calls::token_mint(&issuer, &*lock_context(&context)?, request, now)?;
+        put_bytes(out, token.as_bytes())
+    })
+}
+
+/// Mints a context token (compact JWS, EdDSA) for a live wallet-account
+/// member of `context` at time `now`. `request_json`:
+/// `{"account":"<CAIP-10>","audience":"api", "permissions":[…]?, "ttl":<s>?}`.
+/// `account` is the member's primary account or an account linked to it;
+/// the token has no `executor_public_key`, its `sub` is the primary
+/// account, and a linked account is carried as `via`. There is no
+/// `subject` field (`KT_ERR_JSON`). A key member is minted with
+/// [`kt_token_issuer_mint`]. An account that is not a live member (unknown,
+/// unlinked, revoked, outside its window) is `KT_ERR_CONTEXT`, as for a key
+/// member; a malformed or non-canonical account is `KT_ERR_DECODE`.
+///
+/// Ownership: inputs are borrowed; `*out` receives the token text in a new
+/// buffer, freed with [`kt_bytes_free`].
+///
+/// # Safety
+/// `request_json` must point to `request_len` readable bytes; `out` must be
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn kt_token_issuer_mint_account(
+    issuer: *const KtTokenIssuer,
+    context: *const KtContext,
+    request_json: *const u8,
+    request_len: usize,
+    now: u64,
+    out: *mut *mut KtBytes,
+) -> KtResult {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract.
+        let out = unsafe { input::out(out, "out") }?;
+        // SAFETY: forwarded from this function's contract.
+        let request = unsafe { input::text(request_json, request_len, "request_json") }?;
+        let issuer = handle::get(issuer)?;
+        let context = handle::get(context)?;
+        let token = calls::token_mint_account(&issuer, &*lock_context(&context)?, request, now)?;
         put_bytes(out, token.as_bytes())
     })
 }
@@ -757,8 +823,10 @@ pub unsafe extern "C" fn kt_validator_validate(
 }
 
 /// Validates a token at time `now` and against the live `context`: the
-/// token must be bound to it, its executor must be a live member (not
-/// revoked) and still hold the token's permissions.
+/// token must be bound to it, its executor key (or, for a wallet-account
+/// member's token, its account, and `via` still linked to it) must be a
+/// live member (not revoked, inside its window) and still hold the token's
+/// permissions.
 ///
 /// Ownership: as [`kt_validator_validate`].
 ///
