@@ -406,7 +406,10 @@ KtResult kt_token_issuer_mint(const KtTokenIssuer *issuer,
 // `subject` field (`KT_ERR_JSON`). A key member is minted with
 // [`kt_token_issuer_mint`]. An account that is not a live member (unknown,
 // unlinked, revoked, outside its window) is `KT_ERR_CONTEXT`, as for a key
-// member; a malformed or non-canonical account is `KT_ERR_DECODE`.
+// member; text that is not an account is `KT_ERR_DECODE`. Any spelling
+// of an account is accepted here (a lowercase Ethereum address too): the
+// token's `sub` is always the canonical CAIP-10 text. (Ops, unlike these
+// requests, must name accounts canonically.)
 //
 // Ownership: inputs are borrowed; `*out` receives the token text in a new
 // buffer, freed with [`kt_bytes_free`].

@@ -10,8 +10,13 @@ use crate::*;
 
 const NOW: u64 = 1_700_000_000;
 
+/// The fixture context's wallet-account member, so account mint requests
+/// reach the minting code.
+const FIXTURE_ACCOUNT: &[u8] = br#"{"type":"add_account","account":"eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed","permissions":["context:execute"],"not_before":1700000000,"expires_at":1700086400}"#;
+
 /// Handles the harness keeps for the whole process: a root key, a context
-/// with the root as its only member, a token issuer, a validator for it and
+/// with the root as its only admin and one wallet-account member
+/// ([`FIXTURE_ACCOUNT`]), a token issuer, a validator for it and
 /// a challenge issuer. Held as numbers (handles are not `Send`).
 struct Fixture {
     root: usize,
@@ -29,6 +34,7 @@ fn setup() -> Option<Fixture> {
     let mut context: *mut KtContext = null_mut();
     let mut issuer: *mut KtTokenIssuer = null_mut();
     let mut jwks: *mut KtBytes = null_mut();
+    let mut op: *mut KtBytes = null_mut();
     let mut validator: *mut KtValidator = null_mut();
     let mut challenges: *mut KtChallengeIssuer = null_mut();
     let seed = [7u8; 32];
@@ -42,6 +48,16 @@ fn setup() -> Option<Fixture> {
                 NOW,
                 &mut context,
             ) == KT_OK
+            && kt_context_propose(
+                context,
+                root,
+                FIXTURE_ACCOUNT.as_ptr(),
+                FIXTURE_ACCOUNT.len(),
+                NOW,
+                &mut op,
+            ) == KT_OK
+            && kt_context_apply(context, kt_bytes_data(op), kt_bytes_len(op)) == KT_OK
+            && kt_bytes_free(&mut op) == KT_OK
             && kt_token_issuer_new(
                 c"https://auth.example".as_ptr(),
                 seed.as_ptr(),
@@ -104,7 +120,7 @@ pub fn fuzz_json_entry_points(data: &[u8]) {
     // SAFETY: `ptr`/`len` describe `input`; the handles are the fixture's
     // live handles; every out-pointer is a live local.
     let code = unsafe {
-        match selector % 9 {
+        match selector % 10 {
             0 => kt_delegation_verify(ptr, len, NOW, &mut out),
             1 => kt_context_import(ptr, len, &mut handle),
             2 => {
@@ -123,18 +139,19 @@ pub fn fuzz_json_entry_points(data: &[u8]) {
             5 => kt_delegation_sign(h(f.root), ptr, len, &mut out),
             6 => kt_token_issuer_mint(h(f.issuer), h(f.context), ptr, len, NOW, &mut out),
             7 => kt_challenge_redeem(h(f.challenges), ptr, len, NOW, &mut out),
-            _ => kt_validator_validate(h(f.validator), ptr, len, NOW, &mut out),
+            8 => kt_validator_validate(h(f.validator), ptr, len, NOW, &mut out),
+            _ => kt_token_issuer_mint_account(h(f.issuer), h(f.context), ptr, len, NOW, &mut out),
         }
     };
     assert_ne!(code, KT_ERR_PANIC, "a panic reached the C boundary");
-    if selector % 9 != 2 {
+    if selector % 10 != 2 {
         assert_eq!(
             code == KT_OK,
             !out.is_null() || !handle.is_null(),
             "an output must be set exactly on success"
         );
     }
-    if code != KT_OK && selector % 9 != 2 {
+    if code != KT_OK && selector % 10 != 2 {
         // SAFETY: NULL with capacity 0 only asks for the length.
         let len = unsafe { kt_last_error_message(std::ptr::null_mut(), 0) };
         assert!(len > 0, "an error without a message");

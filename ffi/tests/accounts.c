@@ -110,6 +110,16 @@ static void ethereum_account_member(void) {
     CHECK(strstr(kt_text(claims), "\"via\"") == NULL);
     OK(kt_bytes_free(&claims));
 
+    /* Requests may spell the account any way; `sub` is canonical. */
+    KtBytes *lower = NULL;
+    snprintf(request, sizeof request, "{\"account\":\"%s\",\"audience\":\"api.example\"}", ETH_LOWER);
+    OK(mint_account(issuer, ctx, request, NOW + 10, &lower));
+    OK(validate_for(validator, ctx, lower, NOW + 11, &claims));
+    CHECK(has_claim(claims, "sub", ETH));
+    OK(kt_bytes_free(&claims));
+    OK(kt_bytes_free(&lower));
+    OK(kt_context_authorize_account(ctx, ETH_LOWER, "context:execute", NOW + 10));
+
     /* A wallet member's `sub` cannot be chosen; strangers get no token. */
     snprintf(request, sizeof request,
              "{\"account\":\"%s\",\"audience\":\"api.example\",\"subject\":\"someone\"}", ETH);
@@ -249,13 +259,25 @@ static void key_member_claims_unchanged(void) {
     snprintf(request, sizeof request, "{\"account\":\"%s\",\"audience\":\"api.example\"}", kt_text(member_pk));
     KtBytes *none = NULL;
     FAILS(mint_account(issuer, ctx, request, NOW, &none), KT_ERR_DECODE);
+    /* Boundary checks, as for every call. */
+    FAILS(kt_token_issuer_mint_account(issuer, ctx, NULL, 5, NOW, &none), KT_ERR_NULL);
+    FAILS(kt_token_issuer_mint_account(issuer, ctx, (const uint8_t *)"{}", 2, NOW, NULL), KT_ERR_NULL);
+    FAILS(mint_account(issuer, ctx, "{\"account\":5}", NOW, &none), KT_ERR_JSON);
+    FAILS(kt_context_authorize_account(ctx, "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", NULL, NOW),
+          KT_ERR_NULL);
+    KtContext *stale = ctx;
     OK(kt_bytes_free(&claims));
     OK(kt_validator_free(&validator));
     OK(kt_bytes_free(&jwks));
     OK(kt_bytes_free(&token));
-    OK(kt_token_issuer_free(&issuer));
     OK(kt_bytes_free(&member_pk));
     OK(kt_context_free(&ctx));
+    FAILS(kt_context_authorize_account(stale, "eip155:1:0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+                                       "context:execute", NOW),
+          KT_ERR_HANDLE);
+    FAILS(mint_account(issuer, stale, "{}", NOW, &none), KT_ERR_HANDLE);
+    CHECK(none == NULL);
+    OK(kt_token_issuer_free(&issuer));
     OK(kt_bytes_free(&ctx_id));
     OK(kt_root_key_free(&root));
 }

@@ -16,7 +16,7 @@ fn replay_ffi_json_corpus() {
         }
     }
     assert!(
-        count >= 9,
+        count >= 10,
         "the ffi_json corpus should seed every entry point"
     );
     println!("replayed {count} ffi_json inputs");

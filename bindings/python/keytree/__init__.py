@@ -260,6 +260,12 @@ class Context(_Handle):
         """Raises :class:`KeytreeError` unless ``key`` may do ``permission`` at ``now``."""
         _check(lib.kt_context_authorize(self._handle, _c(key), _c(permission), now))
 
+    def authorize_account(self, account: str, permission: str, now: int) -> None:
+        """Raises :class:`KeytreeError` unless the wallet account ``account``
+        (CAIP-10: a wallet-account member or an account linked to one) may do
+        ``permission`` at ``now``."""
+        _check(lib.kt_context_authorize_account(self._handle, _c(account), _c(permission), now))
+
 
 class TokenIssuer(_Handle):
     """Mints context tokens (EdDSA JWS) with a key from a 32-byte seed."""
@@ -290,6 +296,28 @@ class TokenIssuer(_Handle):
             request["subject"] = subject
         data = _blob(request)
         return _call_text(lib.kt_token_issuer_mint, self._handle, context._handle, data, len(data), now)
+
+    def mint_account(
+        self,
+        context: Context,
+        account: str,
+        audience: str,
+        now: int,
+        permissions: Optional[Iterable[str]] = None,
+        ttl: Optional[int] = None,
+    ) -> str:
+        """A token for the wallet-account member ``account`` (CAIP-10; its
+        primary account or an account linked to it). The token has no
+        executor key; its ``sub`` is the primary account, and a linked
+        account is carried as ``via``. A wallet member's ``sub`` cannot be
+        chosen, so there is no ``subject``."""
+        request: Dict[str, Any] = {"account": account, "audience": audience}
+        if permissions is not None:
+            request["permissions"] = list(permissions)
+        if ttl is not None:
+            request["ttl"] = ttl
+        data = _blob(request)
+        return _call_text(lib.kt_token_issuer_mint_account, self._handle, context._handle, data, len(data), now)
 
     def jwks(self, now: int) -> str:
         return _call_text(lib.kt_token_issuer_jwks, self._handle, now)
