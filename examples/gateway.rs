@@ -108,12 +108,11 @@ use axum::{Json, Router};
 use keytree::{
     AccountId, ApiKeyId, ApiKeyIssuer, ApiKeyRecord, ApiKeyRequest, ApiKeyStore, ChallengeIssuer,
     ChallengeKey, ChallengeRequest, ClientProof, Context, ContextError, ContextId, ContextReplica,
-    ContextStore, Credential, Error, MemoryApiKeyStore, MemoryContextStore, MemoryNonceStore,
-    MemoryRefreshStore, NonceStore, OpKind, Permissions, RedisContextStore, RedisStore,
-    RefreshStore, RootKey, SessionStore, TokenError, TokenIssuer, TokenRequest, TokenSigningKey,
-    TokenValidator, ValidatedToken,
+    ContextStore, Credential, Error, LogoutRequest, MemoryApiKeyStore, MemoryContextStore,
+    MemoryNonceStore, MemoryRefreshStore, NonceStore, OpKind, Permissions, RedisContextStore,
+    RedisStore, RefreshRequest, RefreshStore, RootKey, SessionStore, TokenIssuer, TokenRequest,
+    TokenSigningKey, TokenValidator,
 };
-use serde::Deserialize;
 use serde_json::json;
 
 /// The login domain in every challenge.
@@ -291,48 +290,16 @@ impl<S: Stores> Gateway<S> {
         };
         self.replica.submit_as_now(&self.root, 10, revoke).await
     }
-
-    /// Validates a bearer access token against the live context and its
-    /// session; catches up once when the member is unknown here (it may
-    /// have been added on another instance a moment ago).
-    async fn bearer(&self, token: &str) -> Result<ValidatedToken, Error> {
-        let (v, replica) = (&self.validator, &*self.replica);
-        match v
-            .validate_session_for_now(replica, token, &self.sessions)
-            .await
-        {
-            Err(Error::Token(TokenError::ExecutorRevoked(_))) => {
-                replica.catch_up_now().await?;
-                v.validate_session_for_now(replica, token, &self.sessions)
-                    .await
-            }
-            other => other,
-        }
-    }
-
-    /// A bearer token or an API key (`Authorization: Bearer` or `X-API-Key`).
-    async fn caller(&self, headers: &HeaderMap) -> Result<ValidatedToken, Error> {
-        match credential(headers)? {
-            Credential::ApiKey(key) => {
-                self.api_keys
-                    .validate_for_now(&*self.replica, key, &self.keys)
-                    .await
-            }
-            Credential::AccessToken(token) => self.bearer(token).await,
-        }
-    }
-
-    /// The wallet member (its primary account) of the caller's access token.
-    async fn member(&self, headers: &HeaderMap) -> Result<AccountId, Error> {
-        let token = self.bearer(credential(headers)?.access_token()?).await?;
-        let account = token.claims().account().cloned();
-        account.ok_or_else(|| TokenError::InvalidRequest("not a wallet member").into())
-    }
 }
 
 fn credential(headers: &HeaderMap) -> Result<Credential<'_>, Error> {
     let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
     Credential::from_headers(header("authorization"), header("x-api-key"))
+}
+
+/// The access token of `Authorization: Bearer …`.
+fn bearer(headers: &HeaderMap) -> Result<&str, Error> {
+    credential(headers)?.access_token()
 }
 
 /// An error reply: `{"error": kind, "message": …}`.
@@ -357,20 +324,14 @@ impl IntoResponse for ApiError {
 type Reply = Result<Response, ApiError>;
 type Gw<S> = State<Arc<Gateway<S>>>;
 
-/// A JSON body, or a `bad_request` error.
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    serde_json::from_slice(bytes)
-        .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
-}
-
 async fn challenge<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let request: ChallengeRequest = body(&bytes)?;
+    let request = ChallengeRequest::from_json(&bytes)?;
     let issued = gw.challenges.issue_client_now(&request).await?;
     Ok(Json(issued).into_response())
 }
 
 async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let proof: ClientProof = body(&bytes)?;
+    let proof = ClientProof::from_json(&bytes)?;
     let who = gw.challenges.redeem_client_now(&proof).await?;
     gw.ensure_account(&who.account).await?;
     let request = TokenRequest::for_account(who.account.clone(), AUDIENCE);
@@ -378,88 +339,83 @@ async fn verify<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
         .tokens
         .issue_now(&*gw.replica, &request, &gw.sessions)
         .await?;
-    let mut reply = json!(pair);
-    reply["wallet"] = json!(who.account);
-    Ok(Json(reply).into_response())
-}
-
-#[derive(Deserialize)]
-struct RefreshBody {
-    refresh_token: String,
-}
-
-#[derive(Deserialize)]
-struct LogoutBody {
-    refresh_token: Option<String>,
-    all: Option<bool>,
+    Ok(Json(pair.with_wallet(&who.account)).into_response())
 }
 
 async fn refresh<S: Stores>(State(gw): Gw<S>, bytes: Bytes) -> Reply {
-    let RefreshBody { refresh_token } = body(&bytes)?;
+    let request = RefreshRequest::from_json(&bytes)?;
     gw.replica.catch_up_now().await?;
     let pair = gw
         .tokens
-        .refresh_now(&*gw.replica, &refresh_token.parse()?, &gw.sessions)
+        .refresh_now(&*gw.replica, request.refresh_token(), &gw.sessions)
         .await?;
     Ok(Json(pair).into_response())
 }
 
 async fn logout<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let LogoutBody { refresh_token, all } = body(&bytes)?;
-    let revoked = match (refresh_token, all) {
-        (_, Some(true)) => {
-            let caller = gw.bearer(credential(&headers)?.access_token()?).await?;
+    let revoked = match LogoutRequest::from_json(&bytes)? {
+        LogoutRequest::Everywhere => {
+            let caller = gw
+                .replica
+                .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+                .await?;
             gw.tokens.logout_everywhere(&caller, &gw.sessions).await?
         }
-        (Some(token), _) => gw
-            .tokens
-            .logout(&token.parse()?, &gw.sessions)
-            .await
-            .map(|_| 1)?,
-        (None, _) => {
-            return Err(TokenError::InvalidRequest("send refresh_token or all: true").into());
-        }
+        LogoutRequest::Session(token) => gw.tokens.logout(&token, &gw.sessions).await.map(|_| 1)?,
     };
     Ok(Json(json!({ "sessions_revoked": revoked })).into_response())
 }
 
 async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let caller = gw.caller(&headers).await?;
-    let claims = caller.claims();
-    Ok(Json(json!({
-        "wallet": claims.subject(),
-        "context": claims.context_id().to_string(),
-        "permissions": claims.permissions(),
-        "session": claims.session_id().map(ToString::to_string),
-    }))
-    .into_response())
+    let caller = match credential(&headers)? {
+        Credential::ApiKey(key) => {
+            gw.api_keys
+                .validate_for_now(&*gw.replica, key, &gw.keys)
+                .await?
+        }
+        Credential::AccessToken(token) => {
+            gw.replica
+                .validate_session_now(&gw.validator, token, &gw.sessions)
+                .await?
+        }
+    };
+    Ok(Json(caller.whoami()).into_response())
 }
 
 async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    gw.member(&headers).await?;
-    let request: ChallengeRequest = body(&bytes)?;
+    gw.replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?
+        .wallet_member()?;
+    let request = ChallengeRequest::from_json(&bytes)?;
     let issued = gw.links.issue_client_now(&request).await?;
     Ok(Json(issued).into_response())
 }
 
 async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    let member = gw.member(&headers).await?;
-    let proof: ClientProof = body(&bytes)?;
+    let caller = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
+    let member = caller.wallet_member()?;
+    let proof = ClientProof::from_json(&bytes)?;
     let who = gw.links.redeem_client_now(&proof).await?;
+    let op = caller.link_op(&who)?;
     gw.replica
-        .submit_as_now(&gw.root, 10, |_| {
-            let (member, account) = (member.clone(), who.account.clone());
-            Ok(Some(OpKind::LinkAccount { member, account }))
-        })
+        .submit_as_now(&gw.root, 10, |_| Ok(Some(op.clone())))
         .await?;
     Ok(Json(json!({ "member": member, "linked": who.account })).into_response())
 }
 
 async fn accounts<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let member = gw.member(&headers).await?;
+    let caller = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
+    let member = caller.wallet_member()?;
     let ctx = gw.replica.read_now()?;
     let info = ctx
-        .account_member(&member)
+        .account_member(member)
         .ok_or(ContextError::NotMember(member.to_string()))?;
     let linked: Vec<_> = info.linked().collect();
     Ok(Json(json!({ "member": info.primary(), "linked": linked })).into_response())
@@ -470,28 +426,35 @@ async fn unlink<S: Stores>(
     headers: HeaderMap,
     Path(wallet): Path<String>,
 ) -> Reply {
-    let member = gw.member(&headers).await?;
+    let caller = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
+    caller.wallet_member()?;
     let account = AccountId::parse_lenient(&wallet)?;
     gw.replica
-        .submit_as_now(&gw.root, 10, |ctx| match ctx.primary_account(&account) {
-            Some(m) if *m == member && *m != account => Ok(Some(OpKind::UnlinkAccount {
-                account: account.clone(),
-            })),
-            _ => Err(ContextError::AccountNotLinked(account.to_string()).into()),
+        .submit_as_now(&gw.root, 10, |ctx| {
+            caller.unlink_op(ctx, &account).map(Some)
         })
         .await?;
     Ok(Json(json!({ "unlinked": account })).into_response())
 }
 
 async fn create_api_key<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
+    let owner = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
     let request = ApiKeyRequest::new("gateway", API_KEY_TTL);
     let (key, record) = gw.api_keys.create_now(&owner, &request, &gw.keys).await?;
     Ok(Json(record.info().with_key(&key)).into_response())
 }
 
 async fn list_api_keys<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
-    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
+    let owner = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
     let keys = gw.api_keys.list(&owner, &gw.keys).await?;
     let keys: Vec<_> = keys.iter().map(ApiKeyRecord::info).collect();
     Ok(Json(json!({ "keys": keys })).into_response())
@@ -502,7 +465,10 @@ async fn revoke_api_key<S: Stores>(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    let owner = gw.bearer(credential(&headers)?.access_token()?).await?;
+    let owner = gw
+        .replica
+        .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
+        .await?;
     let revoked = gw
         .api_keys
         .revoke(&owner, &id.parse::<ApiKeyId>()?, &gw.keys)
