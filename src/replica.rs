@@ -771,9 +771,11 @@ impl<S: ContextStore> ContextReplica<S> {
     /// session ([`TokenValidator::validate_session_for`]), catching up once
     /// and validating again when the token's member is unknown here: a
     /// member another instance added a moment ago (a wallet's first login
-    /// there) has not reached this replica yet. A member that is revoked,
-    /// or a token whose linked account was unlinked, is still refused after
-    /// the catch-up.
+    /// there) has not reached this replica yet. A member revoked, or a
+    /// token's linked account unlinked, is still refused after the
+    /// catch-up. A token this replica accepts is not caught up for: a
+    /// revocation or unlink made elsewhere reaches it by following the log
+    /// ([`follow`](Self::follow)), as every other read does.
     ///
     /// # Errors
     /// Those of [`TokenValidator::validate_session_for`] (after the
