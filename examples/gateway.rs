@@ -4,9 +4,14 @@
 //!
 //! ```text
 //! cargo run --features redis --example gateway -- --listen 127.0.0.1:8080
-//! KEYTREE_GATEWAY_SECRET=<64 hex> cargo run --features redis --example gateway -- \
+//! cargo run --features redis --example gateway -- \
 //!     --listen 127.0.0.1:8081 --redis redis://127.0.0.1:6379 --instance a
+//! KEYTREE_GATEWAY_SECRET=<64 hex> cargo run --features redis --example gateway -- \
+//!     --listen 127.0.0.1:8082 --redis redis://127.0.0.1:6379 --instance b
 //! ```
+//!
+//! (The second form keeps the fleet secret in Redis and warns; production
+//! uses the third. See "Fleet secret".)
 //!
 //! `--no-token-cache` turns the verified-token cache off (for the load
 //! figures of `examples/gateway_load.rs`).
@@ -43,14 +48,19 @@
 //! [`keytree::Error::kind`].
 //!
 //! # Fleet secret
-//! Every instance of one gateway holds the same 32-byte secret,
-//! `KEYTREE_GATEWAY_SECRET` (64 hex digits; required with `--redis`, random
-//! per process without it). Five keys are derived from it with BLAKE3
-//! `derive_key`, one context string each: the login and the link challenge
-//! (nonce-sealing) keys, the token signing seed, the API-key hashing
-//! secret, and the root key of the gateway's context (whose id is derived
-//! too). Rotate by restarting the fleet with a new secret (every session
-//! and API key ends).
+//! Every instance of one gateway holds the same 32-byte secret. Set it as
+//! `KEYTREE_GATEWAY_SECRET` (64 hex digits), which always wins. Without
+//! it, `--redis` instances keep it in that Redis under
+//! `keytree-gateway:fleet-secret`: the first instance stores a random one
+//! (`SET NX`) and every instance uses what the key holds, so the issue's
+//! command line works as is; each prints a warning that anyone who can
+//! read that Redis can then mint tokens (production sets the variable).
+//! Without either, it is random per process. Five keys are derived from
+//! it with BLAKE3 `derive_key`, one context string each: the login and the
+//! link challenge (nonce-sealing) keys, the token signing seed, the
+//! API-key hashing secret, and the root key of the gateway's context
+//! (whose id is derived too). Rotate by restarting the fleet with a new
+//! secret (every session and API key ends).
 //!
 //! # Wallets are members
 //! A wallet's first login adds its account to the gateway's context as a
@@ -137,6 +147,8 @@ pub const MEMBER_PERMISSIONS: [&str; 2] = ["api:read", "api:write"];
 const MEMBER_TTL: u64 = 365 * 86_400;
 /// API keys last 30 days.
 const API_KEY_TTL: u64 = 30 * 86_400;
+/// The CLI's key prefix in Redis.
+pub const PREFIX: &str = "keytree-gateway:";
 /// Entries of the verified-token cache (`--no-token-cache`: none).
 pub const TOKEN_CACHE: usize = 100_000;
 
@@ -591,32 +603,76 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-/// Runs the CLI (`--listen`, `--redis`, `--instance`, `--no-token-cache`;
-/// see the module docs).
+/// The fleet secret: `KEYTREE_GATEWAY_SECRET` when set; else, with
+/// `--redis`, the one kept in that Redis under `{prefix}fleet-secret`
+/// (the first instance stores a random one with `SET NX`, and every
+/// instance uses whatever the key holds after that), with a warning; else
+/// a random one for this process.
 ///
 /// # Errors
-/// Bad arguments, a missing fleet secret with `--redis`, the stores' and
-/// the listener's errors.
-pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let listen = arg(args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
-    let instance = arg(args, "--instance").unwrap_or_else(|| "gateway".into());
-    let secret: [u8; 32] = match std::env::var("KEYTREE_GATEWAY_SECRET") {
-        Ok(hex) => keytree::hex_decode(hex.trim(), "KEYTREE_GATEWAY_SECRET")?
-            .try_into()
-            .map_err(|_| "KEYTREE_GATEWAY_SECRET must be 64 hex digits")?,
-        Err(_) if arg(args, "--redis").is_some() => {
-            return Err("--redis needs the fleet's KEYTREE_GATEWAY_SECRET (64 hex digits)".into());
+/// A malformed `KEYTREE_GATEWAY_SECRET` or stored secret; Redis's errors.
+pub async fn fleet_secret(
+    redis_url: Option<&str>,
+    prefix: &str,
+) -> Result<[u8; 32], Box<dyn std::error::Error>> {
+    let fresh = *ChallengeKey::generate(&mut rand::rng()).to_bytes();
+    let (hex, what) = match (std::env::var("KEYTREE_GATEWAY_SECRET"), redis_url) {
+        (Ok(hex), _) => (hex, "KEYTREE_GATEWAY_SECRET"),
+        (Err(_), None) => return Ok(fresh),
+        (Err(_), Some(url)) => {
+            let mut redis = redis::Client::open(url)?
+                .get_multiplexed_async_connection()
+                .await?;
+            let key = format!("{prefix}fleet-secret");
+            let _: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(keytree::hex_encode(&fresh))
+                .arg("NX")
+                .query_async(&mut redis)
+                .await?;
+            let held: String = redis::cmd("GET").arg(&key).query_async(&mut redis).await?;
+            eprintln!(
+                "gateway: warning: KEYTREE_GATEWAY_SECRET is not set, so the fleet secret \
+                 lives in Redis ({key}): anyone who can read that Redis can mint tokens; \
+                 set KEYTREE_GATEWAY_SECRET in production"
+            );
+            (held, "the fleet secret in Redis")
         }
-        Err(_) => *ChallengeKey::generate(&mut rand::rng()).to_bytes(),
     };
+    let bytes = keytree::hex_decode(hex.trim(), what)?;
+    bytes
+        .try_into()
+        .map_err(|_| format!("{what} must be 64 hex digits").into())
+}
+
+/// The gateway the CLI serves for `args` (`--redis`, `--instance`,
+/// `--no-token-cache`; `--listen` is [`serve`]'s).
+///
+/// # Errors
+/// As [`fleet_secret`], [`memory`] and [`redis`].
+pub async fn app(args: &[String]) -> Result<Router, Box<dyn std::error::Error>> {
+    let instance = arg(args, "--instance").unwrap_or_else(|| "gateway".into());
+    let url = arg(args, "--redis");
+    let secret = fleet_secret(url.as_deref(), PREFIX).await?;
     let cache = match args.iter().any(|a| a == "--no-token-cache") {
         true => 0,
         false => TOKEN_CACHE,
     };
-    let app = match arg(args, "--redis") {
-        Some(url) => router(redis(&instance, &secret, &url, "keytree-gateway:", cache).await?),
+    Ok(match url {
+        Some(url) => router(redis(&instance, &secret, &url, PREFIX, cache).await?),
         None => router(memory(&instance, &secret, cache).await?),
-    };
+    })
+}
+
+/// Runs the CLI (`--listen`, `--redis`, `--instance`, `--no-token-cache`;
+/// see the module docs).
+///
+/// # Errors
+/// Bad arguments, as [`app`], and the listener's errors.
+pub async fn serve(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let listen = arg(args, "--listen").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let instance = arg(args, "--instance").unwrap_or_else(|| "gateway".into());
+    let app = app(args).await?;
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!(
         "gateway {instance} listening on http://{}",

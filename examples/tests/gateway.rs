@@ -606,25 +606,68 @@ fn gateway_redis_two_instances() {
     });
 }
 
+/// The command line, with no `KEYTREE_GATEWAY_SECRET`: two
+/// instances on one redis-server agree on the fleet secret the first one
+/// stored there (login on A, whoami and refresh on B), and it is the
+/// secret under `keytree-gateway:fleet-secret`.
 #[test]
-fn gateway_cli_refuses_redis_without_fleet_secret() {
+fn gateway_cli_redis_without_env_secret_shares_one() {
     if std::env::var_os("KEYTREE_GATEWAY_SECRET").is_some() {
         eprintln!("SKIPPED: KEYTREE_GATEWAY_SECRET is set in this environment");
         return;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let Some(server) =
+        crate::redis_server::RedisServer::start("gateway_cli_redis_without_env_secret")
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let args: Vec<String> = [
-        "gateway",
-        "--listen",
-        "127.0.0.1:0",
-        "--redis",
-        "redis://127.0.0.1:1",
-    ]
-    .map(String::from)
-    .to_vec();
-    let err = runtime.block_on(gateway_app::serve(&args)).unwrap_err();
-    assert!(err.to_string().contains("KEYTREE_GATEWAY_SECRET"), "{err}");
+    runtime.block_on(async {
+        let url = server.url();
+        let args = |instance: &str| -> Vec<String> {
+            ["gateway", "--redis", url.as_str(), "--instance", instance]
+                .map(String::from)
+                .to_vec()
+        };
+        let a = serve(gateway_app::app(&args("a")).await.unwrap()).await;
+        let b = serve(gateway_app::app(&args("b")).await.unwrap()).await;
+        let wallet = Wallet::new(0x51);
+        let (_, s) = login(a, &wallet).await;
+        let (status, me) = get(b, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(
+            (status, &me["wallet"]),
+            (200, &json!(wallet.caip10())),
+            "{me}"
+        );
+        let body = json!({"refresh_token": s["refresh_token"]});
+        assert_eq!(post(b, "/v1/auth/refresh", None, body).await.0, 200);
+
+        // The secret both use is the one in Redis: a gateway given it
+        // explicitly accepts A's token too.
+        let mut redis = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let key = format!("{}fleet-secret", gateway_app::PREFIX);
+        let hex: String = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        let secret: [u8; 32] = keytree::hex_decode(&hex, "secret")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let c = gateway_app::redis("c", &secret, &url, gateway_app::PREFIX, 0)
+            .await
+            .unwrap();
+        let c = serve(gateway_app::router(c)).await;
+        let (status, me) = get(c, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(status, 200, "{me}");
+    });
 }
