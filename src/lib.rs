@@ -175,6 +175,7 @@ pub use token::{
     MAX_API_KEY_NAME, MAX_API_KEY_TTL,
 };
 pub use token::{ApiKeyInfo, Credential};
+pub use token::{LoginReply, LogoutRequest, RefreshRequest, WhoAmI};
 #[cfg(feature = "ethereum")]
 pub use wallet::ethereum::{
     DEFAULT_ISSUED_AT_LEEWAY, EIP6492_MAGIC, Eip1271Resolver, Eip6492Signature, EthereumProof,

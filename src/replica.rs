@@ -15,13 +15,15 @@ use crate::context::{
 };
 use crate::context_store::{AppendOutcome, ContextStore};
 use crate::encoding::{MAX_TIMESTAMP, unix_now};
-use crate::error::{ContextError, Error, Result};
+use crate::error::{ContextError, Error, Result, TokenError};
 use crate::id::ContextId;
 use crate::id::DelegationId;
 use crate::permission::Permission;
 use crate::public_key::PublicKey;
 use crate::revocation::RevocationView;
-use crate::token::{AccountGrant, MemberGrant, MintView};
+use crate::token::{
+    AccountGrant, MemberGrant, MintView, SessionStore, TokenValidator, ValidatedToken,
+};
 use crate::wallet::AccountId;
 
 /// How long, by default, a replica may go without hearing from its store
@@ -762,6 +764,64 @@ fn apply_batch(
         return Err(refused(from, ContextError::BrokenHashChain.into()));
     }
     Ok(())
+}
+
+impl<S: ContextStore> ContextReplica<S> {
+    /// Validates a bearer access token against this replica and its
+    /// session ([`TokenValidator::validate_session_for`]), catching up once
+    /// and validating again when the token's member is unknown here: a
+    /// member another instance added a moment ago (a wallet's first login
+    /// there) has not reached this replica yet. A member revoked, or a
+    /// token's linked account unlinked, is still refused after the
+    /// catch-up. A token this replica accepts is not caught up for: a
+    /// revocation or unlink made elsewhere reaches it by following the log
+    /// ([`follow`](Self::follow)), as every other read does.
+    ///
+    /// # Errors
+    /// Those of [`TokenValidator::validate_session_for`] (after the
+    /// catch-up, when one was made); the store's errors of
+    /// [`catch_up`](Self::catch_up).
+    pub async fn validate_session<T>(
+        &self,
+        validator: &TokenValidator,
+        token: &str,
+        sessions: &T,
+        now: u64,
+    ) -> Result<ValidatedToken>
+    where
+        T: SessionStore + ?Sized,
+    {
+        match validator
+            .validate_session_for(self, token, sessions, now)
+            .await
+        {
+            Err(Error::Token(TokenError::ExecutorRevoked(_))) => {
+                self.catch_up(now).await?;
+                validator
+                    .validate_session_for(self, token, sessions, now)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    /// [`validate_session`](Self::validate_session) at the system clock's
+    /// time.
+    ///
+    /// # Errors
+    /// As [`validate_session`](Self::validate_session).
+    pub async fn validate_session_now<T>(
+        &self,
+        validator: &TokenValidator,
+        token: &str,
+        sessions: &T,
+    ) -> Result<ValidatedToken>
+    where
+        T: SessionStore + ?Sized,
+    {
+        self.validate_session(validator, token, sessions, unix_now())
+            .await
+    }
 }
 
 /// Fails closed when the replica is faulted or stale at the system clock's

@@ -63,6 +63,9 @@ mod refresh_retry;
 #[cfg(all(feature = "ethereum", feature = "near"))]
 #[path = "suite/resolvers.rs"]
 mod resolvers;
+#[cfg(all(feature = "ethereum", feature = "solana"))]
+#[path = "suite/server_forms.rs"]
+mod server_forms;
 #[cfg(feature = "ethereum")]
 #[path = "suite/server_types.rs"]
 mod server_types;

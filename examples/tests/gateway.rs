@@ -441,6 +441,11 @@ async fn link_cycle<S: gateway_app::Stores>(
     );
     let (_, list) = get(a, "/v1/auth/accounts", auth1()).await;
     assert_eq!(list["linked"], json!([]));
+    // The session opened by logging in with the linked wallet ends with the
+    // link: its access token and its refresh token are refused at once.
+    alias_session_ended(b, &s2).await;
+    let (status, me1) = get(a, "/v1/auth/whoami", auth1()).await;
+    assert_eq!(status, 200, "{me1}");
     // Unlinked, the wallet logs in as a member of its own.
     let (_, s2b) = login(a, &w2).await;
     let (_, me) = get(b, "/v1/auth/whoami", bearer(&s2b["access_token"])).await;
@@ -467,6 +472,54 @@ async fn link_cycle<S: gateway_app::Stores>(
     let body = proof(a, "/v1/auth/challenge", None, &w4).await;
     let refused = post(b, "/v1/auth/verify", None, body).await;
     assert_error(&refused, 403, "forbidden");
+}
+
+/// `session` (logged in with a linked wallet since unlinked): whoami on
+/// `b` with its access token is `401`, and its refresh token is refused.
+async fn alias_session_ended(b: SocketAddr, session: &Value) {
+    let reply = get(b, "/v1/auth/whoami", bearer(&session["access_token"])).await;
+    assert_error(&reply, 401, "unauthorized");
+    // The library refuses the refresh (the alias is no member now: `400
+    // bad_request`, OAuth's `invalid_grant` status) and revokes the
+    // session, so the token stays refused (`401`).
+    let body = json!({"refresh_token": session["refresh_token"]});
+    let reply = post(b, "/v1/auth/refresh", None, body.clone()).await;
+    assert!(matches!(reply.0, 400 | 401), "{reply:?}");
+    assert!(reply.1["error"].is_string(), "{reply:?}");
+    let reply = post(b, "/v1/auth/refresh", None, body).await;
+    assert_error(&reply, 401, "unauthorized");
+}
+
+/// Log in with a wallet linked to another member, unlink it: that session
+/// (a member's session obtained through the alias) ends, the member's own
+/// does not. Without the token cache, so every whoami verifies afresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_memory_alias_session_ends_on_unlink() {
+    let gw = gateway_app::memory("solo", &SECRET, 0).await.unwrap();
+    let a = serve(gateway_app::router(gw)).await;
+    let (w1, w2) = (Wallet::new(0x41), Wallet::new(0x42));
+    let (_, s1) = login(a, &w1).await;
+    let body = proof(
+        a,
+        "/v1/auth/link/challenge",
+        bearer(&s1["access_token"]),
+        &w2,
+    )
+    .await;
+    let (status, linked) = post(a, "/v1/auth/link", bearer(&s1["access_token"]), body).await;
+    assert_eq!(status, 200, "{linked}");
+    let (_, s2) = login(a, &w2).await;
+    let (status, me) = get(a, "/v1/auth/whoami", bearer(&s2["access_token"])).await;
+    assert_eq!((status, &me["wallet"]), (200, &json!(w1.caip10())), "{me}");
+    let auth = bearer(&s1["access_token"]).unwrap();
+    let path = format!("/v1/auth/accounts/{}", w2.caip10());
+    let (status, out) = call(a, "DELETE", &path, Some((auth.0, &auth.1)), None).await;
+    assert_eq!(status, 200, "{out}");
+    alias_session_ended(a, &s2).await;
+    let (status, me) = get(a, "/v1/auth/whoami", bearer(&s1["access_token"])).await;
+    assert_eq!(status, 200, "{me}");
+    let body = json!({"refresh_token": s1["refresh_token"]});
+    assert_eq!(post(a, "/v1/auth/refresh", None, body).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -553,25 +606,68 @@ fn gateway_redis_two_instances() {
     });
 }
 
+/// The command line, with no `KEYTREE_GATEWAY_SECRET`: two
+/// instances on one redis-server agree on the fleet secret the first one
+/// stored there (login on A, whoami and refresh on B), and it is the
+/// secret under `keytree-gateway:fleet-secret`.
 #[test]
-fn gateway_cli_refuses_redis_without_fleet_secret() {
+fn gateway_cli_redis_without_env_secret_shares_one() {
     if std::env::var_os("KEYTREE_GATEWAY_SECRET").is_some() {
         eprintln!("SKIPPED: KEYTREE_GATEWAY_SECRET is set in this environment");
         return;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let Some(server) =
+        crate::redis_server::RedisServer::start("gateway_cli_redis_without_env_secret")
+    else {
+        return;
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let args: Vec<String> = [
-        "gateway",
-        "--listen",
-        "127.0.0.1:0",
-        "--redis",
-        "redis://127.0.0.1:1",
-    ]
-    .map(String::from)
-    .to_vec();
-    let err = runtime.block_on(gateway_app::serve(&args)).unwrap_err();
-    assert!(err.to_string().contains("KEYTREE_GATEWAY_SECRET"), "{err}");
+    runtime.block_on(async {
+        let url = server.url();
+        let args = |instance: &str| -> Vec<String> {
+            ["gateway", "--redis", url.as_str(), "--instance", instance]
+                .map(String::from)
+                .to_vec()
+        };
+        let a = serve(gateway_app::app(&args("a")).await.unwrap()).await;
+        let b = serve(gateway_app::app(&args("b")).await.unwrap()).await;
+        let wallet = Wallet::new(0x51);
+        let (_, s) = login(a, &wallet).await;
+        let (status, me) = get(b, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(
+            (status, &me["wallet"]),
+            (200, &json!(wallet.caip10())),
+            "{me}"
+        );
+        let body = json!({"refresh_token": s["refresh_token"]});
+        assert_eq!(post(b, "/v1/auth/refresh", None, body).await.0, 200);
+
+        // The secret both use is the one in Redis: a gateway given it
+        // explicitly accepts A's token too.
+        let mut redis = redis::Client::open(url.as_str())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let key = format!("{}fleet-secret", gateway_app::PREFIX);
+        let hex: String = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        let secret: [u8; 32] = keytree::hex_decode(&hex, "secret")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let c = gateway_app::redis("c", &secret, &url, gateway_app::PREFIX, 0)
+            .await
+            .unwrap();
+        let c = serve(gateway_app::router(c)).await;
+        let (status, me) = get(c, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+        assert_eq!(status, 200, "{me}");
+    });
 }

@@ -12,7 +12,7 @@ use super::issuer::ChallengeIssuer;
 use super::nonce::ChallengeNonce;
 use super::render::ChallengeMessage;
 use super::store::NonceStore;
-use crate::error::{ChallengeError, Error, Result};
+use crate::error::{ChallengeError, Error, Result, TokenError};
 use crate::wallet::input::AccountInput;
 use crate::wallet::{AccountId, Chain, VerifiedAccount, WalletProof};
 
@@ -65,6 +65,16 @@ impl fmt::Debug for ClientProof {
 }
 
 impl ClientProof {
+    /// Reads a request body (the JSON form above), as a server receives it.
+    ///
+    /// # Errors
+    /// [`TokenError::InvalidRequest`] (`bad_request`) for a body that is not
+    /// this JSON form (an unknown field or an oversized value included).
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes)
+            .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
+    }
+
     /// A proof of `account` for the challenge `nonce` (64 hex digits) with
     /// `signature` in the chain's usual encoding (see the table above).
     pub fn new(

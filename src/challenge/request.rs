@@ -4,7 +4,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::issuer::{Challenge, ChallengeIssuer};
 use super::store::NonceStore;
-use crate::error::Result;
+use crate::error::{Result, TokenError};
 use crate::wallet::input::AccountInput;
 
 /// A challenge request as a client sends it, for
@@ -45,6 +45,16 @@ impl ChallengeRequest {
     /// The account as sent.
     pub fn account(&self) -> &AccountInput {
         &self.account
+    }
+
+    /// Reads a request body (the JSON form above), as a server receives it.
+    ///
+    /// # Errors
+    /// [`TokenError::InvalidRequest`] (`bad_request`) for a body that is not
+    /// this JSON form.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes)
+            .map_err(|_| TokenError::InvalidRequest("malformed JSON body").into())
     }
 }
 
