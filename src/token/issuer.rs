@@ -521,7 +521,13 @@ impl TokenIssuer {
             Ok(minted) => self.finish_pair(minted, family, next, store, now).await,
             Err(e) => {
                 store.revoke_family(&family).await?;
-                Err(e)
+                // A session whose member (or the linked account it logged in
+                // with) is no longer a member has ended: the refresh token is
+                // refused like a revoked one (401), not as a bad request.
+                Err(match e {
+                    Error::Context(ContextError::NotMember(_)) => TokenError::RefreshRevoked.into(),
+                    e => e,
+                })
             }
         }
     }
