@@ -131,6 +131,8 @@ pub const MEMBER_PERMISSIONS: [&str; 2] = ["api:read", "api:write"];
 const MEMBER_TTL: u64 = 365 * 86_400;
 /// API keys last 30 days.
 const API_KEY_TTL: u64 = 30 * 86_400;
+/// The largest request body read (bytes); a larger one is a `413`.
+pub const MAX_BODY: usize = 64 * 1024;
 /// Entries of the verified-token cache (`--no-token-cache`: none).
 pub const TOKEN_CACHE: usize = 100_000;
 
@@ -331,8 +333,8 @@ impl<S: Stores> Gateway<S> {
 }
 
 fn credential(headers: &HeaderMap) -> Result<Credential<'_>, Error> {
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    Credential::from_headers(header("authorization"), header("x-api-key"))
+    let values = |name: &str| headers.get_all(name).iter().map(|v| v.as_bytes());
+    Credential::from_header_values(values("authorization"), values("x-api-key"))
 }
 
 /// An error reply: `{"error": kind, "message": …}`.
@@ -436,16 +438,19 @@ async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
 }
 
 async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    gw.member(&headers).await?;
+    let member = gw.member(&headers).await?;
     let request: ChallengeRequest = body(&bytes)?;
-    let issued = gw.links.issue_client_now(&request).await?;
+    // Bound to the member: no other caller can redeem its signed proof.
+    let bound = member.to_string();
+    let issued = gw.links.issue_client_bound_now(&request, bound.as_bytes()).await?;
     Ok(Json(issued).into_response())
 }
 
 async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
     let member = gw.member(&headers).await?;
     let proof: ClientProof = body(&bytes)?;
-    let who = gw.links.redeem_client_now(&proof).await?;
+    let bound = member.to_string();
+    let who = gw.links.redeem_client_bound_now(&proof, bound.as_bytes()).await?;
     gw.replica
         .submit_as_now(&gw.root, 10, |_| {
             let (member, account) = (member.clone(), who.account.clone());
@@ -542,6 +547,8 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .route("/v1/auth/jwks", get(jwks::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
         .route("/health", get(health::<S>))
+        // Every body the gateway reads is a small JSON object.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(gw)
 }
 
