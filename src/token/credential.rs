@@ -204,14 +204,17 @@ mod tests {
             Credential::AccessToken("t.o.k")
         );
         assert_eq!(values(&[], &[b"abc"]).unwrap(), Credential::ApiKey("abc"));
+        let (tok, tok2, abc): (&[u8], &[u8], &[u8]) = (b"Bearer t.o.k", b"Bearer u.v.w", b"abc");
+        let (bad_a, bad_x): (&[u8], &[u8]) = (b"Bearer \xff", b"\xfe");
+        let none: &[&[u8]] = &[];
         for (a, x) in [
-            (&[&b"Bearer t.o.k"[..], b"Bearer u.v.w"][..], &[][..]),
-            (&[b"Bearer t.o.k", b"Bearer t.o.k"], &[]),
-            (&[], &[b"abc", b"def"]),
-            (&[b"Bearer \xff"], &[b"abc"]),
-            (&[b"Bearer t.o.k"], &[b"\xfe"]),
-            (&[b"Bearer t.o.k"], &[b"abc"]),
-            (&[], &[]),
+            (&[tok, tok2][..], none),
+            (&[tok, tok], none),
+            (none, &[abc, abc]),
+            (&[bad_a], &[abc]),
+            (&[tok], &[bad_x]),
+            (&[tok], &[abc]),
+            (none, none),
         ] {
             let err = values(a, x).unwrap_err();
             assert_eq!(err.kind(), crate::ErrorKind::BadRequest, "{a:?} {x:?}");
