@@ -33,14 +33,18 @@
 //!   nonce, signature, public_key?, delegation?}` with the bearer token →
 //!   `{member, linked}`: the proved account now logs in as the caller's
 //!   member. An account that is a member already, or linked to one, is a
-//!   `409 conflict`.
+//!   `409 conflict`. A link challenge is bound to the member that asked
+//!   for it (`issue_client_bound`): another member's token cannot redeem
+//!   its signed proof.
 //! - `GET /v1/auth/accounts` (bearer) → `{member, linked}`;
 //!   `DELETE /v1/auth/accounts/{wallet}` (bearer) → `{unlinked}` for an
 //!   account linked to the caller's member.
 //! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
 //!
 //! Errors are `{"error": kind, "message": …}` with the status of
-//! [`keytree::Error::kind`].
+//! [`keytree::Error::kind`]. A body over [`MAX_BODY`] bytes is a `413`; a
+//! credential header sent twice, both credential headers, or one that is
+//! not text is a `400`.
 //!
 //! # Fleet secret
 //! Every instance of one gateway holds the same 32-byte secret,
@@ -441,16 +445,20 @@ async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: 
     let member = gw.member(&headers).await?;
     let request: ChallengeRequest = body(&bytes)?;
     // Bound to the member: no other caller can redeem its signed proof.
-    let bound = member.to_string();
-    let issued = gw.links.issue_client_bound_now(&request, bound.as_bytes()).await?;
+    let issued = gw
+        .links
+        .issue_client_bound_now(&request, member.to_string().as_bytes())
+        .await?;
     Ok(Json(issued).into_response())
 }
 
 async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
     let member = gw.member(&headers).await?;
     let proof: ClientProof = body(&bytes)?;
-    let bound = member.to_string();
-    let who = gw.links.redeem_client_bound_now(&proof, bound.as_bytes()).await?;
+    let who = gw
+        .links
+        .redeem_client_bound_now(&proof, member.to_string().as_bytes())
+        .await?;
     gw.replica
         .submit_as_now(&gw.root, 10, |_| {
             let (member, account) = (member.clone(), who.account.clone());

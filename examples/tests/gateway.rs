@@ -645,7 +645,11 @@ async fn gateway_link_proof_is_bound_to_the_member_who_asked() {
     // And a challenge member 3 fetched cannot be redeemed by member 1.
     let w4 = Wallet::new(0x44);
     let body = proof(a, "/v1/auth/link/challenge", auth3(), &w4).await;
-    assert_error(&post(a, "/v1/auth/link", auth1(), body).await, 401, "unauthorized");
+    assert_error(
+        &post(a, "/v1/auth/link", auth1(), body).await,
+        401,
+        "unauthorized",
+    );
 }
 
 /// Malformed and hostile HTTP requests get a clean 4xx (never a 500, never
@@ -664,9 +668,26 @@ async fn gateway_hostile_requests_are_refused_cleanly() {
     let (_, s3) = login(a, &w3).await;
     let token1 = s1["access_token"].as_str().unwrap().to_owned();
     let token3 = s3["access_token"].as_str().unwrap().to_owned();
-    let body = proof(a, "/v1/auth/link/challenge", bearer(&s1["access_token"]), &w2).await;
-    assert_eq!(post(a, "/v1/auth/link", bearer(&s1["access_token"]), body).await.0, 200);
-    let (status, key) = post(a, "/v1/auth/api-key", bearer(&s1["access_token"]), json!({})).await;
+    let body = proof(
+        a,
+        "/v1/auth/link/challenge",
+        bearer(&s1["access_token"]),
+        &w2,
+    )
+    .await;
+    assert_eq!(
+        post(a, "/v1/auth/link", bearer(&s1["access_token"]), body)
+            .await
+            .0,
+        200
+    );
+    let (status, key) = post(
+        a,
+        "/v1/auth/api-key",
+        bearer(&s1["access_token"]),
+        json!({}),
+    )
+    .await;
     assert_eq!(status, 200, "{key}");
     let api_key = key["api_key"].as_str().unwrap().to_owned();
 
@@ -744,7 +765,11 @@ async fn gateway_hostile_requests_are_refused_cleanly() {
     let unlink_path = format!("/v1/auth/accounts/{}", w2.caip10());
     for cred in [xkey.clone(), format!("Authorization: Bearer {api_key}")] {
         for (method, path, body) in [
-            ("POST", "/v1/auth/link/challenge", format!(r#"{{"wallet": "{}"}}"#, w3.address)),
+            (
+                "POST",
+                "/v1/auth/link/challenge",
+                format!(r#"{{"wallet": "{}"}}"#, w3.address),
+            ),
             ("POST", "/v1/auth/link", "{}".to_owned()),
             ("GET", "/v1/auth/accounts", String::new()),
             ("DELETE", unlink_path.as_str(), String::new()),
@@ -827,8 +852,20 @@ async fn gateway_racing_links_of_one_wallet_one_wins() {
         );
         let (_, s1) = login(a, &m1).await;
         let (_, s2) = login(b, &m2).await;
-        let p1 = proof(a, "/v1/auth/link/challenge", bearer(&s1["access_token"]), &w).await;
-        let p2 = proof(b, "/v1/auth/link/challenge", bearer(&s2["access_token"]), &w).await;
+        let p1 = proof(
+            a,
+            "/v1/auth/link/challenge",
+            bearer(&s1["access_token"]),
+            &w,
+        )
+        .await;
+        let p2 = proof(
+            b,
+            "/v1/auth/link/challenge",
+            bearer(&s2["access_token"]),
+            &w,
+        )
+        .await;
         let (r1, r2) = tokio::join!(
             post(a, "/v1/auth/link", bearer(&s1["access_token"]), p1),
             post(b, "/v1/auth/link", bearer(&s2["access_token"]), p2),
@@ -836,7 +873,11 @@ async fn gateway_racing_links_of_one_wallet_one_wins() {
         let mut statuses = [r1.0, r2.0];
         statuses.sort_unstable();
         assert_eq!(statuses, [200, 409], "{r1:?} {r2:?}");
-        let winner = if r1.0 == 200 { m1.caip10() } else { m2.caip10() };
+        let winner = if r1.0 == 200 {
+            m1.caip10()
+        } else {
+            m2.caip10()
+        };
         // The wallet logs in as the winner on either instance.
         for at in [a, b] {
             let (_, s) = login(at, &w).await;

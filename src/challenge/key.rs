@@ -163,7 +163,14 @@ impl ChallengeKey {
         life.get_mut(5..)?.copy_from_slice(b.get(5..8)?);
         let issued_at = u64::from_be_bytes(issued);
         let expires_at = issued_at.saturating_add(u64::from_be_bytes(life));
-        let expected = self.tag(domain, account, issued_at, expires_at, b.get(8..16)?, binding);
+        let expected = self.tag(
+            domain,
+            account,
+            issued_at,
+            expires_at,
+            b.get(8..16)?,
+            binding,
+        );
         bool::from(expected.ct_eq(b.get(16..32)?)).then_some((issued_at, expires_at))
     }
 }
@@ -214,15 +221,28 @@ mod tests {
             );
         }
         // A bound nonce opens only with its binding; an unbound one with none.
-        let bound = key.seal_bound("example.com", &account(1), 1_700_000_000, 300, [7; 8], Some(b"m1"));
+        let bound = key.seal_bound(
+            "example.com",
+            &account(1),
+            1_700_000_000,
+            300,
+            [7; 8],
+            Some(b"m1"),
+        );
         assert_eq!(
             key.open_bound(&bound, "example.com", &account(1), Some(b"m1")),
             Some((1_700_000_000, 1_700_000_300))
         );
         for other in [None, Some(&b"m2"[..]), Some(&b""[..])] {
-            assert_eq!(key.open_bound(&bound, "example.com", &account(1), other), None);
+            assert_eq!(
+                key.open_bound(&bound, "example.com", &account(1), other),
+                None
+            );
         }
-        assert_eq!(key.open_bound(&n, "example.com", &account(1), Some(b"")), None);
+        assert_eq!(
+            key.open_bound(&n, "example.com", &account(1), Some(b"")),
+            None
+        );
         let max = key.seal("example.com", &account(1), MAX_ISSUED_AT, MAX_TTL, [0; 8]);
         assert_eq!(
             key.open(&max, "example.com", &account(1)),
