@@ -38,14 +38,18 @@
 //!   nonce, signature, public_key?, delegation?}` with the bearer token →
 //!   `{member, linked}`: the proved account now logs in as the caller's
 //!   member. An account that is a member already, or linked to one, is a
-//!   `409 conflict`.
+//!   `409 conflict`. A link challenge is bound to the member that asked
+//!   for it (`issue_client_bound`): another member's token cannot redeem
+//!   its signed proof.
 //! - `GET /v1/auth/accounts` (bearer) → `{member, linked}`;
 //!   `DELETE /v1/auth/accounts/{wallet}` (bearer) → `{unlinked}` for an
 //!   account linked to the caller's member.
 //! - `GET /v1/auth/jwks`, `GET /.well-known/jwks.json`, `GET /health`.
 //!
 //! Errors are `{"error": kind, "message": …}` with the status of
-//! [`keytree::Error::kind`].
+//! [`keytree::Error::kind`]. A body over [`MAX_BODY`] bytes is a `413`; a
+//! credential header sent twice, both credential headers, or one that is
+//! not text is a `400`.
 //!
 //! # Fleet secret
 //! Every instance of one gateway holds the same 32-byte secret. Set it as
@@ -149,6 +153,8 @@ const MEMBER_TTL: u64 = 365 * 86_400;
 const API_KEY_TTL: u64 = 30 * 86_400;
 /// The CLI's key prefix in Redis.
 pub const PREFIX: &str = "keytree-gateway:";
+/// The largest request body read (bytes); a larger one is a `413`.
+pub const MAX_BODY: usize = 64 * 1024;
 /// Entries of the verified-token cache (`--no-token-cache`: none).
 pub const TOKEN_CACHE: usize = 100_000;
 
@@ -312,8 +318,8 @@ impl<S: Stores> Gateway<S> {
 }
 
 fn credential(headers: &HeaderMap) -> Result<Credential<'_>, Error> {
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
-    Credential::from_headers(header("authorization"), header("x-api-key"))
+    let values = |name: &str| headers.get_all(name).iter().map(|v| v.as_bytes());
+    Credential::from_header_values(values("authorization"), values("x-api-key"))
 }
 
 /// The access token of `Authorization: Bearer …`.
@@ -402,12 +408,17 @@ async fn whoami<S: Stores>(State(gw): Gw<S>, headers: HeaderMap) -> Reply {
 }
 
 async fn link_challenge<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> Reply {
-    gw.replica
+    let caller = gw
+        .replica
         .validate_session_now(&gw.validator, bearer(&headers)?, &gw.sessions)
-        .await?
-        .wallet_member()?;
+        .await?;
     let request = ChallengeRequest::from_json(&bytes)?;
-    let issued = gw.links.issue_client_now(&request).await?;
+    // Bound to the member: no other caller can redeem its signed proof.
+    let binding = caller.wallet_member()?.to_string();
+    let issued = gw
+        .links
+        .issue_client_bound_now(&request, binding.as_bytes())
+        .await?;
     Ok(Json(issued).into_response())
 }
 
@@ -418,7 +429,10 @@ async fn link<S: Stores>(State(gw): Gw<S>, headers: HeaderMap, bytes: Bytes) -> 
         .await?;
     let member = caller.wallet_member()?;
     let proof = ClientProof::from_json(&bytes)?;
-    let who = gw.links.redeem_client_now(&proof).await?;
+    let who = gw
+        .links
+        .redeem_client_bound_now(&proof, member.to_string().as_bytes())
+        .await?;
     let op = caller.link_op(&who)?;
     gw.replica
         .submit_as_now(&gw.root, 10, |_| Ok(Some(op.clone())))
@@ -527,6 +541,8 @@ pub fn router<S: Stores>(gw: Arc<Gateway<S>>) -> Router {
         .route("/v1/auth/jwks", get(jwks::<S>))
         .route("/.well-known/jwks.json", get(jwks::<S>))
         .route("/health", get(health::<S>))
+        // Every body the gateway reads is a small JSON object.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(gw)
 }
 

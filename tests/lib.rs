@@ -11,6 +11,8 @@
 
 #[path = "suite/api_keys.rs"]
 mod api_keys;
+#[path = "suite/batch_redteam.rs"]
+mod batch_redteam;
 #[cfg(feature = "ethereum")]
 #[path = "suite/challenges.rs"]
 mod challenges;

@@ -670,3 +670,314 @@ fn gateway_cli_redis_without_env_secret_shares_one() {
         assert_eq!(status, 200, "{me}");
     });
 }
+
+// ---------------------------------------------------------------------------
+// An attacker's requests (redteam2): each refused cleanly, none mixes
+// identities.
+
+/// Sends `req` as is (write errors ignored: the server may answer and close
+/// before reading a large body); the status and body text.
+async fn raw_text(addr: SocketAddr, req: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let _ = stream.write_all(req).await;
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out).await;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text)
+}
+
+/// A request with any extra header lines (each `Name: value`, sent as bytes).
+async fn with_headers(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[&[u8]],
+    body: &[u8],
+) -> (u16, String) {
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    for h in headers {
+        req.extend_from_slice(h);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body);
+    raw_text(addr, &req).await
+}
+
+/// A link proof is bound to the member whose bearer token asked for the
+/// link challenge: another member who gets hold of the signed proof
+/// (intercepted, logged, or a wallet owner talked into signing a challenge
+/// fetched by someone else) cannot link that wallet to itself with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_link_proof_is_bound_to_the_member_who_asked() {
+    let gw = gateway_app::memory("solo", &SECRET, gateway_app::TOKEN_CACHE)
+        .await
+        .unwrap();
+    let a = serve(gateway_app::router(gw)).await;
+    let (w1, w2, w3) = (Wallet::new(0x41), Wallet::new(0x42), Wallet::new(0x43));
+    let (_, s1) = login(a, &w1).await;
+    let (_, s3) = login(a, &w3).await;
+    let (auth1, auth3) = (
+        || bearer(&s1["access_token"]),
+        || bearer(&s3["access_token"]),
+    );
+    // Member 1 asks to link w2 and w2 signs; member 3 redeems the proof first.
+    let body = proof(a, "/v1/auth/link/challenge", auth1(), &w2).await;
+    let stolen = post(a, "/v1/auth/link", auth3(), body.clone()).await;
+    assert_error(&stolen, 401, "unauthorized");
+    let (_, list3) = get(a, "/v1/auth/accounts", auth3()).await;
+    assert_eq!(list3["linked"], json!([]), "{list3}");
+    // The member who asked still links it with the same proof.
+    let (status, linked) = post(a, "/v1/auth/link", auth1(), body).await;
+    assert_eq!(status, 200, "{linked}");
+    assert_eq!(linked["member"], w1.caip10());
+    // And a challenge member 3 fetched cannot be redeemed by member 1.
+    let w4 = Wallet::new(0x44);
+    let body = proof(a, "/v1/auth/link/challenge", auth3(), &w4).await;
+    assert_error(
+        &post(a, "/v1/auth/link", auth1(), body).await,
+        401,
+        "unauthorized",
+    );
+}
+
+/// Malformed and hostile HTTP requests get a clean 4xx (never a 500, never
+/// another caller's identity): bodies over the gateway's limit, malformed
+/// JSON, odd `Authorization` forms, both credential headers, a repeated or
+/// unreadable credential header, an API key where a session's token is
+/// needed, and encoded or foreign paths on the unlink route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_hostile_requests_are_refused_cleanly() {
+    let gw = gateway_app::memory("solo", &SECRET, gateway_app::TOKEN_CACHE)
+        .await
+        .unwrap();
+    let a = serve(gateway_app::router(gw)).await;
+    let (w1, w2, w3) = (Wallet::new(0x51), Wallet::new(0x52), Wallet::new(0x53));
+    let (_, s1) = login(a, &w1).await;
+    let (_, s3) = login(a, &w3).await;
+    let token1 = s1["access_token"].as_str().unwrap().to_owned();
+    let token3 = s3["access_token"].as_str().unwrap().to_owned();
+    let body = proof(
+        a,
+        "/v1/auth/link/challenge",
+        bearer(&s1["access_token"]),
+        &w2,
+    )
+    .await;
+    assert_eq!(
+        post(a, "/v1/auth/link", bearer(&s1["access_token"]), body)
+            .await
+            .0,
+        200
+    );
+    let (status, key) = post(
+        a,
+        "/v1/auth/api-key",
+        bearer(&s1["access_token"]),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{key}");
+    let api_key = key["api_key"].as_str().unwrap().to_owned();
+
+    // Bodies: the gateway's requests are small; a large one is refused
+    // before it is read whole (413), malformed JSON is a bad request.
+    let big = format!(
+        r#"{{"wallet": "{}", "pad": "{}"}}"#,
+        w1.address,
+        "x".repeat(gateway_app::MAX_BODY)
+    );
+    let (status, text) = with_headers(a, "POST", "/v1/auth/challenge", &[], big.as_bytes()).await;
+    assert_eq!(status, 413, "{text}");
+    for bad in [&b"{"[..], b"null", b"[]", b"{\"wallet\": 5}", b"\xff\xfe"] {
+        let (status, text) = with_headers(a, "POST", "/v1/auth/challenge", &[], bad).await;
+        assert_eq!(status, 400, "{text}");
+    }
+
+    // Authorization forms: the scheme in any case works; others are 400.
+    let me = |h: Vec<u8>| async move {
+        with_headers(a, "GET", "/v1/auth/whoami", &[h.as_slice()], b"").await
+    };
+    for ok in [
+        format!("Authorization: bearer {token1}"),
+        format!("Authorization: BEARER    {token1}  "),
+    ] {
+        let (status, text) = me(ok.into_bytes()).await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains(&w1.caip10()), "{text}");
+    }
+    for bad in [
+        format!("Authorization: Basic {token1}"),
+        format!("Authorization: Bearer{token1}"),
+        format!("Authorization: Bearer {token1} {token3}"),
+        format!("Authorization: Bearer\t{token1}"),
+        "Authorization: Bearer".to_owned(),
+        "X-API-Key: ".to_owned(),
+    ] {
+        let (status, text) = me(bad.clone().into_bytes()).await;
+        assert_eq!(status, 400, "{bad}: {text}");
+    }
+    // A token that is not one: 400 or 401, whatever its length.
+    let (status, text) =
+        me(format!("Authorization: Bearer {}", "e".repeat(20_000)).into_bytes()).await;
+    assert!(status == 400 || status == 401, "{text}");
+
+    // Two credentials: refused, whichever pair (never one caller's
+    // identity with the other's key).
+    let auth1 = format!("Authorization: Bearer {token1}");
+    let auth3 = format!("Authorization: Bearer {token3}");
+    let xkey = format!("X-API-Key: {api_key}");
+    for pair in [
+        [auth3.as_bytes(), xkey.as_bytes()],
+        [auth1.as_bytes(), auth3.as_bytes()],
+        [xkey.as_bytes(), xkey.as_bytes()],
+    ] {
+        let (status, text) = with_headers(a, "GET", "/v1/auth/whoami", &pair, b"").await;
+        let names = pair.map(|h| String::from_utf8_lossy(&h[..16]).into_owned());
+        assert_eq!(status, 400, "{names:?}: {text}");
+    }
+    // An Authorization header that is not text does not vanish (letting
+    // X-API-Key through alone): it is refused.
+    let mut unreadable = b"Authorization: Bearer ".to_vec();
+    unreadable.extend_from_slice(&[0xff, 0xfe]);
+    let (status, text) = with_headers(
+        a,
+        "GET",
+        "/v1/auth/whoami",
+        &[unreadable.as_slice(), xkey.as_bytes()],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+
+    // An API key (in either header) where a session's token is needed.
+    let unlink_path = format!("/v1/auth/accounts/{}", w2.caip10());
+    for cred in [xkey.clone(), format!("Authorization: Bearer {api_key}")] {
+        for (method, path, body) in [
+            (
+                "POST",
+                "/v1/auth/link/challenge",
+                format!(r#"{{"wallet": "{}"}}"#, w3.address),
+            ),
+            ("POST", "/v1/auth/link", "{}".to_owned()),
+            ("GET", "/v1/auth/accounts", String::new()),
+            ("DELETE", unlink_path.as_str(), String::new()),
+            ("POST", "/v1/auth/api-key", "{}".to_owned()),
+        ] {
+            let (status, text) =
+                with_headers(a, method, path, &[cred.as_bytes()], body.as_bytes()).await;
+            assert_eq!(status, 400, "{method} {path} with {cred}: {text}");
+        }
+    }
+
+    // Unlink paths: another member's linked account (percent-encoded or
+    // not), traversal, and junk are refused; the link stays.
+    let enc = w2.caip10().replace(':', "%3A");
+    let enc_lower = format!("eip155%3a1%3a{}", w2.address.to_lowercase());
+    for path in [
+        format!("/v1/auth/accounts/{enc}"),
+        format!("/v1/auth/accounts/{enc_lower}"),
+        format!("/v1/auth/accounts/{}", w2.address),
+    ] {
+        let (status, text) = with_headers(a, "DELETE", &path, &[auth3.as_bytes()], b"").await;
+        assert_eq!(status, 400, "{path}: {text}");
+    }
+    for path in [
+        "/v1/auth/accounts/..%2F..%2Fapi-key".to_owned(),
+        "/v1/auth/accounts/%00".to_owned(),
+        format!("/v1/auth/accounts/{enc}%2Fx"),
+    ] {
+        let (status, text) = with_headers(a, "DELETE", &path, &[auth1.as_bytes()], b"").await;
+        assert!((400..500).contains(&status), "{path}: {text}");
+    }
+    let (_, list) = get(a, "/v1/auth/accounts", bearer(&s1["access_token"])).await;
+    assert_eq!(list["linked"], json!([w2.caip10()]), "{list}");
+    // The member itself unlinks it with the percent-encoded form.
+    let (status, text) = with_headers(
+        a,
+        "DELETE",
+        &format!("/v1/auth/accounts/{enc}"),
+        &[auth1.as_bytes()],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{text}");
+}
+
+/// Two instances (one shared context log) link one wallet to two members
+/// at the same moment: one wins, the other gets 409, and both instances
+/// then agree on which member holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_racing_links_of_one_wallet_one_wins() {
+    use keytree::{MemoryApiKeyStore, MemoryContextStore, MemoryNonceStore, MemoryRefreshStore};
+    let log = MemoryContextStore::new();
+    let start = |name: &'static str| {
+        let log = log.clone();
+        async move {
+            gateway_app::Gateway::<gateway_app::Memory>::start(
+                name,
+                &SECRET,
+                MemoryNonceStore::new(),
+                MemoryNonceStore::new(),
+                MemoryRefreshStore::new(),
+                MemoryApiKeyStore::new(),
+                log,
+                gateway_app::TOKEN_CACHE,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let (ga, gb) = (start("a").await, start("b").await);
+    let (a, b) = (
+        serve(gateway_app::router(ga)).await,
+        serve(gateway_app::router(gb)).await,
+    );
+    for round in 0..4u8 {
+        let (m1, m2, w) = (
+            Wallet::new(0x60 + 3 * round),
+            Wallet::new(0x61 + 3 * round),
+            Wallet::new(0x62 + 3 * round),
+        );
+        let (_, s1) = login(a, &m1).await;
+        let (_, s2) = login(b, &m2).await;
+        let p1 = proof(
+            a,
+            "/v1/auth/link/challenge",
+            bearer(&s1["access_token"]),
+            &w,
+        )
+        .await;
+        let p2 = proof(
+            b,
+            "/v1/auth/link/challenge",
+            bearer(&s2["access_token"]),
+            &w,
+        )
+        .await;
+        let (r1, r2) = tokio::join!(
+            post(a, "/v1/auth/link", bearer(&s1["access_token"]), p1),
+            post(b, "/v1/auth/link", bearer(&s2["access_token"]), p2),
+        );
+        let mut statuses = [r1.0, r2.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "{r1:?} {r2:?}");
+        let winner = if r1.0 == 200 {
+            m1.caip10()
+        } else {
+            m2.caip10()
+        };
+        // The wallet logs in as the winner on either instance.
+        for at in [a, b] {
+            let (_, s) = login(at, &w).await;
+            let (status, me) = get(at, "/v1/auth/whoami", bearer(&s["access_token"])).await;
+            assert_eq!((status, &me["wallet"]), (200, &json!(winner)), "{me}");
+        }
+    }
+}

@@ -180,7 +180,7 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     /// [`redeem`](Self::redeem)); and the errors of
     /// [`redeem`](Self::redeem).
     pub async fn redeem_client(&self, proof: &ClientProof, now: u64) -> Result<VerifiedAccount> {
-        let wallet = self.client_wallet_proof(proof)?;
+        let wallet = self.client_wallet_proof(proof, None)?;
         self.redeem(&wallet, now).await
     }
 
@@ -192,9 +192,44 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         self.redeem_client(proof, crate::token::unix_now()).await
     }
 
+    /// [`redeem_client`](Self::redeem_client) of a challenge issued by
+    /// [`issue_client_bound`](Self::issue_client_bound) with the same
+    /// `binding` ([`redeem_bound`](Self::redeem_bound)).
+    ///
+    /// # Errors
+    /// As [`redeem_client`](Self::redeem_client); [`ChallengeError::Unknown`]
+    /// for a nonce bound to other bytes, or not bound.
+    pub async fn redeem_client_bound(
+        &self,
+        proof: &ClientProof,
+        binding: &[u8],
+        now: u64,
+    ) -> Result<VerifiedAccount> {
+        let wallet = self.client_wallet_proof(proof, Some(binding))?;
+        self.redeem_with(&wallet, Some(binding), now).await
+    }
+
+    /// [`redeem_client_bound`](Self::redeem_client_bound) at the system
+    /// clock's time.
+    ///
+    /// # Errors
+    /// As [`redeem_client_bound`](Self::redeem_client_bound).
+    pub async fn redeem_client_bound_now(
+        &self,
+        proof: &ClientProof,
+        binding: &[u8],
+    ) -> Result<VerifiedAccount> {
+        self.redeem_client_bound(proof, binding, crate::token::unix_now())
+            .await
+    }
+
     /// The chain's proof for what the client sent, over the re-rendered
     /// message.
-    fn client_wallet_proof(&self, proof: &ClientProof) -> Result<WalletProof> {
+    fn client_wallet_proof(
+        &self,
+        proof: &ClientProof,
+        binding: Option<&[u8]>,
+    ) -> Result<WalletProof> {
         too_long(&proof.signature)?;
         if let Some(k) = &proof.public_key {
             too_long(k)?;
@@ -206,7 +241,7 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         let nonce: ChallengeNonce = proof.nonce.trim().parse()?;
         let (issued_at, expires_at) = self
             .key
-            .open(&nonce, &self.domain, &account)
+            .open_bound(&nonce, &self.domain, &account, binding)
             .ok_or(ChallengeError::Unknown)?;
         let message = self.render(&account, &nonce, issued_at, expires_at)?;
         build(account, &message, proof)

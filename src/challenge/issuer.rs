@@ -208,7 +208,29 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     pub async fn issue(&self, account: &AccountId, now: u64) -> Result<Challenge> {
         let mut random = [0u8; 8];
         rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
-        self.issue_with_random(account, random, now)
+        self.issue_with_random(account, random, None, now)
+    }
+
+    /// [`issue`](Self::issue) of a challenge bound to `binding`: what it is
+    /// issued for, such as the member (or session) whose bearer token asked
+    /// for it. The nonce's MAC covers `binding`, so only
+    /// [`redeem_bound`](Self::redeem_bound) with the same bytes redeems it:
+    /// a signed proof that leaks, or that a wallet owner was talked into
+    /// signing for a challenge someone else fetched, cannot be redeemed on
+    /// another caller's behalf. The rendered message does not show
+    /// `binding` (put what the wallet owner should see in the statement).
+    ///
+    /// # Errors
+    /// As [`issue`](Self::issue).
+    pub async fn issue_bound(
+        &self,
+        account: &AccountId,
+        binding: &[u8],
+        now: u64,
+    ) -> Result<Challenge> {
+        let mut random = [0u8; 8];
+        rand::Rng::fill_bytes(&mut rand::rng(), &mut random);
+        self.issue_with_random(account, random, Some(binding), now)
     }
 
     /// [`issue`](Self::issue) at the system clock's time.
@@ -223,6 +245,7 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         &self,
         account: &AccountId,
         random: [u8; 8],
+        binding: Option<&[u8]>,
         now: u64,
     ) -> Result<Challenge> {
         if self.registry.get(account.chain()).is_none() {
@@ -234,7 +257,9 @@ impl<S: NonceStore> ChallengeIssuer<S> {
         let expires_at = now.saturating_add(self.ttl);
         // Every time keytree signs or has signed stays a real RFC 3339 date.
         crate::encoding::check_timestamp("challenge expiry", expires_at)?;
-        let nonce = self.key.seal(&self.domain, account, now, self.ttl, random);
+        let nonce = self
+            .key
+            .seal_bound(&self.domain, account, now, self.ttl, random, binding);
         let message = self.render(account, &nonce, now, expires_at)?;
         Ok(Challenge {
             nonce,
@@ -285,11 +310,35 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     /// [`ChallengeError::StoreFull`] from a full bounded store; and
     /// [`Error::StoreUnavailable`].
     pub async fn redeem(&self, proof: &WalletProof, now: u64) -> Result<VerifiedAccount> {
+        self.redeem_with(proof, None, now).await
+    }
+
+    /// [`redeem`](Self::redeem) of a challenge issued by
+    /// [`issue_bound`](Self::issue_bound) with the same `binding`.
+    ///
+    /// # Errors
+    /// As [`redeem`](Self::redeem); [`ChallengeError::Unknown`] for a
+    /// nonce bound to other bytes, or not bound.
+    pub async fn redeem_bound(
+        &self,
+        proof: &WalletProof,
+        binding: &[u8],
+        now: u64,
+    ) -> Result<VerifiedAccount> {
+        self.redeem_with(proof, Some(binding), now).await
+    }
+
+    pub(super) async fn redeem_with(
+        &self,
+        proof: &WalletProof,
+        binding: Option<&[u8]>,
+        now: u64,
+    ) -> Result<VerifiedAccount> {
         let view = render::ProofView::of(proof)?;
         let nonce = view.nonce.ok_or(ChallengeError::MissingNonce)?;
         let (issued_at, expires_at) = self
             .key
-            .open(&nonce, &self.domain, view.account)
+            .open_bound(&nonce, &self.domain, view.account, binding)
             .ok_or(ChallengeError::Unknown)?;
         if now >= expires_at {
             return Err(ChallengeError::Expired { expires_at, now }.into());

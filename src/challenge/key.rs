@@ -77,6 +77,7 @@ impl ChallengeKey {
         issued_at: u64,
         expires_at: u64,
         random: &[u8],
+        binding: Option<&[u8]>,
     ) -> [u8; 16] {
         let mut w = CanonicalWriter::new(SEAL_DOMAIN);
         w.bytes(domain.as_bytes())
@@ -84,6 +85,11 @@ impl ChallengeKey {
             .u64(issued_at)
             .u64(expires_at)
             .bytes(random);
+        // A bound nonce's MAC input has one more field, so it never equals
+        // an unbound one's (whose input, and so whose nonces, are unchanged).
+        if let Some(binding) = binding {
+            w.bytes(binding);
+        }
         let mac = blake3::keyed_hash(&self.mac_key, &w.finish());
         let mut tag = [0u8; 16];
         tag.copy_from_slice(mac.as_bytes().get(..16).unwrap_or(&[0; 16]));
@@ -92,6 +98,7 @@ impl ChallengeKey {
 
     /// A sealed nonce for these fields. `issued_at` ≤ 2^40 − 1 and `ttl` ≤
     /// 2^24 − 1 (the caller checks).
+    #[cfg(test)]
     pub(crate) fn seal(
         &self,
         domain: &str,
@@ -99,6 +106,20 @@ impl ChallengeKey {
         issued_at: u64,
         ttl: u64,
         random: [u8; 8],
+    ) -> ChallengeNonce {
+        self.seal_bound(domain, account, issued_at, ttl, random, None)
+    }
+
+    /// [`Self::seal`], the MAC also over `binding` when there is one (what
+    /// the nonce was issued for, e.g. the session that asked for it).
+    pub(crate) fn seal_bound(
+        &self,
+        domain: &str,
+        account: &AccountId,
+        issued_at: u64,
+        ttl: u64,
+        random: [u8; 8],
+        binding: Option<&[u8]>,
     ) -> ChallengeNonce {
         let expires_at = issued_at.saturating_add(ttl);
         let mut out = [0u8; 32];
@@ -108,7 +129,7 @@ impl ChallengeKey {
         issued.copy_from_slice(issued_at.to_be_bytes().get(3..).unwrap_or(&[0; 5]));
         life.copy_from_slice(ttl.to_be_bytes().get(5..).unwrap_or(&[0; 3]));
         rand.copy_from_slice(&random);
-        tag.copy_from_slice(&self.tag(domain, account, issued_at, expires_at, &random));
+        tag.copy_from_slice(&self.tag(domain, account, issued_at, expires_at, &random, binding));
         ChallengeNonce::from_bytes(out)
     }
 
@@ -116,11 +137,24 @@ impl ChallengeKey {
     /// expires_at)` when its MAC is this key's over them, `None` otherwise
     /// (forged, altered, another key's, another domain's or account's).
     /// The MAC is compared in constant time.
+    #[cfg(test)]
     pub(crate) fn open(
         &self,
         nonce: &ChallengeNonce,
         domain: &str,
         account: &AccountId,
+    ) -> Option<(u64, u64)> {
+        self.open_bound(nonce, domain, account, None)
+    }
+
+    /// [`Self::open`] for a nonce sealed by [`Self::seal_bound`] with the
+    /// same `binding` (`None` opens unbound nonces only).
+    pub(crate) fn open_bound(
+        &self,
+        nonce: &ChallengeNonce,
+        domain: &str,
+        account: &AccountId,
+        binding: Option<&[u8]>,
     ) -> Option<(u64, u64)> {
         let b = nonce.as_bytes();
         let mut issued = [0u8; 8];
@@ -129,7 +163,14 @@ impl ChallengeKey {
         life.get_mut(5..)?.copy_from_slice(b.get(5..8)?);
         let issued_at = u64::from_be_bytes(issued);
         let expires_at = issued_at.saturating_add(u64::from_be_bytes(life));
-        let expected = self.tag(domain, account, issued_at, expires_at, b.get(8..16)?);
+        let expected = self.tag(
+            domain,
+            account,
+            issued_at,
+            expires_at,
+            b.get(8..16)?,
+            binding,
+        );
         bool::from(expected.ct_eq(b.get(16..32)?)).then_some((issued_at, expires_at))
     }
 }
@@ -179,6 +220,29 @@ mod tests {
                 "byte {i}"
             );
         }
+        // A bound nonce opens only with its binding; an unbound one with none.
+        let bound = key.seal_bound(
+            "example.com",
+            &account(1),
+            1_700_000_000,
+            300,
+            [7; 8],
+            Some(b"m1"),
+        );
+        assert_eq!(
+            key.open_bound(&bound, "example.com", &account(1), Some(b"m1")),
+            Some((1_700_000_000, 1_700_000_300))
+        );
+        for other in [None, Some(&b"m2"[..]), Some(&b""[..])] {
+            assert_eq!(
+                key.open_bound(&bound, "example.com", &account(1), other),
+                None
+            );
+        }
+        assert_eq!(
+            key.open_bound(&n, "example.com", &account(1), Some(b"")),
+            None
+        );
         let max = key.seal("example.com", &account(1), MAX_ISSUED_AT, MAX_TTL, [0; 8]);
         assert_eq!(
             key.open(&max, "example.com", &account(1)),

@@ -95,6 +95,36 @@ impl<S: NonceStore> ChallengeIssuer<S> {
     pub async fn issue_client_now(&self, request: &ChallengeRequest) -> Result<Challenge> {
         self.issue_client(request, crate::token::unix_now()).await
     }
+
+    /// [`issue_client`](Self::issue_client) of a challenge bound to
+    /// `binding` ([`issue_bound`](Self::issue_bound)): redeemed only by
+    /// [`redeem_client_bound`](Self::redeem_client_bound) with the same bytes.
+    ///
+    /// # Errors
+    /// As [`issue_client`](Self::issue_client).
+    pub async fn issue_client_bound(
+        &self,
+        request: &ChallengeRequest,
+        binding: &[u8],
+        now: u64,
+    ) -> Result<Challenge> {
+        self.issue_bound(&request.account.to_account()?, binding, now)
+            .await
+    }
+
+    /// [`issue_client_bound`](Self::issue_client_bound) at the system
+    /// clock's time.
+    ///
+    /// # Errors
+    /// As [`issue_client_bound`](Self::issue_client_bound).
+    pub async fn issue_client_bound_now(
+        &self,
+        request: &ChallengeRequest,
+        binding: &[u8],
+    ) -> Result<Challenge> {
+        self.issue_client_bound(request, binding, crate::token::unix_now())
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -88,6 +88,24 @@ impl<'a> Credential<'a> {
         }
     }
 
+    /// [`from_headers`](Self::from_headers) from every value a request
+    /// carries for each header, as raw bytes (with `http`:
+    /// `headers.get_all("authorization").iter().map(HeaderValue::as_bytes)`),
+    /// so that a header sent twice, or one that is not text, is refused
+    /// rather than read as its first value or as absent (which would let a
+    /// lone `X-API-Key` through beside an unreadable `Authorization`).
+    ///
+    /// # Errors
+    /// As [`from_headers`](Self::from_headers); [`TokenError::InvalidRequest`]
+    /// for a header present more than once or whose value is not UTF-8.
+    pub fn from_header_values<A, X>(authorization: A, x_api_key: X) -> Result<Self>
+    where
+        A: IntoIterator<Item = &'a [u8]>,
+        X: IntoIterator<Item = &'a [u8]>,
+    {
+        Self::from_headers(only_value(authorization)?, only_value(x_api_key)?)
+    }
+
     /// The access token, for endpoints that need a session's token (an
     /// API key cannot make API keys or log sessions out).
     ///
@@ -102,6 +120,20 @@ impl<'a> Credential<'a> {
             .into()),
         }
     }
+}
+
+/// The one value of a header (`None` when absent), as text.
+fn only_value<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Result<Option<&'a str>> {
+    let mut values = values.into_iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(TokenError::InvalidRequest("a credential header is sent once").into());
+    }
+    std::str::from_utf8(first)
+        .map(Some)
+        .map_err(|_| TokenError::InvalidRequest("a credential header is not text").into())
 }
 
 /// The credential of an `Authorization: Bearer <credential>` value.
@@ -163,6 +195,30 @@ mod tests {
         }
         assert_eq!(Credential::AccessToken("t").access_token().unwrap(), "t");
         assert!(Credential::ApiKey(key).access_token().is_err());
+        // Every value of each header: one each, as text.
+        let values = |a: &[&'static [u8]], x: &[&'static [u8]]| {
+            Credential::from_header_values(a.to_vec(), x.to_vec())
+        };
+        assert_eq!(
+            values(&[b"Bearer t.o.k"], &[]).unwrap(),
+            Credential::AccessToken("t.o.k")
+        );
+        assert_eq!(values(&[], &[b"abc"]).unwrap(), Credential::ApiKey("abc"));
+        let (tok, tok2, abc): (&[u8], &[u8], &[u8]) = (b"Bearer t.o.k", b"Bearer u.v.w", b"abc");
+        let (bad_a, bad_x): (&[u8], &[u8]) = (b"Bearer \xff", b"\xfe");
+        let none: &[&[u8]] = &[];
+        for (a, x) in [
+            (&[tok, tok2][..], none),
+            (&[tok, tok], none),
+            (none, &[abc, abc]),
+            (&[bad_a], &[abc]),
+            (&[tok], &[bad_x]),
+            (&[tok], &[abc]),
+            (none, none),
+        ] {
+            let err = values(a, x).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::BadRequest, "{a:?} {x:?}");
+        }
         let debug = format!("{:?}", Credential::ApiKey(key));
         assert!(!debug.contains("secret"), "{debug}");
     }

@@ -850,3 +850,71 @@ mod redis {
         });
     }
 }
+
+/// A bound challenge (`issue_bound`, e.g. a link challenge bound to the
+/// member that asked) redeems only with its binding: not unbound, not with
+/// another binding (without counting an attempt against the owner's), and
+/// an unbound challenge does not redeem as a bound one. Client forms too.
+#[test]
+fn memory_bound_challenge_redeems_only_with_its_binding() {
+    block_on(async {
+        let issuer = ChallengeIssuer::new(DOMAIN, key(), MemoryNonceStore::new())
+            .unwrap()
+            .with_max_attempts(1)
+            .unwrap();
+        let sk = eth_key(0x61);
+        let account = eth_account(&sk);
+        let c = issuer
+            .issue_bound(&account, b"member-1", NOW)
+            .await
+            .unwrap();
+        let proof = eth_proof(&sk, &c);
+        for wrong in [
+            issuer.redeem(&proof, NOW + 1).await,
+            issuer.redeem_bound(&proof, b"member-2", NOW + 1).await,
+            issuer.redeem_bound(&proof, b"", NOW + 1).await,
+        ] {
+            let e = wrong.unwrap_err();
+            assert!(is(&e, &ChallengeError::Unknown), "{e}");
+        }
+        // No attempt was spent (max 1): the owner still redeems, once.
+        let ok = issuer.redeem_bound(&proof, b"member-1", NOW + 1).await;
+        assert_eq!(ok.unwrap().account, account);
+        let again = issuer.redeem_bound(&proof, b"member-1", NOW + 2).await;
+        assert!(again.is_err());
+
+        // An unbound challenge is not a bound one.
+        let c = issuer.issue(&account, NOW).await.unwrap();
+        let proof = eth_proof(&sk, &c);
+        let e = issuer
+            .redeem_bound(&proof, b"member-1", NOW + 1)
+            .await
+            .unwrap_err();
+        assert!(is(&e, &ChallengeError::Unknown), "{e}");
+        assert!(issuer.redeem(&proof, NOW + 1).await.is_ok());
+
+        // The client forms (JSON in, as a gateway reads it).
+        let request: keytree::ChallengeRequest =
+            serde_json::from_value(serde_json::json!({"wallet": account.to_string()})).unwrap();
+        let c = issuer
+            .issue_client_bound(&request, b"member-1", NOW)
+            .await
+            .unwrap();
+        let client: keytree::ClientProof = serde_json::from_value(serde_json::json!({
+            "wallet": account.to_string(),
+            "nonce": c.nonce().to_string(),
+            "signature": format!("0x{}", eth_sign_hex(&sk, siwe_text(&c))),
+        }))
+        .unwrap();
+        let e = issuer
+            .redeem_client_bound(&client, b"member-2", NOW + 1)
+            .await
+            .unwrap_err();
+        assert!(is(&e, &ChallengeError::Unknown), "{e}");
+        let ok = issuer
+            .redeem_client_bound(&client, b"member-1", NOW + 1)
+            .await
+            .unwrap();
+        assert_eq!(ok.account, account);
+    });
+}
