@@ -4,11 +4,15 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use curve25519_dalek::edwards::EdwardsPoint;
+use std::collections::HashMap;
+
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::IsIdentity;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha512};
 
 use crate::encoding::{base58_decode_array, base58_encode, base64url_decode, base64url_encode};
 use crate::error::{DecodeReason, Error, KeyError, Result};
@@ -135,10 +139,66 @@ pub(crate) fn verify_batch(
     {
         return false;
     }
-    let keys: Vec<VerifyingKey> = keys.iter().map(|k| k.0).collect();
-    let signatures: Vec<ed25519_dalek::Signature> =
-        signatures.iter().map(|s| s.to_dalek()).collect();
-    ed25519_dalek::verify_batch(messages, &signatures, &keys).is_ok()
+    // The Ed25519 batch equation (as `ed25519_dalek::verify_batch` checks
+    // it): `[-Σ zᵢsᵢ]B + Σ [zᵢ]Rᵢ + Σ [zᵢkᵢ]Aᵢ = O`, with `kᵢ =
+    // H(Rᵢ‖Aᵢ‖Mᵢ)` and 128-bit `zᵢ` drawn from a hash of every `kᵢ` and
+    // `sᵢ`. The terms of one key are summed into one (`[Σ zᵢkᵢ]A`): a
+    // log's ops and links are signed by a few keys, so the multiscalar
+    // multiplication has about half as many points.
+    let mut transcript = blake3::Hasher::new_derive_key("keytree 2026 ed25519 batch verification");
+    let mut hrams = Vec::with_capacity(signatures.len());
+    let mut nonces = Vec::with_capacity(signatures.len());
+    let mut ss = Vec::with_capacity(signatures.len());
+    for ((key, message), signature) in keys.iter().zip(messages).zip(signatures) {
+        let (r, s) = signature.0.split_at(32);
+        let (Ok(r), Ok(s)) = (<[u8; 32]>::try_from(r), <[u8; 32]>::try_from(s)) else {
+            return false;
+        };
+        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s)) else {
+            return false;
+        };
+        let Some(nonce) = CompressedEdwardsY(r).decompress() else {
+            return false;
+        };
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(key.as_bytes());
+        h.update(message);
+        let hram: [u8; 64] = h.finalize().into();
+        transcript.update(&hram);
+        transcript.update(s.as_bytes());
+        hrams.push(Scalar::from_bytes_mod_order_wide(&hram));
+        nonces.push(nonce);
+        ss.push(s);
+    }
+    let mut zs = transcript.finalize_xof();
+    let mut b_coefficient = Scalar::ZERO;
+    let mut scalars = Vec::with_capacity(signatures.len() + 2);
+    let mut points = Vec::with_capacity(signatures.len() + 2);
+    let mut by_key: HashMap<[u8; 32], usize> = HashMap::new();
+    let mut key_terms: Vec<(Scalar, EdwardsPoint)> = Vec::new();
+    for (((key, hram), nonce), s) in keys.iter().zip(&hrams).zip(nonces).zip(&ss) {
+        let mut z = [0u8; 16];
+        zs.fill(&mut z);
+        let z = Scalar::from(u128::from_le_bytes(z));
+        b_coefficient += z * s;
+        scalars.push(z);
+        points.push(nonce);
+        let slot = *by_key.entry(key.to_bytes()).or_insert_with(|| {
+            key_terms.push((Scalar::ZERO, key.0.to_edwards()));
+            key_terms.len() - 1
+        });
+        if let Some((coefficient, _)) = key_terms.get_mut(slot) {
+            *coefficient += z * hram;
+        }
+    }
+    for (coefficient, point) in key_terms {
+        scalars.push(coefficient);
+        points.push(point);
+    }
+    scalars.push(-b_coefficient);
+    points.push(ED25519_BASEPOINT_POINT);
+    EdwardsPoint::vartime_multiscalar_mul(scalars, points).is_identity()
 }
 
 /// Whether `point` lies in the prime-order subgroup: `[ℓ]P = O`, computed
@@ -495,5 +555,62 @@ mod tests {
         assert_eq!(serde_json::from_str::<PublicKey>(&json).unwrap(), key);
         let did_json = serde_json::to_string(&key.to_did_key()).unwrap();
         assert!(serde_json::from_str::<PublicKey>(&did_json).is_err());
+    }
+
+    /// Signatures by two keys over several messages each (so their key
+    /// terms are merged) verify as a batch exactly when each verifies alone.
+    #[test]
+    fn batch_with_repeated_keys_matches_strict_verification() {
+        use ed25519_dalek::Signer;
+        let signers = [
+            ed25519_dalek::SigningKey::from_bytes(&[3; 32]),
+            ed25519_dalek::SigningKey::from_bytes(&[4; 32]),
+        ];
+        let messages: Vec<Vec<u8>> = (0u8..12).map(|i| vec![i; 40]).collect();
+        let mut keys = Vec::new();
+        let mut signatures = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            let signer = &signers[i % 2];
+            keys.push(PublicKey::from_bytes(signer.verifying_key().as_bytes()).unwrap());
+            signatures.push(Signature::from_bytes(&signer.sign(m).to_bytes()));
+        }
+        let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        assert!(verify_batch(&keys, &refs, &signatures));
+        // Two signatures of one key swapped between its messages.
+        let mut swapped = signatures.clone();
+        swapped.swap(0, 2);
+        assert!(keys[0].verify(refs[0], &swapped[0]).is_err());
+        assert!(!verify_batch(&keys, &refs, &swapped));
+        // A signature claimed for the other key.
+        let mut wrong_key = keys.clone();
+        wrong_key.swap(4, 5);
+        assert!(!verify_batch(&wrong_key, &refs, &signatures));
+        // One flipped bit in s, and one in a message.
+        let mut bad_s = signatures.clone();
+        let mut bytes = bad_s[7].to_bytes();
+        bytes[40] ^= 1;
+        bad_s[7] = Signature::from_bytes(&bytes);
+        assert!(!verify_batch(&keys, &refs, &bad_s));
+        let mut bad_message = messages.clone();
+        bad_message[11][0] ^= 1;
+        let bad_refs: Vec<&[u8]> = bad_message.iter().map(Vec::as_slice).collect();
+        assert!(!verify_batch(&keys, &bad_refs, &signatures));
+        // A non-canonical s (s + ℓ) that verify_strict refuses.
+        let mut big_s = signatures.clone();
+        let mut bytes = big_s[3].to_bytes();
+        let s = Scalar::from_canonical_bytes(bytes[32..].try_into().unwrap()).unwrap();
+        let l_minus_one = -Scalar::ONE;
+        // s + ℓ as 256-bit little-endian: s + (ℓ − 1) + 1 without reduction.
+        let mut carry = 1u16;
+        for (i, (a, b)) in s.as_bytes().iter().zip(l_minus_one.as_bytes()).enumerate() {
+            let sum = u16::from(*a) + u16::from(*b) + carry;
+            bytes[32 + i] = (sum & 0xff) as u8;
+            carry = sum >> 8;
+        }
+        if carry == 0 && bytes[63] & 0xe0 == 0 {
+            big_s[3] = Signature::from_bytes(&bytes);
+            assert!(keys[3].verify(refs[3], &big_s[3]).is_err());
+            assert!(!verify_batch(&keys, &refs, &big_s));
+        }
     }
 }
