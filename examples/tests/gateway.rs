@@ -439,8 +439,17 @@ async fn link_cycle<S: gateway_app::Stores>(
         (200, &json!(w2.caip10())),
         "{out}"
     );
-    let (_, list) = get(a, "/v1/auth/accounts", auth1()).await;
-    assert_eq!(list["linked"], json!([]));
+    // A hears of the unlink made on B by following the log (milliseconds):
+    // asked until it lists no link, for at most two seconds.
+    let mut list = get(a, "/v1/auth/accounts", auth1()).await.1;
+    for _ in 0..200 {
+        if list["linked"] == json!([]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        list = get(a, "/v1/auth/accounts", auth1()).await.1;
+    }
+    assert_eq!(list["linked"], json!([]), "{list}");
     // The session opened by logging in with the linked wallet ends with the
     // link: its access token and its refresh token are refused at once.
     alias_session_ended(b, &s2).await;
