@@ -133,6 +133,7 @@
 mod accounts;
 mod batch;
 mod op;
+mod standing;
 
 pub use accounts::AccountMemberInfo;
 pub(crate) use batch::{ProvenSigs, SigCheck, prove};
@@ -151,6 +152,7 @@ use crate::revocation::{RevocationSet, RevocationView};
 use crate::root::RootKey;
 use crate::wallet::AccountId;
 use accounts::{AccountMembers, KeyIdentity};
+use standing::Standing;
 
 const STATE_DOMAIN: &str = "keytree/v1/context-state";
 /// How far ahead of the caller's clock [`Context::apply_at`] accepts an op's
@@ -194,38 +196,23 @@ struct Member {
     revoked_seq: Option<u64>,
 }
 
+impl Standing for Member {
+    fn history(&self) -> &[(u64, Permissions)] {
+        &self.history
+    }
+
+    fn window(&self) -> (u64, u64) {
+        (self.not_before, self.expires_at)
+    }
+
+    fn revoked_seq(&self) -> Option<u64> {
+        self.revoked_seq
+    }
+}
+
 impl Member {
-    fn added_seq(&self) -> u64 {
-        self.history.first().map_or(u64::MAX, |(s, _)| *s)
-    }
-
-    fn current(&self) -> Option<&Permissions> {
-        self.history.last().map(|(_, p)| p)
-    }
-
-    fn permissions_at(&self, seq: u64) -> Option<&Permissions> {
-        self.history
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= seq)
-            .map(|(_, p)| p)
-    }
-
     fn leaf(&self) -> Option<&Delegation> {
         self.chain.last()
-    }
-
-    fn is_live(&self) -> bool {
-        self.revoked_seq.is_none()
-    }
-
-    fn covers(&self, at: u64) -> bool {
-        self.not_before <= at && at < self.expires_at
-    }
-
-    /// Unrevoked and inside its window at `now`.
-    fn is_live_at(&self, now: u64) -> bool {
-        self.is_live() && self.covers(now)
     }
 
     fn window_error(&self, at: u64) -> Error {

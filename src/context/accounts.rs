@@ -29,6 +29,8 @@ use crate::permission::{Permission, Permissions};
 use crate::wallet::text::{keccak256, near_implicit_key, parse_eth_address};
 use crate::wallet::{AccountId, Chain};
 
+use super::standing::Standing;
+
 /// The key an account's address *is* (or, for Ethereum, the address every
 /// chain id shares): what a revocation must stick to, whatever account
 /// form names it. `None` for an address that is a name (a NEAR named
@@ -163,37 +165,17 @@ struct AccountMember {
     revoked_seq: Option<u64>,
 }
 
-impl AccountMember {
-    fn added_seq(&self) -> u64 {
-        self.history.first().map_or(u64::MAX, |(s, _)| *s)
+impl Standing for AccountMember {
+    fn history(&self) -> &[(u64, Permissions)] {
+        &self.history
     }
 
-    fn ceiling(&self) -> Option<&Permissions> {
-        self.history.first().map(|(_, p)| p)
+    fn window(&self) -> (u64, u64) {
+        (self.not_before, self.expires_at)
     }
 
-    fn current(&self) -> Option<&Permissions> {
-        self.history.last().map(|(_, p)| p)
-    }
-
-    fn permissions_at(&self, seq: u64) -> Option<&Permissions> {
-        self.history
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= seq)
-            .map(|(_, p)| p)
-    }
-
-    fn is_live(&self) -> bool {
-        self.revoked_seq.is_none()
-    }
-
-    fn covers(&self, at: u64) -> bool {
-        self.not_before <= at && at < self.expires_at
-    }
-
-    fn is_live_at(&self, now: u64) -> bool {
-        self.is_live() && self.covers(now)
+    fn revoked_seq(&self) -> Option<u64> {
+        self.revoked_seq
     }
 }
 
@@ -256,7 +238,7 @@ impl<'a> AccountMemberInfo<'a> {
 
     /// The `AddAccount` grant: the most `SetAccountPermissions` may restore.
     pub fn ceiling(&self) -> Option<&'a Permissions> {
-        self.member.ceiling()
+        self.member.first()
     }
 
     /// Its window `(not_before, expires_at)`.
@@ -420,7 +402,7 @@ impl AccountMembers {
     /// Checks op 8.
     pub(super) fn check_set(&self, account: &AccountId, permissions: &Permissions) -> Result<()> {
         let m = self.live_primary(account)?;
-        let ceiling = m.ceiling().ok_or_else(|| not_member(account))?;
+        let ceiling = m.first().ok_or_else(|| not_member(account))?;
         permissions.require_subset_of(ceiling)
     }
 
