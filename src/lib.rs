@@ -109,6 +109,7 @@ mod encoding;
 mod error;
 pub mod formats;
 mod id;
+mod mac_key;
 mod member_id;
 mod now;
 mod permission;

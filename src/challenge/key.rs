@@ -4,7 +4,9 @@ use std::fmt;
 
 use rand_core::CryptoRng;
 use subtle::ConstantTimeEq as _;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+use crate::mac_key::MacKey;
 
 use super::nonce::ChallengeNonce;
 use crate::encoding::CanonicalWriter;
@@ -44,30 +46,22 @@ pub(crate) const MAX_TTL: u64 = (1 << 24) - 1;
 /// # let _ = same;
 /// Ok::<(), keytree::Error>(())
 /// ```
-pub struct ChallengeKey {
-    mac_key: [u8; 32],
-    bytes: [u8; 32],
-}
+pub struct ChallengeKey(MacKey);
 
 impl ChallengeKey {
     /// A random key (one instance, or to put into the fleet's config).
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(bytes.as_mut());
-        Self::from_bytes(&bytes)
+        Self(MacKey::generate(KDF_CONTEXT, rng))
     }
 
     /// The key from its 32 bytes (shared by every instance of the fleet).
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        Self {
-            mac_key: blake3::derive_key(KDF_CONTEXT, bytes),
-            bytes: *bytes,
-        }
+        Self(MacKey::from_bytes(KDF_CONTEXT, bytes))
     }
 
     /// The 32 bytes, in a buffer that wipes itself.
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.bytes)
+        self.0.to_bytes()
     }
 
     fn tag(
@@ -90,7 +84,7 @@ impl ChallengeKey {
         if let Some(binding) = binding {
             w.bytes(binding);
         }
-        let mac = blake3::keyed_hash(&self.mac_key, &w.finish());
+        let mac = self.0.mac(&w.finish());
         let mut tag = [0u8; 16];
         tag.copy_from_slice(mac.as_bytes().get(..16).unwrap_or(&[0; 16]));
         tag
@@ -172,13 +166,6 @@ impl ChallengeKey {
             binding,
         );
         bool::from(expected.ct_eq(b.get(16..32)?)).then_some((issued_at, expires_at))
-    }
-}
-
-impl Drop for ChallengeKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
-        self.mac_key.zeroize();
     }
 }
 

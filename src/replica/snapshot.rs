@@ -5,7 +5,9 @@
 use std::fmt;
 
 use rand_core::CryptoRng;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
+
+use crate::mac_key::MacKey;
 
 use crate::context::{Context, ContextLog, LOG_VERSION, SigCheck};
 use crate::context_store::decode_ops_here;
@@ -51,42 +53,27 @@ const TAG_LEN: usize = 32;
 /// # let _ = same;
 /// Ok::<(), keytree::Error>(())
 /// ```
-pub struct SnapshotKey {
-    mac_key: [u8; 32],
-    bytes: [u8; 32],
-}
+pub struct SnapshotKey(MacKey);
 
 impl SnapshotKey {
     /// A random key.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(bytes.as_mut());
-        Self::from_bytes(&bytes)
+        Self(MacKey::generate(KDF_CONTEXT, rng))
     }
 
     /// The key from its 32 bytes (shared by the instances that read each
     /// other's snapshots).
     pub fn from_bytes(bytes: &[u8; 32]) -> Self {
-        Self {
-            mac_key: blake3::derive_key(KDF_CONTEXT, bytes),
-            bytes: *bytes,
-        }
+        Self(MacKey::from_bytes(KDF_CONTEXT, bytes))
     }
 
     /// The 32 bytes, in a buffer that wipes itself.
     pub fn to_bytes(&self) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(self.bytes)
+        self.0.to_bytes()
     }
 
     fn tag(&self, body: &[u8]) -> blake3::Hash {
-        blake3::keyed_hash(&self.mac_key, body)
-    }
-}
-
-impl Drop for SnapshotKey {
-    fn drop(&mut self) {
-        self.bytes.zeroize();
-        self.mac_key.zeroize();
+        self.0.mac(body)
     }
 }
 
