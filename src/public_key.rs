@@ -211,18 +211,20 @@ fn torsion_free(point: &EdwardsPoint) -> bool {
 
 /// Whether a signature's nonce point `R` can pass `verify_strict`: its
 /// encoding is canonical (`y < p`) and it is not one of the small-order
-/// points. Cheap byte checks.
-fn nonce_point_acceptable(signature: &[u8; 64]) -> bool {
-    let mut y = [0u8; 32];
-    y.copy_from_slice(signature.get(..32).unwrap_or(&[0u8; 32]));
+/// points. Cheap byte checks, so batches (here and in token validation)
+/// need no extra decompression.
+pub(crate) fn nonce_point_acceptable(signature: &[u8; 64]) -> bool {
+    let mut r = [0u8; 32];
+    r.copy_from_slice(signature.get(..32).unwrap_or(&[0u8; 32]));
+    !(y_non_canonical(&r) || small_order_encoding(&r))
+}
+
+/// `y ≥ p = 2^255 − 19`, ignoring the sign bit.
+fn y_non_canonical(r: &[u8; 32]) -> bool {
+    let mut y = *r;
     if let Some(top) = y.last_mut() {
         *top &= 0x7f;
     }
-    !(y_non_canonical(&y) || SMALL_ORDER_Y.contains(&y))
-}
-
-/// `y ≥ p = 2^255 − 19` (sign bit already cleared).
-fn y_non_canonical(y: &[u8; 32]) -> bool {
     // p little-endian: ed ff .. ff 7f.
     let Some((first, rest)) = y.split_first() else {
         return false;
@@ -231,6 +233,17 @@ fn y_non_canonical(y: &[u8; 32]) -> bool {
         return false;
     };
     *last == 0x7f && middle.iter().all(|b| *b == 0xff) && *first >= 0xed
+}
+
+/// Whether `r` (sign bit ignored) encodes one of the eight small-order
+/// points (the non-canonical `y ≥ p` forms are refused by
+/// [`y_non_canonical`]).
+fn small_order_encoding(r: &[u8; 32]) -> bool {
+    let mut y = *r;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    SMALL_ORDER_Y.contains(&y)
 }
 
 /// The `y` coordinates (sign bit clear) of the eight small-order points.
@@ -444,6 +457,41 @@ impl<'de> Deserialize<'de> for Signature {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn small_order_table_matches_dalek() {
+        // Every point whose encoding the table lists decompresses to a weak
+        // (small-order) key, and the table covers all eight small-order points.
+        let mut weak_points = std::collections::BTreeSet::new();
+        // Walk multiples of a known order-8 point: its multiples are the
+        // eight small-order points; each must be in the table.
+        let order8 = ed25519_dalek::VerifyingKey::from_bytes(&[
+            0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef,
+            0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88,
+            0x6d, 0x53, 0xfc, 0x05,
+        ])
+        .unwrap();
+        assert!(order8.is_weak());
+        let p = order8.to_edwards();
+        let mut acc = p;
+        for _ in 0..8 {
+            let enc = acc.compress().to_bytes();
+            assert!(small_order_encoding(&enc), "{enc:02x?} missing");
+            weak_points.insert(enc);
+            acc += p;
+        }
+        assert_eq!(weak_points.len(), 8);
+        // And a normal point is not flagged.
+        let normal = crate::RootKey::from_bytes(&[1; 32]).public_key().to_bytes();
+        assert!(!small_order_encoding(&normal));
+        assert!(!y_non_canonical(&normal));
+        let mut p_enc = [0xffu8; 32];
+        p_enc[0] = 0xed;
+        p_enc[31] = 0x7f;
+        assert!(y_non_canonical(&p_enc));
+        p_enc[0] = 0xec;
+        assert!(!y_non_canonical(&p_enc));
+    }
+
     use super::*;
 
     /// The checks as first written (compress round trip, constant-time
